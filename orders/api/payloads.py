@@ -1,0 +1,102 @@
+"""How orders look on the wire. Shared by the API faces so an order reads the same everywhere."""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+from orders.flow import FLOW_STEPS
+from orders.models import Order, OrderItem
+from orders.status import ON_HOLD_STATUS
+
+
+def iso_utc_ms(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and a ``Z``: ``2026-11-23T09:14:05.120Z``."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_date(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = timezone.localdate(value)
+    return value.isoformat()
+
+
+def item_payload(item: OrderItem) -> dict:
+    return {
+        "id": item.id,
+        "sku": item.sku,
+        "name": item.name,
+        "quantity": item.quantity,
+        "status": item.status,
+        "endpoints": [{"name": e.name, "status": e.status} for e in item.endpoints.all()],
+    }
+
+
+def status_pair(order: Order) -> tuple[str, str]:
+    """The v2 ``status`` / ``statusDesc`` of an order (hold shows on top of the state)."""
+    if order.on_hold:
+        return ON_HOLD_STATUS
+    return order.state, order.get_state_display()
+
+
+def station_fields(order: Order) -> dict:
+    station = order.current_station
+    return {
+        "currentStation": station.code if station else None,
+        "currentStationCustomerDesc": (station.customer_description or None) if station else None,
+        "currentStationDateTime": iso_utc_ms(order.current_station_at) if station else None,
+        "currentStationDesc": station.description if station else None,
+    }
+
+
+def identifiers(order: Order) -> dict:
+    return {
+        "orderNumber": str(order.number),
+        "trayNumber": order.tray or None,
+        "poNumber": order.po_number or None,
+    }
+
+
+def order_status_payload(order: Order) -> dict:
+    """The v2 status model: identifiers first, then the rest alphabetically."""
+    status, status_desc = status_pair(order)
+    rest = {
+        "calculationDesc": order.calculation_desc or None,
+        **station_fields(order),
+        "onHold": order.on_hold,
+        "status": status,
+        "statusDesc": status_desc,
+        "unvalidMessage": order.unvalid_message or None,
+    }
+    return identifiers(order) | dict(sorted(rest.items()))
+
+
+def order_payload(order: Order) -> dict:
+    """The v2 fetch model: identifiers first, then the rest alphabetically."""
+    status, status_desc = status_pair(order)
+    rest = {
+        "calculationDesc": order.calculation_desc or None,
+        "createdDevice": order.created_device or None,
+        "createdUser": order.created_by.get_username() if order.created_by else None,
+        **station_fields(order),
+        "customerJobId": order.customer_job_id or None,
+        "customerNumber": order.customer_number or None,
+        "dateCompleted": iso_date(order.completed_at),
+        "dateOrdered": iso_date(order.date_ordered),
+        "dateReceived": iso_date(order.received_at),
+        "dateTimeValid": iso_date(order.valid_at),
+        "dateWanted": iso_date(order.date_wanted),
+        "items": [item_payload(item) for item in order.items.all()],
+        "jobType": order.job_type,
+        "onHold": order.on_hold,
+        "patient": order.patient or None,
+        "pendingCompletion": order.pending_completion,
+        "status": status,
+        "statusDesc": status_desc,
+        "unvalidMessage": order.unvalid_message or None,
+        **{spec.wire_name: getattr(order, spec.order_field) for spec in FLOW_STEPS},
+    }
+    return identifiers(order) | dict(sorted(rest.items()))

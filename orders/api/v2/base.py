@@ -1,0 +1,54 @@
+"""The v2 face's base view and its table of domain error -> HTTP status."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+from labsite.api import v2 as envelope
+from orders import errors
+
+DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
+    errors.OrderNotFound: 404,
+    errors.DeleteReasonNotFound: 404,
+    errors.AmbiguousOrderIdentifier: 400,
+    errors.InvalidOrderData: 400,
+    errors.OrderMarkedForCancelation: 400,
+    errors.JobTrackerRequired: 400,
+    errors.OrderAlreadyCompleted: 400,
+    errors.DeleteReasonsEmpty: 400,
+    errors.DeleteReasonInvalid: 400,
+    errors.NonCancelStation: 400,
+    errors.HoldNotAllowed: 400,
+    errors.OrderAlreadyOnHold: 400,
+    errors.OrderNotOnHold: 400,
+}
+
+
+def v2_exception_handler(exc, context) -> Response:
+    if isinstance(exc, errors.DomainError):
+        set_rollback()
+        return Response(
+            envelope.error_body(exc.message, exc.details),
+            status=DOMAIN_ERROR_STATUS.get(type(exc), 400),
+        )
+    return envelope.drf_exception_handler(exc, context)
+
+
+class V2View(APIView):
+    """Base of every Lab API v2 view: API-key auth, per-method rights, the v2 envelope."""
+
+    required_rights: dict[str, str | None] = {}
+
+    def get_exception_handler(self):
+        return v2_exception_handler
+
+
+class UnknownRouteView(V2View):
+    """Anything under /api/v2/ that matches no endpoint: 404 in the envelope (after auth)."""
+
+    required_rights = {}
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def _not_found(self, request, *args, **kwargs):
+        return Response(envelope.not_found_body(request), status=404)
+
+    get = post = put = patch = delete = head = options = _not_found

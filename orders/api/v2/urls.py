@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import config, views
+
+urlpatterns = [
+    path("orders", views.OrderListView.as_view(), name="v2-orders"),
+    path("orders/<str:identifier>", views.OrderDetailView.as_view(), name="v2-order"),
+    path("orders/<str:identifier>/status", views.OrderStatusView.as_view(), name="v2-order-status"),
+    path("orders/<str:identifier>/hold", views.OrderHoldView.as_view(), name="v2-order-hold"),
+    path(
+        "orders/<str:identifier>/release",
+        views.OrderReleaseView.as_view(),
+        name="v2-order-release",
+    ),
+    path("delete_reasons", config.DeleteReasonListView.as_view(), name="v2-delete-reasons"),
+    path(
+        "delete_reasons/<str:code>",
+        config.DeleteReasonDetailView.as_view(),
+        name="v2-delete-reason",
+    ),
+    path("settings", config.LabSettingsView.as_view(), name="v2-settings"),
+]

@@ -1,0 +1,107 @@
+"""Typed domain errors. They know nothing of HTTP: each API face maps them to its shape.
+
+``message`` is the contract's wording (typos included); ``details`` are extra lines a face may
+show beside it.
+"""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    message = "Request not performed"
+
+    def __init__(self, message: str | None = None, *, details: list[str] | None = None):
+        if message is not None:
+            self.message = message
+        self.details = list(details or [])
+        super().__init__(self.message)
+
+
+class OrderNotFound(DomainError):
+    code = "order_not_found"
+    message = "No record found"
+
+    def __init__(self, provided: str):
+        self.provided = provided
+        super().__init__(details=[f"Provided: {provided}"])
+
+
+class AmbiguousOrderIdentifier(DomainError):
+    code = "ambiguous_identifier"
+    message = "Order identifier is ambiguous"
+
+    def __init__(self, provided: str, matches: int):
+        self.provided = provided
+        self.matches = matches
+        super().__init__(
+            details=[f"Provided: {provided}", f"Matches: {matches} orders by PO number"]
+        )
+
+
+class InvalidOrderData(DomainError):
+    """Input that breaks a rule of the domain. ``errors`` maps a field to its messages."""
+
+    code = "invalid"
+    message = "Incorrect arguments provided"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(
+            details=[f"{field}: {text}" for field, texts in errors.items() for text in texts]
+        )
+
+
+class OrderMarkedForCancelation(DomainError):
+    code = "order_cancelled"
+    message = "Order marked for cancelation"
+
+
+class JobTrackerRequired(DomainError):
+    code = "job_tracker_required"
+    message = "Job Tracker module required for cancel method"
+
+
+class OrderAlreadyCompleted(DomainError):
+    code = "order_completed"
+    message = "Order already completed"
+
+
+class DeleteReasonsEmpty(DomainError):
+    code = "delete_reasons_empty"
+    message = "The delete reasons file is empty"
+
+
+class DeleteReasonInvalid(DomainError):
+    code = "delete_reason_invalid"
+    message = "Delete reason code does not exist"
+
+    def __init__(self, provided: str):
+        self.provided = provided
+        super().__init__(details=[f"Provided: {provided}"])
+
+
+class NonCancelStation(DomainError):
+    code = "non_cancel_station"
+    message = "Order has been through a non-cancel station"
+
+
+class HoldNotAllowed(DomainError):
+    code = "hold_not_allowed"
+    message = "Hold orders are not allowed"
+
+
+class OrderAlreadyOnHold(DomainError):
+    code = "already_on_hold"
+    message = "Order is already on hold"
+
+
+class OrderNotOnHold(DomainError):
+    code = "not_on_hold"
+    message = "Order is not on hold"
+
+
+class DeleteReasonNotFound(DomainError):
+    code = "delete_reason_not_found"
+    message = "No record found"
+
+    def __init__(self, provided: str):
+        super().__init__(details=[f"Provided: {provided}"])

@@ -1,0 +1,304 @@
+"""The lab's orders, their items, history, delete reasons and runtime settings."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
+
+# An order holds its tray while it is active: neither completed nor marked for cancelation.
+ACTIVE_ORDER = Q(cancelled_at__isnull=True) & ~Q(state=OrderState.COMPLETED)
+
+
+class OrderQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ACTIVE_ORDER)
+
+    def for_display(self):
+        """Everything the API renders for an order, in a constant number of queries."""
+        return self.select_related("current_station", "created_by").prefetch_related(
+            models.Prefetch(
+                "items",
+                queryset=OrderItem.objects.order_by("id").prefetch_related(
+                    models.Prefetch("endpoints", queryset=OrderItemEndpoint.objects.order_by("id"))
+                ),
+            )
+        )
+
+
+class Order(models.Model):
+    """A lab order: one job (a pair of lenses, say) on its way through production."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.PositiveIntegerField("order number", unique=True)
+    tray = models.CharField("tray number", max_length=5, blank=True, default="")
+    po_number = models.CharField("PO number", max_length=20, blank=True, default="")
+    customer_number = models.CharField(max_length=20, blank=True, default="")
+    customer_job_id = models.CharField("customer job id", max_length=40, blank=True, default="")
+    patient = models.CharField(max_length=100, blank=True, default="")
+    job_type = models.CharField(max_length=1, choices=JobType.choices, default=JobType.FINISHED)
+    calculation_desc = models.CharField("calculation", max_length=100, blank=True, default="")
+
+    date_ordered = models.DateField(default=timezone.localdate)
+    received_at = models.DateTimeField(default=timezone.now)
+    date_wanted = models.DateField(null=True, blank=True)
+    valid_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    state = models.CharField(max_length=1, choices=OrderState.choices, default=OrderState.VALID)
+    unvalid_message = models.CharField(max_length=200, blank=True, default="")
+    on_hold = models.BooleanField(default=False)
+    pending_completion = models.BooleanField(default=False)
+
+    cancelled_at = models.DateTimeField("marked for cancelation at", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.ForeignKey(
+        "DeleteReason", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    current_station = models.ForeignKey(
+        "tracker.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    current_station_at = models.DateTimeField(null=True, blank=True)
+
+    requires_backside_coat = models.BooleanField(default=False)
+    requires_ar_coat = models.BooleanField("requires AR coat", default=False)
+    requires_tint = models.BooleanField(default=False)
+    requires_mirror = models.BooleanField(default=False)
+    requires_uv = models.BooleanField("requires UV", default=False)
+    requires_hard_coat = models.BooleanField(default=False)
+    requires_polish = models.BooleanField(default=False)
+    requires_etching = models.BooleanField(default=False)
+    requires_drop_ball = models.BooleanField(default=False)
+    requires_final_qa = models.BooleanField("requires final QA", default=False)
+
+    ticket_id = models.CharField(max_length=40, blank=True, default="")
+    ticket_name = models.CharField(max_length=100, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_device = models.CharField(max_length=100, blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        permissions = [
+            ("cancel_order", "Can cancel orders"),
+            ("hold_order", "Can put orders on hold and release them"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tray"],
+                condition=ACTIVE_ORDER & ~Q(tray=""),
+                name="order_tray_unique_while_active",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=99_999_999), name="order_number_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["po_number"], condition=~Q(po_number=""), name="order_po_idx"),
+            models.Index(fields=["customer_number", "customer_job_id"], name="order_custjob_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.state == OrderState.COMPLETED
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_cancelled and not self.is_completed
+
+
+class OrderItem(models.Model):
+    """One product line of an order, processed at one or more endpoints (departments)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    sku = models.CharField("SKU", max_length=40)
+    name = models.CharField(max_length=200, blank=True, default="")
+    quantity = models.PositiveIntegerField(default=1)
+    status = models.CharField(
+        max_length=12, choices=ProcessingStatus.choices, default=ProcessingStatus.NEW
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+
+class OrderItemEndpoint(models.Model):
+    """The status of one item at one endpoint where it is processed."""
+
+    item = models.ForeignKey(OrderItem, on_delete=models.CASCADE, related_name="endpoints")
+    name = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=12, choices=ProcessingStatus.choices, default=ProcessingStatus.NEW
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "name"], name="item_endpoint_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.status}"
+
+
+class DeleteReason(models.Model):
+    """A reason code a client gives when cancelling an order."""
+
+    code = models.CharField(max_length=10, unique=True)
+    description = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.description}"
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's history: who changed what, when, from what to what, and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept beside the foreign key so the history still reads right if the user is removed.
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    from_value = models.CharField(max_length=100, blank=True, default="")
+    to_value = models.CharField(max_length=100, blank=True, default="")
+    reason = models.CharField(max_length=200, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="orderevent_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.actor_name or 'system'}"
+
+
+class OrderNumberSequence(models.Model):
+    """The counter order numbers are assigned from when a client does not give one."""
+
+    last_value = models.PositiveIntegerField(default=10_000)
+
+    def __str__(self) -> str:
+        return f"last order number {self.last_value}"
+
+
+class LabSettings(models.Model):
+    """The lab's runtime settings: one row, edited by supervisors, every change recorded."""
+
+    enter_reason_code_when_deleting_order = models.BooleanField(
+        "Enter reason code when deleting order",
+        default=False,
+        help_text=(
+            "When on, API clients must send a valid deleteReason code to cancel an order. "
+            "When off, a deleteReason is ignored and the client is told so."
+        ),
+    )
+    job_tracker_module_installed = models.BooleanField(
+        "Job Tracker module installed",
+        default=True,
+        help_text="When off, orders cannot be cancelled or completed through the API.",
+    )
+    jobtrack_station_verify = models.BooleanField(
+        "Jobtrack station verify",
+        default=False,
+        help_text=(
+            "When on, check-ins at stations an order does not need are refused, and "
+            "completion is refused while a required flow step has no check-in."
+        ),
+    )
+    trays_required = models.BooleanField(
+        default=False, help_text="When on, work tickets print only for orders that have a tray."
+    )
+    allow_hold_orders = models.BooleanField(
+        default=True, help_text="When off, orders cannot be put on hold."
+    )
+    tracker_heartbeat_seconds = models.PositiveIntegerField(
+        "tracker heartbeat window (seconds)",
+        default=30,
+        help_text="Completion is refused when the Job Tracker has not reported within this time.",
+    )
+    ticket_paper_size = models.CharField(
+        max_length=10, choices=PaperSize.choices, default=PaperSize.LETTER
+    )
+
+    class Meta:
+        verbose_name = "lab settings"
+        verbose_name_plural = "lab settings"
+
+    def __str__(self) -> str:
+        return "Lab settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # there is exactly one row
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls, *, for_update: bool = False) -> "LabSettings":
+        """The settings row; created with defaults on first use."""
+        queryset = cls.objects.select_for_update() if for_update else cls.objects
+        try:
+            return queryset.get(pk=1)
+        except cls.DoesNotExist:
+            obj, _ = cls.objects.get_or_create(pk=1)
+            return obj
+
+
+class LabSettingsChange(models.Model):
+    """History of the lab settings: one row per changed setting."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    setting = models.CharField(max_length=60)
+    from_value = models.CharField(max_length=100, blank=True, default="")
+    to_value = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.setting}: {self.from_value} -> {self.to_value}"

@@ -1,0 +1,340 @@
+"""Every change to an order happens here.
+
+Each service runs in one transaction, re-reads the order under a row lock, checks its guards
+in the documented order, raises a typed ``DomainError`` when one fails, and records an
+``OrderEvent`` in the same transaction. Callers (API faces, admin actions, background
+processes) pass the acting user explicitly and never change orders themselves.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tracker.models import CheckIn
+
+from .errors import (
+    DeleteReasonInvalid,
+    DeleteReasonsEmpty,
+    HoldNotAllowed,
+    InvalidOrderData,
+    JobTrackerRequired,
+    NonCancelStation,
+    OrderAlreadyCompleted,
+    OrderAlreadyOnHold,
+    OrderMarkedForCancelation,
+    OrderNotOnHold,
+)
+from .flow import FLOW_STEPS
+from .identifiers import order_number_error, po_number_error, tray_number_error
+from .models import (
+    DeleteReason,
+    LabSettings,
+    LabSettingsChange,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderItemEndpoint,
+    OrderNumberSequence,
+)
+from .status import EventKind, JobType, OrderState
+
+MAX_ORDER_NUMBER = 99_999_999
+
+
+@dataclass
+class NewItem:
+    sku: str
+    name: str = ""
+    quantity: int = 1
+    endpoints: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewOrder:
+    number: str | None = None  # assigned from the sequence when None
+    tray: str = ""
+    po_number: str = ""
+    customer_number: str = ""
+    customer_job_id: str = ""
+    patient: str = ""
+    job_type: str = JobType.FINISHED
+    calculation_desc: str = ""
+    date_ordered: date | None = None
+    date_wanted: date | None = None
+    ticket_id: str = ""
+    ticket_name: str = ""
+    requires: set[str] = field(default_factory=set)  # Order field names of required steps
+    items: list[NewItem] = field(default_factory=list)
+
+
+@dataclass
+class CancelResult:
+    order: Order
+    message: str
+
+
+REASON_IGNORED_WARNING = (
+    "deleteReason was ignored: this lab does not require reason codes when deleting orders"
+)
+
+
+def actor_name(actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
+    """Append an entry to the order's history (inside the caller's transaction)."""
+    return OrderEvent.objects.create(
+        order=order, kind=kind, actor=actor, actor_name=actor_name(actor), **values
+    )
+
+
+def lock_order(order: Order) -> Order:
+    """Re-read ``order`` under a row lock. Every service that changes an order starts here."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def _next_order_number() -> int:
+    sequence = OrderNumberSequence.objects.select_for_update().filter(pk=1).first()
+    if sequence is None:
+        sequence = OrderNumberSequence.objects.create(pk=1)
+        sequence = OrderNumberSequence.objects.select_for_update().get(pk=1)
+    candidate = sequence.last_value
+    while True:
+        window = range(candidate + 1, min(candidate + 100, MAX_ORDER_NUMBER) + 1)
+        if not window:
+            raise InvalidOrderData({"orderNumber": ["no order numbers are left to assign"]})
+        taken = set(Order.objects.filter(number__in=list(window)).values_list("number", flat=True))
+        free = next((n for n in window if n not in taken), None)
+        if free is not None:
+            sequence.last_value = free
+            sequence.save(update_fields=["last_value"])
+            return free
+        candidate = window[-1]
+
+
+def _validate_new_order(data: NewOrder) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if data.number is not None:
+        problem = order_number_error(data.number)
+        if problem:
+            errors.setdefault("orderNumber", []).append(problem)
+        elif Order.objects.filter(number=int(data.number)).exists():
+            errors.setdefault("orderNumber", []).append(
+                f"order number {data.number} already exists"
+            )
+    if data.tray:
+        problem = tray_number_error(data.tray)
+        if problem:
+            errors.setdefault("trayNumber", []).append(problem)
+        else:
+            holder = Order.objects.active().filter(tray=data.tray).only("number").first()
+            if holder is not None:
+                errors.setdefault("trayNumber", []).append(
+                    f"tray {data.tray} is in use by order {holder.number}"
+                )
+    if data.po_number:
+        problem = po_number_error(data.po_number)
+        if problem:
+            errors.setdefault("poNumber", []).append(problem)
+    return errors
+
+
+def _unvalid_message(data: NewOrder) -> str:
+    """Why a new order cannot be released to production, or "" when it can."""
+    if not data.items:
+        return "Order has no items"
+    if data.customer_job_id:
+        duplicate = (
+            Order.objects.filter(
+                customer_number=data.customer_number,
+                customer_job_id=data.customer_job_id,
+                cancelled_at__isnull=True,
+            )
+            .only("number")
+            .first()
+        )
+        if duplicate is not None:
+            return (
+                f"Duplicate customer job id {data.customer_job_id} for customer "
+                f"{data.customer_number or '(none)'}: order {duplicate.number}"
+            )
+    return ""
+
+
+def create_order(*, data: NewOrder, actor, device: str = "") -> Order:
+    """Create an order with its items. It is valid, or unvalid with a message saying why."""
+    known_flags = {spec.order_field for spec in FLOW_STEPS}
+    if unknown := data.requires - known_flags:
+        raise ValueError(f"unknown flow requirement(s): {sorted(unknown)}")
+    try:
+        with transaction.atomic():
+            errors = _validate_new_order(data)
+            if errors:
+                raise InvalidOrderData(errors)
+            now = timezone.now()
+            unvalid_message = _unvalid_message(data)
+            order = Order.objects.create(
+                number=int(data.number) if data.number is not None else _next_order_number(),
+                tray=data.tray,
+                po_number=data.po_number,
+                customer_number=data.customer_number,
+                customer_job_id=data.customer_job_id,
+                patient=data.patient,
+                job_type=data.job_type,
+                calculation_desc=data.calculation_desc,
+                date_ordered=data.date_ordered or timezone.localdate(),
+                date_wanted=data.date_wanted,
+                received_at=now,
+                ticket_id=data.ticket_id,
+                ticket_name=data.ticket_name,
+                state=OrderState.UNVALID if unvalid_message else OrderState.VALID,
+                unvalid_message=unvalid_message,
+                valid_at=None if unvalid_message else now,
+                created_by=actor,
+                created_device=device,
+                **{name: True for name in data.requires},
+            )
+            for new_item in data.items:
+                item = OrderItem.objects.create(
+                    order=order, sku=new_item.sku, name=new_item.name, quantity=new_item.quantity
+                )
+                OrderItemEndpoint.objects.bulk_create(
+                    OrderItemEndpoint(item=item, name=name)
+                    for name in dict.fromkeys(new_item.endpoints)
+                )
+            record_event(
+                order,
+                kind=EventKind.CREATED,
+                actor=actor,
+                to_value=order.get_state_display(),
+                note=unvalid_message or (f"from {device}" if device else ""),
+            )
+            return order
+    except IntegrityError:
+        # A concurrent request took the same number or tray between our check and insert.
+        errors = _validate_new_order(data)
+        if errors:
+            raise InvalidOrderData(errors) from None
+        raise
+
+
+# --- hold / release ---------------------------------------------------------------------------
+
+
+def hold_order(*, order: Order, actor) -> Order:
+    """Put an order on hold. Refused when the lab does not allow holds."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.is_cancelled:
+            raise OrderMarkedForCancelation
+        if order.is_completed or order.pending_completion:
+            raise OrderAlreadyCompleted
+        if not LabSettings.load().allow_hold_orders:
+            raise HoldNotAllowed
+        if order.on_hold:
+            raise OrderAlreadyOnHold
+        order.on_hold = True
+        order.version += 1
+        order.save(update_fields=["on_hold", "version"])
+        record_event(order, kind=EventKind.HOLD, actor=actor, from_value="", to_value="On Hold")
+        return order
+
+
+def release_order(*, order: Order, actor) -> Order:
+    """Take an order off hold."""
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.is_cancelled:
+            raise OrderMarkedForCancelation
+        if not order.on_hold:
+            raise OrderNotOnHold
+        order.on_hold = False
+        order.version += 1
+        order.save(update_fields=["on_hold", "version"])
+        record_event(
+            order,
+            kind=EventKind.RELEASE,
+            actor=actor,
+            from_value="On Hold",
+            to_value=order.get_state_display(),
+        )
+        return order
+
+
+# --- cancel -----------------------------------------------------------------------------------
+
+
+def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResult:
+    """Mark an order for cancelation, checking the contract's guards in their order.
+
+    Nothing is deleted: the order keeps its data and history, and its tray is free again.
+    """
+    with transaction.atomic():
+        order = lock_order(order)
+        settings = LabSettings.load()
+        if not settings.job_tracker_module_installed:
+            raise JobTrackerRequired
+        if order.is_cancelled or order.is_completed or order.pending_completion:
+            raise OrderAlreadyCompleted
+
+        reason = None
+        message = ""
+        if settings.enter_reason_code_when_deleting_order:
+            if not DeleteReason.objects.filter(active=True).exists():
+                raise DeleteReasonsEmpty
+            reason = DeleteReason.objects.filter(code=reason_code or "", active=True).first()
+            if reason is None:
+                raise DeleteReasonInvalid(reason_code or "")
+        elif reason_code:
+            message = REASON_IGNORED_WARNING
+
+        if CheckIn.objects.filter(order=order, station__non_cancel=True).exists():
+            raise NonCancelStation
+
+        order.cancelled_at = timezone.now()
+        order.cancelled_by = actor
+        order.cancel_reason = reason
+        order.version += 1
+        order.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason", "version"])
+        record_event(
+            order,
+            kind=EventKind.CANCEL,
+            actor=actor,
+            from_value=order.get_state_display(),
+            to_value="Marked for cancelation",
+            reason=str(reason) if reason else "",
+            note=f"tray {order.tray} freed" if order.tray else "",
+        )
+        return CancelResult(order=order, message=message)
+
+
+# --- lab settings -----------------------------------------------------------------------------
+
+
+def update_lab_settings(*, actor, changes: dict) -> LabSettings:
+    """Change lab settings (field name -> value), recording each change in the history."""
+    with transaction.atomic():
+        lab = LabSettings.load(for_update=True)
+        changed = []
+        for name, value in changes.items():
+            old = getattr(lab, name)
+            if old != value:
+                setattr(lab, name, value)
+                changed.append(name)
+                LabSettingsChange.objects.create(
+                    actor=actor,
+                    actor_name=actor_name(actor),
+                    setting=LabSettings._meta.get_field(name).verbose_name,
+                    from_value=str(old),
+                    to_value=str(value),
+                )
+        if changed:
+            lab.full_clean()
+            lab.save(update_fields=changed)
+        return lab

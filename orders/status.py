@@ -1,0 +1,45 @@
+"""Order states, job types and processing statuses, with their wire values."""
+
+from django.db import models
+
+
+class OrderState(models.TextChoices):
+    """Production state of an order. Hold and cancelation are flags beside it."""
+
+    UNVALID = "U", "Unvalid"
+    VALID = "V", "Valid"
+    PROCESS = "P", "Process"
+    COMPLETED = "C", "Completed"
+
+
+# `status` / `statusDesc` shown for an order that is on hold, whatever state it sits on.
+ON_HOLD_STATUS = ("W", "On Hold")
+
+
+class JobType(models.TextChoices):
+    FINISHED = "F", "Finished"
+    UNCUT = "U", "Uncut"
+    ASSEMBLED = "A", "Assembled"
+    EDGED = "E", "Edged"
+
+
+class ProcessingStatus(models.TextChoices):
+    """Status of an order item at one of its endpoints (departments)."""
+
+    NEW = "New", "New"
+    IN_PROGRESS = "InProgress", "In progress"
+    DONE = "Done", "Done"
+    CANCELLED = "Cancelled", "Cancelled"
+
+
+class PaperSize(models.TextChoices):
+    LETTER = "letter", "Letter"
+    A4 = "a4", "A4"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    HOLD = "hold", "Put on hold"
+    RELEASE = "release", "Released from hold"
+    CANCEL = "cancel", "Marked for cancelation"
+    STATE = "state", "State changed"

@@ -1,0 +1,61 @@
+"""Job-tracking stations and the check-ins that make up each order's job history."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from orders.flow import FlowStep
+
+
+class Station(models.Model):
+    """A place in the lab where orders are checked in (surfacing, coating, edging, QA...)."""
+
+    code = models.CharField(max_length=10, unique=True, help_text="Case-sensitive.")
+    description = models.CharField(max_length=100)
+    customer_description = models.CharField(max_length=100, blank=True, default="")
+    is_operator = models.BooleanField(
+        "operator station", default=False, help_text="Identifies an operator, not a place."
+    )
+    non_cancel = models.BooleanField(
+        default=False, help_text="Orders checked in here can no longer be cancelled."
+    )
+    requires_operator = models.BooleanField(default=False)
+    flow_step = models.CharField(
+        max_length=20,
+        choices=FlowStep.choices,
+        blank=True,
+        default="",
+        help_text="The flow step this station performs, if any.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.description}"
+
+
+class CheckIn(models.Model):
+    """An order scanned in at a station: one line of the order's job history."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="checkins")
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="checkins")
+    operator = models.ForeignKey(
+        Station, null=True, blank=True, on_delete=models.PROTECT, related_name="operator_checkins"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    device = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="checkin_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order} at {self.station.code}"
