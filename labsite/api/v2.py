@@ -28,6 +28,10 @@ def flatten_validation_errors(errors, prefix: str = "") -> list[str]:
     lines: list[str] = []
     if isinstance(errors, dict):
         for key, value in errors.items():
+            if isinstance(key, int):
+                # DRF keys list errors by index (ListSerializer, ListField): ``items[0]``.
+                lines.extend(flatten_validation_errors(value, f"{prefix}[{key}]"))
+                continue
             name = "body" if key in ("non_field_errors", "detail") and not prefix else key
             if key == "non_field_errors" and prefix:
                 name = ""

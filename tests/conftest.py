@@ -1,0 +1,211 @@
+"""Fixtures and small factories shared by the whole suite."""
+
+import itertools
+import json
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from labsite.models import ApiKey
+from orders.models import DeleteReason, LabSettings, Order
+from orders.services import NewItem, NewOrder, create_order
+from tracker.models import CheckIn, Station
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://...")
+
+
+class Api:
+    """Calls the API with one key, asserting the status and a query ceiling on every call."""
+
+    def __init__(self, raw_key: str | None = None, *, scheme: str = "Token"):
+        self.client = Client(raise_request_exception=False)
+        self.headers = {"HTTP_AUTHORIZATION": f"{scheme} {raw_key}"} if raw_key else {}
+        self.last_response = None
+        self.last_queries = 0
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body=None,
+        *,
+        status: int,
+        max_queries: int | None = None,
+        raw: str | bytes | None = None,
+        content_type: str = "application/json",
+        headers: dict | None = None,
+    ):
+        send = getattr(self.client, method)
+        kwargs = {**self.headers, **(headers or {})}
+        if raw is not None:
+            kwargs.update(data=raw, content_type=content_type)
+        elif body is not None:
+            kwargs.update(data=json.dumps(body), content_type=content_type)
+        with CaptureQueriesContext(connection) as queries:
+            response = send(path, **kwargs)
+        self.last_response = response
+        self.last_queries = len(queries)
+        assert response.status_code == status, (
+            f"{method.upper()} {path}: expected {status}, got {response.status_code}: "
+            f"{response.content[:2000]!r}"
+        )
+        if max_queries is not None:
+            assert len(queries) <= max_queries, (
+                f"{method.upper()} {path}: {len(queries)} queries > ceiling {max_queries}:\n"
+                + "\n".join(q["sql"] for q in queries.captured_queries)
+            )
+        if not response.content:
+            return None
+        return response.json()
+
+    def get(self, path, **kw):
+        return self.call("get", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.call("post", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.call("patch", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.call("put", path, body, **kw)
+
+    def delete(self, path, body=None, **kw):
+        return self.call("delete", path, body, **kw)
+
+
+_usernames = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(*groups: str, rights: tuple[str, ...] = (), **fields) -> User:
+        fields.setdefault("username", f"user{next(_usernames)}")
+        user = User.objects.create_user(**fields)
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        for right in rights:
+            app_label, codename = right.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    def make(user: User, *, scheme: str = "Token") -> Api:
+        _, raw_key = ApiKey.issue(user=user, name=f"key for {user.username}")
+        return Api(raw_key, scheme=scheme)
+
+    return make
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("Supervisors", username="sam")
+
+
+@pytest.fixture
+def supervisor_api(api_for, supervisor):
+    return api_for(supervisor)
+
+
+@pytest.fixture
+def client_api(api_for, make_user):
+    return api_for(make_user("Lab clients", username="rx-client"))
+
+
+@pytest.fixture
+def no_rights_api(api_for, make_user):
+    return api_for(make_user(username="nobody"))
+
+
+@pytest.fixture
+def anonymous_api():
+    return Api()
+
+
+@pytest.fixture
+def lab_settings(db):
+    """Change lab settings for a test: ``lab_settings(allow_hold_orders=False)``."""
+
+    def change(**values) -> LabSettings:
+        lab = LabSettings.load()
+        for name, value in values.items():
+            setattr(lab, name, value)
+        lab.save()
+        return lab
+
+    return change
+
+
+@pytest.fixture
+def make_order(db):
+    """Create an order through the service, then force any extra field values for the test."""
+
+    def make(*, items: int = 1, endpoints=("surfacing",), actor=None, **fields) -> Order:
+        create_fields = {
+            key: fields.pop(key)
+            for key in list(fields)
+            if key in NewOrder.__dataclass_fields__ and key != "items"
+        }
+        if "number" in create_fields:
+            create_fields["number"] = str(create_fields["number"])
+        order = create_order(
+            data=NewOrder(
+                **create_fields,
+                items=[
+                    NewItem(sku=f"SKU{i}", name=f"Lens {i}", endpoints=list(endpoints))
+                    for i in range(items)
+                ],
+            ),
+            actor=actor,
+        )
+        if fields:
+            Order.objects.filter(pk=order.pk).update(**fields)
+            order.refresh_from_db()
+        return order
+
+    return make
+
+
+@pytest.fixture
+def make_reason(db):
+    def make(code: str = "CUS", description: str = "Customer request", active: bool = True):
+        return DeleteReason.objects.create(code=code, description=description, active=active)
+
+    return make
+
+
+@pytest.fixture
+def make_station(db):
+    def make(code: str, **fields) -> Station:
+        fields.setdefault("description", f"Station {code}")
+        return Station.objects.create(code=code, **fields)
+
+    return make
+
+
+@pytest.fixture
+def check_in(db):
+    """Record a check-in directly (the check-in service belongs to the tracker)."""
+
+    def record(order: Order, station: Station) -> CheckIn:
+        checkin = CheckIn.objects.create(order=order, station=station)
+        Order.objects.filter(pk=order.pk).update(
+            current_station=station, current_station_at=timezone.now()
+        )
+        order.refresh_from_db()
+        return checkin
+
+    return record
