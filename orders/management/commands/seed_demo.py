@@ -17,8 +17,15 @@ from django.utils import timezone
 
 from labsite.models import ApiKey, hash_api_key
 from orders.models import DeleteReason, Order
-from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
-from orders.status import OrderState
+from orders.services import (
+    NewItem,
+    NewOrder,
+    cancel_order,
+    create_order,
+    hold_order,
+    record_event,
+)
+from orders.status import EventKind, OrderState
 from tracker.models import CheckIn, Station
 
 REASONS = [
@@ -121,10 +128,14 @@ class Command(BaseCommand):
     def _order(self, actor: User, number: int, tray: str, po: str, outcome: str) -> bool:
         if Order.objects.filter(number=number).exists():
             return False
-        items = [] if outcome == "unvalid" else [
-            NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR", endpoints=["SURF", "AR"]),
-            NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR (left)", endpoints=["SURF"]),
-        ]
+        items = (
+            []
+            if outcome == "unvalid"
+            else [
+                NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR", endpoints=["SURF", "AR"]),
+                NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR (left)", endpoints=["SURF"]),
+            ]
+        )
         order = create_order(
             data=NewOrder(
                 number=str(number),
@@ -148,10 +159,19 @@ class Command(BaseCommand):
             station = Station.objects.get(code="SURF")
             now = timezone.now()
             CheckIn.objects.create(order=order, station=station, actor=actor, device="seed_demo")
+            state = OrderState.COMPLETED if outcome == "completed" else OrderState.PROCESS
             Order.objects.filter(pk=order.pk).update(
-                state=OrderState.COMPLETED if outcome == "completed" else OrderState.PROCESS,
+                state=state,
                 current_station=station,
                 current_station_at=now,
                 completed_at=now if outcome == "completed" else None,
+            )
+            record_event(
+                order,
+                kind=EventKind.STATE,
+                actor=actor,
+                from_value=order.get_state_display(),
+                to_value=state.label,
+                note="demo data",
             )
         return True
