@@ -139,6 +139,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -158,7 +159,9 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"  # the admin shows work-ticket PDFs inline in a frame
+# No page may be framed; a view that must be (a ticket preview) opts in with
+# @xframe_options_sameorigin.
+X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -178,6 +181,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Order back office of a production lab: Lab API v2, Orders API, item cancel.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is checked by `manage.py spectacular --validate --fail-on-warn`, not by
+    # every `check --deploy` on a production host.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # How long an API key's last-used time may lag behind, to keep reads free of writes.

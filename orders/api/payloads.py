@@ -61,17 +61,16 @@ def identifiers(order: Order) -> dict:
 
 
 def order_status_payload(order: Order) -> dict:
-    """The v2 status model: identifiers first, then the rest alphabetically."""
+    """The v2 status model, keys in the contract's order."""
     status, status_desc = status_pair(order)
-    rest = {
+    return identifiers(order) | {
         "calculationDesc": order.calculation_desc or None,
         **station_fields(order),
-        "onHold": order.on_hold,
         "status": status,
         "statusDesc": status_desc,
+        "onHold": order.on_hold,
         "unvalidMessage": order.unvalid_message or None,
     }
-    return identifiers(order) | dict(sorted(rest.items()))
 
 
 def order_payload(order: Order) -> dict:

@@ -36,10 +36,19 @@ class StrictBooleanField(serializers.BooleanField):
         self.fail("invalid", input=data)
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """JSON integers only: ``"10"`` or ``true`` for a number is refused, not coerced."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ItemInputSerializer(StrictSerializer):
     sku = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    quantity = serializers.IntegerField(min_value=1, max_value=9999, required=False, default=1)
+    quantity = StrictIntegerField(min_value=1, max_value=9999, required=False, default=1)
     endpoints = serializers.ListField(
         child=serializers.CharField(max_length=40), max_length=20, required=False, default=list
     )
@@ -122,7 +131,7 @@ class LabSettingsSerializer(StrictSerializer):
     jobtrackStationVerify = StrictBooleanField(required=False)
     traysRequired = StrictBooleanField(required=False)
     allowHoldOrders = StrictBooleanField(required=False)
-    trackerHeartbeatSeconds = serializers.IntegerField(required=False, min_value=5, max_value=3600)
+    trackerHeartbeatSeconds = StrictIntegerField(required=False, min_value=5, max_value=3600)
     ticketPaperSize = serializers.ChoiceField(choices=PaperSize.choices, required=False)
 
     @staticmethod
