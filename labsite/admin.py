@@ -39,7 +39,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return
         # The raw key exists only in this request: kept on the request for response_add.
         api_key, raw_key = ApiKey.issue(user=obj.user, name=obj.name)
-        obj.pk = api_key.pk
+        obj.pk, obj.prefix, obj.created_at = api_key.pk, api_key.prefix, api_key.created_at
         request._issued_api_key = (api_key, raw_key)
 
     def response_add(self, request, obj, post_url_continue=None):

@@ -43,6 +43,11 @@ class OrderItemInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Items are part of the order: whoever may see the order sees its items (the groups
+        # grant no separate right on items).
+        return request.user.has_perm("orders.view_order")
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("endpoints")
 
@@ -137,9 +142,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Put selected orders on hold", permissions=["hold"])
     def hold_selected(self, request, queryset):
-        self._apply(
-            request, queryset, "Held", lambda o: hold_order(order=o, actor=request.user)
-        )
+        self._apply(request, queryset, "Held", lambda o: hold_order(order=o, actor=request.user))
 
     @admin.action(description="Release selected orders from hold", permissions=["hold"])
     def release_selected(self, request, queryset):

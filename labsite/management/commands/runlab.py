@@ -23,27 +23,36 @@ class Command(BaseCommand):
         python = sys.executable
         return {
             "web": [
-                python, "-m", "gunicorn", "labsite.wsgi",
-                "--bind", bind, "--workers", str(workers),
-                "--access-logfile", "-", "--graceful-timeout", "10",
+                python,
+                "-m",
+                "gunicorn",
+                "labsite.wsgi",
+                "--bind",
+                bind,
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
             ],
         }
 
     def handle(self, *args, bind: str, workers: int, **options):
-        children = {
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR)  # noqa: S603
-            for name, command in self.processes(bind, workers).items()
-        }
-        self.stdout.write(f"labsite is running at http://{bind}/ (Ctrl-C stops it)")
-
         stopping = False
 
         def stop(signum, frame):
             nonlocal stopping
             stopping = True
 
+        # Handlers first: a signal during start-up must still stop the children.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        children = {
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR)  # noqa: S603
+            for name, command in self.processes(bind, workers).items()
+        }
+        self.stdout.write(f"labsite is running at http://{bind}/ (Ctrl-C stops it)")
         exit_code = 0
         try:
             while not stopping:

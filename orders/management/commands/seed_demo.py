@@ -101,6 +101,7 @@ class Command(BaseCommand):
         path = self._credentials_path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file already existed with looser rights
         with os.fdopen(fd, "w") as handle:
             json.dump(credentials, handle, indent=2)
 
