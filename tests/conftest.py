@@ -3,12 +3,13 @@
 import itertools
 import json
 
-import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+import pytest
 
 from labsite.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order

@@ -35,7 +35,8 @@ class DeleteReasonDetailView(V2View):
 
     @staticmethod
     def _reason(code: str) -> DeleteReason:
-        reason = DeleteReason.objects.filter(code=code).first()
+        # No stored code contains NUL, and PostgreSQL refuses to compare text containing one.
+        reason = None if "\x00" in code else DeleteReason.objects.filter(code=code).first()
         if reason is None:
             raise DeleteReasonNotFound(code)
         return reason

@@ -1,12 +1,13 @@
 """Reading a parameter that the contract accepts either in the query string or the JSON body."""
 
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import CharField
 
 
 def query_or_body_param(request, name: str) -> str | None:
     """``name`` from the query string, else from a JSON object body; None when absent."""
     if name in request.query_params:
-        return request.query_params[name]
+        return _text(name, request.query_params[name])
     body = request.data
     if body in (None, "") or body == {}:
         return None
@@ -17,4 +18,13 @@ def query_or_body_param(request, name: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValidationError({name: ["must be a string"]})
-    return str(value)
+    return _text(name, str(value))
+
+
+def _text(name: str, value: str) -> str:
+    """``value`` checked like any string field of a body: no NUL or surrogate characters,
+    which no stored value can contain (and PostgreSQL refuses to compare against)."""
+    try:
+        return CharField(allow_blank=True, trim_whitespace=False).run_validation(value)
+    except ValidationError as exc:
+        raise ValidationError({name: exc.detail}) from None
