@@ -102,7 +102,9 @@ def lock_order(order: Order) -> Order:
 def _next_order_number() -> int:
     sequence = OrderNumberSequence.objects.select_for_update().filter(pk=1).first()
     if sequence is None:
-        sequence = OrderNumberSequence.objects.create(pk=1)
+        # First use. Concurrent first creates all get here: with ON CONFLICT DO NOTHING one
+        # insert wins and the others wait for it instead of failing, then all lock that row.
+        OrderNumberSequence.objects.bulk_create([OrderNumberSequence(pk=1)], ignore_conflicts=True)
         sequence = OrderNumberSequence.objects.select_for_update().get(pk=1)
     candidate = sequence.last_value
     while True:
@@ -167,61 +169,76 @@ def _unvalid_message(data: NewOrder) -> str:
     return ""
 
 
+# How many numbers create_order tries from the sequence. A number it picks can be taken by a
+# concurrent create that chose that number itself and had not committed yet; the next pick
+# skips it. Each retry needs one more such create in flight, so a few attempts are plenty.
+NUMBER_ATTEMPTS = 10
+
+
 def create_order(*, data: NewOrder, actor, device: str = "") -> Order:
     """Create an order with its items. It is valid, or unvalid with a message saying why."""
     known_flags = {spec.order_field for spec in FLOW_STEPS}
     if unknown := data.requires - known_flags:
         raise ValueError(f"unknown flow requirement(s): {sorted(unknown)}")
-    try:
-        with transaction.atomic():
+    attempt = 1
+    while True:
+        try:
+            return _create_order(data=data, actor=actor, device=device)
+        except IntegrityError:
+            # A concurrent request took the same number or tray between our check and insert.
             errors = _validate_new_order(data)
             if errors:
-                raise InvalidOrderData(errors)
-            now = timezone.now()
-            unvalid_message = _unvalid_message(data)
-            order = Order.objects.create(
-                number=int(data.number) if data.number is not None else _next_order_number(),
-                tray=data.tray,
-                po_number=data.po_number,
-                customer_number=data.customer_number,
-                customer_job_id=data.customer_job_id,
-                patient=data.patient,
-                job_type=data.job_type,
-                calculation_desc=data.calculation_desc,
-                date_ordered=data.date_ordered or timezone.localdate(),
-                date_wanted=data.date_wanted,
-                received_at=now,
-                ticket_id=data.ticket_id,
-                ticket_name=data.ticket_name,
-                state=OrderState.UNVALID if unvalid_message else OrderState.VALID,
-                unvalid_message=unvalid_message,
-                valid_at=None if unvalid_message else now,
-                created_by=actor,
-                created_device=device,
-                **{name: True for name in data.requires},
-            )
-            for new_item in data.items:
-                item = OrderItem.objects.create(
-                    order=order, sku=new_item.sku, name=new_item.name, quantity=new_item.quantity
-                )
-                OrderItemEndpoint.objects.bulk_create(
-                    OrderItemEndpoint(item=item, name=name)
-                    for name in dict.fromkeys(new_item.endpoints)
-                )
-            record_event(
-                order,
-                kind=EventKind.CREATED,
-                actor=actor,
-                to_value=order.get_state_display(),
-                note=unvalid_message or (f"from {device}" if device else ""),
-            )
-            return order
-    except IntegrityError:
-        # A concurrent request took the same number or tray between our check and insert.
+                raise InvalidOrderData(errors) from None
+            if data.number is None and attempt < NUMBER_ATTEMPTS:
+                attempt += 1  # the number came from the sequence: pick another
+                continue
+            raise
+
+
+def _create_order(*, data: NewOrder, actor, device: str) -> Order:
+    with transaction.atomic():
         errors = _validate_new_order(data)
         if errors:
-            raise InvalidOrderData(errors) from None
-        raise
+            raise InvalidOrderData(errors)
+        now = timezone.now()
+        unvalid_message = _unvalid_message(data)
+        order = Order.objects.create(
+            number=int(data.number) if data.number is not None else _next_order_number(),
+            tray=data.tray,
+            po_number=data.po_number,
+            customer_number=data.customer_number,
+            customer_job_id=data.customer_job_id,
+            patient=data.patient,
+            job_type=data.job_type,
+            calculation_desc=data.calculation_desc,
+            date_ordered=data.date_ordered or timezone.localdate(),
+            date_wanted=data.date_wanted,
+            received_at=now,
+            ticket_id=data.ticket_id,
+            ticket_name=data.ticket_name,
+            state=OrderState.UNVALID if unvalid_message else OrderState.VALID,
+            unvalid_message=unvalid_message,
+            valid_at=None if unvalid_message else now,
+            created_by=actor,
+            created_device=device,
+            **{name: True for name in data.requires},
+        )
+        for new_item in data.items:
+            item = OrderItem.objects.create(
+                order=order, sku=new_item.sku, name=new_item.name, quantity=new_item.quantity
+            )
+            OrderItemEndpoint.objects.bulk_create(
+                OrderItemEndpoint(item=item, name=name)
+                for name in dict.fromkeys(new_item.endpoints)
+            )
+        record_event(
+            order,
+            kind=EventKind.CREATED,
+            actor=actor,
+            to_value=order.get_state_display(),
+            note=unvalid_message or (f"from {device}" if device else ""),
+        )
+        return order
 
 
 # --- hold / release ---------------------------------------------------------------------------
