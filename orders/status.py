@@ -43,3 +43,7 @@ class EventKind(models.TextChoices):
     RELEASE = "release", "Released from hold"
     CANCEL = "cancel", "Marked for cancelation"
     STATE = "state", "State changed"
+    CHECKIN = "checkin", "Checked in"
+    COMPLETION_REQUESTED = "completion_requested", "Completion requested"
+    COMPLETED = "completed", "Completed"
+    COMPLETION_FAILED = "completion_failed", "Completion failed"

@@ -56,6 +56,60 @@ class CheckIn(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="checkin_order_at_idx")]
+        permissions = [("check_in", "Can check orders in at stations")]
 
     def __str__(self) -> str:
         return f"{self.order} at {self.station.code}"
+
+
+class CompletionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class CompletionRequest(models.Model):
+    """A completion accepted through the API, waiting for (or processed by) the Job Tracker.
+
+    Written in the same transaction that flags the order, so once the client has its 201 the
+    completion happens even if the tracker is down or restarted.
+    """
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="completion_requests"
+    )
+    status = models.CharField(
+        max_length=10, choices=CompletionStatus.choices, default=CompletionStatus.PENDING
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_by = models.CharField(
+        max_length=64, blank=True, default="", help_text="The tracker worker that processed it."
+    )
+    failure_reason = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [("complete_order", "Can request the completion of orders")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status="pending"),
+                name="one_pending_completion_per_order",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(status="pending"), name="completion_pending_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Completion of {self.order} ({self.get_status_display()})"

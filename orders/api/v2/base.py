@@ -5,6 +5,7 @@ from rest_framework.views import APIView, set_rollback
 
 from labsite.api import v2 as envelope
 from orders import errors
+from tracker import errors as tracker_errors
 
 DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.OrderNotFound: 404,
@@ -20,7 +21,22 @@ DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.HoldNotAllowed: 400,
     errors.OrderAlreadyOnHold: 400,
     errors.OrderNotOnHold: 400,
+    tracker_errors.CheckinRefused: 400,
+    tracker_errors.OperatorNotFound: 404,
+    tracker_errors.CompletionRefused: 400,
+    tracker_errors.CompletionOrderNotFound: 404,
+    tracker_errors.JobTrackerNotRunning: 503,
+    tracker_errors.StationInUse: 400,
+    tracker_errors.StationNotFoundForConfig: 404,
 }
+
+
+def status_for(error: errors.DomainError) -> int:
+    """The table's status for the error's class, or for its nearest listed base class."""
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERROR_STATUS:
+            return DOMAIN_ERROR_STATUS[cls]
+    return 400
 
 
 def v2_exception_handler(exc, context) -> Response:
@@ -28,7 +44,7 @@ def v2_exception_handler(exc, context) -> Response:
         set_rollback()
         return Response(
             envelope.error_body(exc.message, exc.details),
-            status=DOMAIN_ERROR_STATUS.get(type(exc), 400),
+            status=status_for(exc),
         )
     return envelope.drf_exception_handler(exc, context)
 

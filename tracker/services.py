@@ -1,0 +1,248 @@
+"""Job tracking: check-ins, flow verification, and completion through the Job Tracker.
+
+Same rules as ``orders.services``: one transaction per change, the order row locked, guards in
+the documented order, typed errors, history in the same transaction.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from labsite.workers import worker_is_alive
+from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
+from orders.models import LabSettings, Order, OrderEvent
+from orders.services import lock_order, record_event
+from orders.status import EventKind, OrderState
+
+from . import errors
+from .models import CheckIn, CompletionRequest, CompletionStatus, Station
+
+TRACKER = "tracker"  # the heartbeat kind of the Job Tracker process
+
+
+# --- flow verification ----------------------------------------------------------------------
+
+
+def performed_steps(order: Order) -> set[str]:
+    """The flow steps of the stations this order has been checked in at."""
+    return set(
+        CheckIn.objects.filter(order=order)
+        .exclude(station__flow_step="")
+        .values_list("station__flow_step", flat=True)
+        .distinct()
+    )
+
+
+def first_missing_step(order: Order, performed: set[str]):
+    """The first required step (in the table's order) without a check-in, or None."""
+    return next(
+        (
+            spec
+            for spec in FLOW_STEPS
+            if getattr(order, spec.order_field) and spec.step.value not in performed
+        ),
+        None,
+    )
+
+
+# --- check-in -------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckInResult:
+    order: Order
+    checkin: CheckIn
+
+
+def find_station(code: str) -> Station:
+    station = Station.objects.filter(code=code, is_operator=False).first()
+    if station is None:
+        raise errors.StationNotFound
+    return station
+
+
+def find_operator(code: str) -> Station:
+    operator = Station.objects.filter(code=code, is_operator=True).first()
+    if operator is None:
+        raise errors.OperatorNotFound
+    return operator
+
+
+def check_in(
+    *, order: Order, station: Station, operator: Station | None, actor, device: str = ""
+) -> CheckInResult:
+    """Record that ``order`` arrived at ``station``. A valid order goes into process (P)."""
+    if station.requires_operator and operator is None:
+        raise errors.OperatorRequired
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.is_cancelled:
+            raise errors.CheckinOrderNotInProduction("Order marked for cancelation")
+        if order.is_completed:
+            raise errors.CheckinOrderNotInProduction("Order already completed")
+        if order.on_hold:
+            raise errors.CheckinOrderNotInProduction("Order on hold")
+        if order.state == OrderState.UNVALID:
+            raise errors.CheckinOrderNotInProduction("Order unvalid")
+        if station.flow_step and LabSettings.load().jobtrack_station_verify:
+            spec = FLOW_STEP_BY_KEY[station.flow_step]
+            if not getattr(order, spec.order_field):
+                raise errors.StepNotNeeded(spec.not_needed_message)
+
+        now = timezone.now()
+        checkin = CheckIn.objects.create(
+            order=order, station=station, operator=operator, at=now, actor=actor, device=device
+        )
+        previous = order.current_station.code if order.current_station_id else ""
+        fields = ["current_station", "current_station_at", "version"]
+        if order.state == OrderState.VALID:
+            order.state = OrderState.PROCESS
+            fields.append("state")
+        order.current_station = station
+        order.current_station_at = now
+        order.version += 1
+        order.save(update_fields=fields)
+        record_event(
+            order,
+            kind=EventKind.CHECKIN,
+            actor=actor,
+            from_value=previous,
+            to_value=station.code,
+            note=f"operator {operator.code}" if operator else "",
+        )
+        return CheckInResult(order=order, checkin=checkin)
+
+
+# --- completion -----------------------------------------------------------------------------
+
+
+def completion_refusal(
+    order: Order, settings: LabSettings, *, new_request: bool
+) -> errors.CompletionRefused | None:
+    """Why the Job Tracker would not complete ``order`` now (codes 02-20), or None.
+
+    For a ``new_request`` a pending completion counts as completed; when the tracker
+    processes a request, that pending completion is the request itself.
+    """
+    if order.is_cancelled:
+        return errors.CompletionOrderDeleted()
+    if order.state == OrderState.UNVALID:
+        return errors.CompletionOrderUnvalid()
+    if order.is_completed or (new_request and order.pending_completion):
+        return errors.CompletionAlreadyCompleted()
+    if order.on_hold:
+        return errors.CompletionOrderOnHold()
+    if settings.jobtrack_station_verify:
+        missing = first_missing_step(order, performed_steps(order))
+        if missing is not None:
+            return errors.FlowVerificationFailed(missing.needs_message)
+    return None
+
+
+def request_completion(*, order: Order, actor) -> CompletionRequest:
+    """Accept a completion for the Job Tracker: checked now, performed by ``run_tracker``.
+
+    The request row and the order's pending flag are written together, so an accepted
+    completion survives any crash of the web or tracker process.
+    """
+    with transaction.atomic():
+        order = lock_order(order)
+        settings = LabSettings.load()
+        refusal = completion_refusal(order, settings, new_request=True)
+        if refusal is not None:
+            raise refusal
+        if not worker_is_alive(TRACKER, within_seconds=settings.tracker_heartbeat_seconds):
+            raise errors.JobTrackerNotRunning
+        request = CompletionRequest.objects.create(order=order, requested_by=actor)
+        order.pending_completion = True
+        order.version += 1
+        order.save(update_fields=["pending_completion", "version"])
+        record_event(order, kind=EventKind.COMPLETION_REQUESTED, actor=actor)
+        return request
+
+
+def process_completions(*, worker: str, batch_size: int = 50) -> int:
+    """Claim up to ``batch_size`` pending requests and process them in one transaction.
+
+    Rows are claimed with SKIP LOCKED inside the transaction that processes them: other
+    trackers skip them, and a crash rolls everything back so the rows are simply claimed again.
+    Each order is verified afresh (it may have changed since the request was accepted).
+    Returns how many requests were processed.
+    """
+    with transaction.atomic():
+        claimed = list(
+            CompletionRequest.objects.select_for_update(skip_locked=True)
+            .filter(status=CompletionStatus.PENDING)
+            .order_by("id")[:batch_size]
+        )
+        if not claimed:
+            return 0
+        settings = LabSettings.load()
+        # Lock the orders in one statement, in primary-key order like every other locker.
+        orders = {
+            o.pk: o
+            for o in Order.objects.select_for_update()
+            .filter(pk__in=[r.order_id for r in claimed])
+            .order_by("pk")
+        }
+        now = timezone.now()
+        events = []
+        for request in claimed:
+            order = orders[request.order_id]
+            refusal = completion_refusal(order, settings, new_request=False)
+            order.pending_completion = False
+            order.version += 1
+            request.processed_at = now
+            request.processed_by = worker
+            if refusal is None:
+                previous = order.get_state_display()
+                order.state = OrderState.COMPLETED
+                order.completed_at = now
+                request.status = CompletionStatus.DONE
+                events.append(
+                    OrderEvent(
+                        order=order,
+                        at=now,
+                        kind=EventKind.COMPLETED,
+                        actor_name=worker,
+                        from_value=previous,
+                        to_value=OrderState.COMPLETED.label,
+                        note=f"tray {order.tray} freed" if order.tray else "",
+                    )
+                )
+            else:
+                request.status = CompletionStatus.FAILED
+                request.failure_reason = refusal.reason
+                events.append(
+                    OrderEvent(
+                        order=order,
+                        at=now,
+                        kind=EventKind.COMPLETION_FAILED,
+                        actor_name=worker,
+                        reason=refusal.reason,
+                    )
+                )
+        Order.objects.bulk_update(
+            orders.values(), ["state", "completed_at", "pending_completion", "version"]
+        )
+        CompletionRequest.objects.bulk_update(
+            claimed, ["status", "processed_at", "processed_by", "failure_reason"]
+        )
+        OrderEvent.objects.bulk_create(events)
+        return len(claimed)
+
+
+# --- station configuration ------------------------------------------------------------------
+
+
+def delete_station(*, station: Station) -> None:
+    """Delete a station nobody has been checked in at; one with history must stay."""
+    with transaction.atomic():
+        used = (
+            CheckIn.objects.filter(station=station).count()
+            + CheckIn.objects.filter(operator=station).count()
+        )
+        if used or Order.objects.filter(current_station=station).exists():
+            raise errors.StationInUse(station.code, used)
+        station.delete()
