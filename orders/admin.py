@@ -11,6 +11,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from tracker.admin import CheckInInline, CompletionInline
+
 from .errors import DomainError
 from .identifiers import ORDER_NUMBER_RE
 from .models import DeleteReason, LabSettings, LabSettingsChange, Order, OrderEvent, OrderItem
@@ -95,7 +97,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_filter = ["state", "on_hold", CancelledFilter, "pending_completion", "job_type"]
     search_fields = ["number"]  # enables the box; get_search_results does the matching
     search_help_text = "Order number, tray number or PO number (exact)."
-    inlines = [OrderItemInline, OrderEventInline]
+    inlines = [OrderItemInline, CheckInInline, CompletionInline, OrderEventInline]
     actions = ["hold_selected", "release_selected", "cancel_selected"]
     show_full_result_count = False
     readonly_fields = [

@@ -140,11 +140,12 @@ def completion_refusal(
     return None
 
 
-def request_completion(*, order: Order, actor) -> CompletionRequest:
+def request_completion(*, order: Order, actor, require_tracker: bool = True) -> CompletionRequest:
     """Accept a completion for the Job Tracker: checked now, performed by ``run_tracker``.
 
     The request row and the order's pending flag are written together, so an accepted
-    completion survives any crash of the web or tracker process.
+    completion survives any crash of the web or tracker process. ``require_tracker=False``
+    queues it even while no tracker runs (demo data, loaded before the tracker starts).
     """
     with transaction.atomic():
         order = lock_order(order)
@@ -152,7 +153,8 @@ def request_completion(*, order: Order, actor) -> CompletionRequest:
         refusal = completion_refusal(order, settings, new_request=True)
         if refusal is not None:
             raise refusal
-        if not worker_is_alive(TRACKER, within_seconds=settings.tracker_heartbeat_seconds):
+        alive = worker_is_alive(TRACKER, within_seconds=settings.tracker_heartbeat_seconds)
+        if require_tracker and not alive:
             raise errors.JobTrackerNotRunning
         request = CompletionRequest.objects.create(order=order, requested_by=actor)
         order.pending_completion = True
@@ -162,20 +164,21 @@ def request_completion(*, order: Order, actor) -> CompletionRequest:
         return request
 
 
-def process_completions(*, worker: str, batch_size: int = 50) -> int:
+def process_completions(
+    *, worker: str, batch_size: int = 50, order_ids: list[int] | None = None
+) -> int:
     """Claim up to ``batch_size`` pending requests and process them in one transaction.
 
     Rows are claimed with SKIP LOCKED inside the transaction that processes them: other
     trackers skip them, and a crash rolls everything back so the rows are simply claimed again.
     Each order is verified afresh (it may have changed since the request was accepted).
-    Returns how many requests were processed.
+    ``order_ids`` limits the work to those orders. Returns how many requests were processed.
     """
     with transaction.atomic():
-        claimed = list(
-            CompletionRequest.objects.select_for_update(skip_locked=True)
-            .filter(status=CompletionStatus.PENDING)
-            .order_by("id")[:batch_size]
-        )
+        pending = CompletionRequest.objects.filter(status=CompletionStatus.PENDING)
+        if order_ids is not None:
+            pending = pending.filter(order_id__in=order_ids)
+        claimed = list(pending.select_for_update(skip_locked=True).order_by("id")[:batch_size])
         if not claimed:
             return 0
         settings = LabSettings.load()

@@ -1,4 +1,4 @@
-"""Run labsite's processes together: the web server (and the background workers).
+"""Run labsite's processes together: the web server and the Job Tracker.
 
 Stops them all when one exits or on Ctrl-C / SIGTERM, and exits with the first failure.
 """
@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 "--graceful-timeout",
                 "10",
             ],
+            "tracker": [python, "manage.py", "run_tracker"],
         }
 
     def handle(self, *args, bind: str, workers: int, **options):

@@ -13,20 +13,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
 from labsite.models import ApiKey, hash_api_key
 from orders.models import DeleteReason, Order
-from orders.services import (
-    NewItem,
-    NewOrder,
-    cancel_order,
-    create_order,
-    hold_order,
-    record_event,
-)
-from orders.status import EventKind, OrderState
-from tracker.models import CheckIn, Station
+from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
+from tracker.models import Station
+from tracker.services import check_in, process_completions, request_completion
 
 REASONS = [
     ("CUS", "Customer request"),
@@ -156,23 +148,18 @@ class Command(BaseCommand):
         elif outcome == "cancelled":
             cancel_order(order=order, actor=actor, reason_code=None)
         elif outcome in ("in_process", "completed"):
-            # Demo history only; live check-ins and completions go through the Job Tracker.
-            station = Station.objects.get(code="SURF")
-            now = timezone.now()
-            CheckIn.objects.create(order=order, station=station, actor=actor, device="seed_demo")
-            state = OrderState.COMPLETED if outcome == "completed" else OrderState.PROCESS
-            Order.objects.filter(pk=order.pk).update(
-                state=state,
-                current_station=station,
-                current_station_at=now,
-                completed_at=now if outcome == "completed" else None,
-            )
-            record_event(
-                order,
-                kind=EventKind.STATE,
-                actor=actor,
-                from_value=order.get_state_display(),
-                to_value=state.label,
-                note="demo data",
-            )
+            stations = ["SURF"] if outcome == "in_process" else ["SURF", "AR", "QA"]
+            for code in stations:
+                check_in(
+                    order=order,
+                    station=Station.objects.get(code=code),
+                    operator=None,
+                    actor=actor,
+                    device="seed_demo",
+                )
+            if outcome == "completed":
+                # The tracker is not running yet while demo data loads: do its work for this
+                # one order, through the same code.
+                request_completion(order=order, actor=actor, require_tracker=False)
+                process_completions(worker="seed_demo", order_ids=[order.pk])
         return True

@@ -1,0 +1,92 @@
+"""Admin for stations, each order's job history, and the Job Tracker's completion requests."""
+
+from django.contrib import admin
+
+from .models import CheckIn, CompletionRequest, Station
+
+
+@admin.register(Station)
+class StationAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "description",
+        "customer_description",
+        "flow_step",
+        "is_operator",
+        "non_cancel",
+        "requires_operator",
+    ]
+    list_filter = ["flow_step", "is_operator", "non_cancel", "requires_operator"]
+    search_fields = ["code", "description", "customer_description"]
+
+
+class CheckInInline(admin.TabularInline):
+    """The order's job history: every station it was checked in at."""
+
+    model = CheckIn
+    fk_name = "order"
+    verbose_name_plural = "job history (check-ins)"
+    fields = ["at", "station", "operator", "actor", "device"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("station", "operator", "actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order")
+
+
+class CompletionInline(admin.TabularInline):
+    model = CompletionRequest
+    verbose_name_plural = "completion requests"
+    fields = ["requested_at", "requested_by", "status", "processed_at", "failure_reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order")
+
+
+@admin.register(CompletionRequest)
+class CompletionRequestAdmin(admin.ModelAdmin):
+    """Pending completions wait for the Job Tracker; failed ones say why it refused."""
+
+    list_display = [
+        "order",
+        "status",
+        "requested_at",
+        "requested_by",
+        "processed_at",
+        "processed_by",
+        "failure_reason",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["order", "requested_by"]
+    search_fields = ["order__number"]
+    readonly_fields = list_display
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

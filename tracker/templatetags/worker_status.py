@@ -1,0 +1,30 @@
+"""The background workers' heartbeats, shown on the admin index."""
+
+from django import template
+from django.utils import timezone
+
+from labsite.workers import last_heartbeat
+from orders.models import LabSettings
+
+register = template.Library()
+
+WORKERS = [("tracker", "Job Tracker")]
+
+
+@register.inclusion_tag("tracker/worker_status.html")
+def worker_status():
+    window = LabSettings.load().tracker_heartbeat_seconds
+    now = timezone.now()
+    rows = []
+    for kind, label in WORKERS:
+        beat = last_heartbeat(kind)
+        age = int((now - beat.beat_at).total_seconds()) if beat else None
+        rows.append(
+            {
+                "label": label,
+                "alive": age is not None and age <= window,
+                "age": age,
+                "host": f"{beat.hostname} pid {beat.pid}" if beat else "",
+            }
+        )
+    return {"workers": rows, "window": window}
