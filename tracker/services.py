@@ -4,6 +4,7 @@ Same rules as ``orders.services``: one transaction per change, the order row loc
 the documented order, typed errors, history in the same transaction.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -118,7 +119,11 @@ def check_in(
 
 
 def completion_refusal(
-    order: Order, settings: LabSettings, *, new_request: bool
+    order: Order,
+    settings: LabSettings,
+    *,
+    new_request: bool,
+    performed: set[str] | None = None,
 ) -> errors.CompletionRefused | None:
     """Why the Job Tracker would not complete ``order`` now (codes 02-20), or None.
 
@@ -134,7 +139,9 @@ def completion_refusal(
     if order.on_hold:
         return errors.CompletionOrderOnHold()
     if settings.jobtrack_station_verify:
-        missing = first_missing_step(order, performed_steps(order))
+        if performed is None:
+            performed = performed_steps(order)
+        missing = first_missing_step(order, performed)
         if missing is not None:
             return errors.FlowVerificationFailed(missing.needs_message)
     return None
@@ -189,11 +196,23 @@ def process_completions(
             .filter(pk__in=[r.order_id for r in claimed])
             .order_by("pk")
         }
+        performed: dict[int, set[str]] = defaultdict(set)
+        if settings.jobtrack_station_verify:  # one query for the whole batch
+            rows = (
+                CheckIn.objects.filter(order_id__in=orders)
+                .exclude(station__flow_step="")
+                .values_list("order_id", "station__flow_step")
+                .distinct()
+            )
+            for order_id, step in rows:
+                performed[order_id].add(step)
         now = timezone.now()
         events = []
         for request in claimed:
             order = orders[request.order_id]
-            refusal = completion_refusal(order, settings, new_request=False)
+            refusal = completion_refusal(
+                order, settings, new_request=False, performed=performed[order.pk]
+            )
             order.pending_completion = False
             order.version += 1
             request.processed_at = now
