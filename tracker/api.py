@@ -54,9 +54,7 @@ class StationSerializer(StrictSerializer):
     operator = StrictBooleanField(required=False)
     nonCancel = StrictBooleanField(required=False)
     requiresOperator = StrictBooleanField(required=False)
-    flowStep = serializers.ChoiceField(
-        choices=FlowStep.choices, required=False, allow_null=True
-    )
+    flowStep = serializers.ChoiceField(choices=FlowStep.choices, required=False, allow_null=True)
 
     def __init__(self, *args, station: Station | None = None, **kwargs):
         self.station = station
@@ -163,8 +161,9 @@ class StationDetailView(V2View):
 
 
 class LegacyCheckInSerializer(StrictSerializer):
-    order = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    station = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    # Generous bounds: an over-long value is answered in ``result`` like any unknown one.
+    order = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    station = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class LegacyCheckInView(V2View):

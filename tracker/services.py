@@ -31,6 +31,7 @@ def performed_steps(order: Order) -> set[str]:
         CheckIn.objects.filter(order=order)
         .exclude(station__flow_step="")
         .values_list("station__flow_step", flat=True)
+        .order_by()
         .distinct()
     )
 
@@ -202,6 +203,7 @@ def process_completions(
                 CheckIn.objects.filter(order_id__in=orders)
                 .exclude(station__flow_step="")
                 .values_list("order_id", "station__flow_step")
+                .order_by()
                 .distinct()
             )
             for order_id, step in rows:
