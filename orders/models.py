@@ -39,7 +39,7 @@ class Order(models.Model):
     customer_number = models.CharField(max_length=20, blank=True, default="")
     customer_job_id = models.CharField("customer job id", max_length=40, blank=True, default="")
     patient = models.CharField(max_length=100, blank=True, default="")
-    job_type = models.CharField(max_length=1, choices=JobType.choices, default=JobType.FINISHED)
+    job_type = models.CharField(max_length=1, choices=JobType.choices, default=JobType.UNCUT)
     calculation_desc = models.CharField("calculation", max_length=100, blank=True, default="")
 
     date_ordered = models.DateField(default=timezone.localdate)

@@ -59,7 +59,7 @@ class NewOrder:
     customer_number: str = ""
     customer_job_id: str = ""
     patient: str = ""
-    job_type: str = JobType.FINISHED
+    job_type: str = JobType.UNCUT
     calculation_desc: str = ""
     date_ordered: date | None = None
     date_wanted: date | None = None

@@ -17,10 +17,14 @@ ON_HOLD_STATUS = ("W", "On Hold")
 
 
 class JobType(models.TextChoices):
-    FINISHED = "F", "Finished"
+    FINISHED = "F", "Finished (stock lenses)"
     UNCUT = "U", "Uncut"
     ASSEMBLED = "A", "Assembled"
     EDGED = "E", "Edged"
+
+
+# Stock orders are picked from stock, not made: they have no work ticket to print.
+STOCK_JOB_TYPES = frozenset({JobType.FINISHED})
 
 
 class ProcessingStatus(models.TextChoices):

@@ -147,10 +147,10 @@ def test_explicit_order_number_is_kept(supervisor_api):
     assert Order.objects.filter(number=99_999_999).exists()
 
 
-def test_defaults_job_type_f_and_no_requirements(supervisor_api):
+def test_defaults_job_type_u_and_no_requirements(supervisor_api):
     body = supervisor_api.post(URL, {"items": ONE_ITEM}, status=201)
 
-    assert body["jobType"] == "F"
+    assert body["jobType"] == "U"
     assert not any(value for key, value in body.items() if key.startswith("requires"))
 
 

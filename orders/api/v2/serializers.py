@@ -84,7 +84,7 @@ class OrderCreateSerializer(StrictSerializer):
             customer_number=data.get("customerNumber", ""),
             customer_job_id=data.get("customerJobId", ""),
             patient=data.get("patient", ""),
-            job_type=data.get("jobType", JobType.FINISHED),
+            job_type=data.get("jobType", JobType.UNCUT),
             calculation_desc=data.get("calculationDesc", ""),
             date_ordered=data.get("dateOrdered"),
             date_wanted=data.get("dateWanted"),
