@@ -211,3 +211,9 @@ LOGGING = {
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
     },
 }
+
+# --- Print spooler ----------------------------------------------------------------------------
+PRINT_MAX_ATTEMPTS = int(os.environ.get("PRINT_MAX_ATTEMPTS", "5"))
+PRINT_RETRY_BASE_SECONDS = float(os.environ.get("PRINT_RETRY_BASE_SECONDS", "5"))
+# A job left in "sending" this long (its spooler died mid-send) is claimed again.
+PRINT_SENDING_TIMEOUT_SECONDS = float(os.environ.get("PRINT_SENDING_TIMEOUT_SECONDS", "120"))

@@ -3,12 +3,14 @@ from django.urls import include, path, re_path
 
 from labsite import views
 from orders.api.v2.base import UnknownRouteView
+from printing import urls as printing_urls
 from tracker import urls as tracker_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v2/", include("orders.api.v2.urls")),
     path("api/v2/", include(tracker_urls.v2_urlpatterns)),
+    path("api/v2/", include(printing_urls.v2_urlpatterns)),
     path("api/jt/", include(tracker_urls.legacy_urlpatterns)),
     # Must stay last among API routes: anything unmatched answers in the v2 envelope.
     re_path(r"^api/(v2|jt)/", UnknownRouteView.as_view(), name="v2-unknown-route"),

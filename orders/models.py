@@ -234,7 +234,9 @@ class LabSettings(models.Model):
     job_tracker_module_installed = models.BooleanField(
         "Job Tracker module installed",
         default=True,
-        help_text="When off, orders cannot be cancelled through the API (the vendor ties cancel to it).",
+        help_text=(
+            "When off, orders cannot be cancelled through the API (the vendor ties cancel to it)."
+        ),
     )
     jobtrack_station_verify = models.BooleanField(
         "Jobtrack station verify",

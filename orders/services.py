@@ -12,6 +12,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from printing.models import PrintJob
 from tracker.models import CheckIn
 
 from .errors import (
@@ -314,6 +315,7 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
         if CheckIn.objects.filter(order=order, station__non_cancel=True).exists():
             raise NonCancelStation
 
+        cancelled_jobs = PrintJob.objects.cancel_queued_for(order)
         order.cancelled_at = timezone.now()
         order.cancelled_by = actor
         order.cancel_reason = reason
@@ -326,7 +328,14 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
             from_value=order.get_state_display(),
             to_value="Marked for cancelation",
             reason=str(reason) if reason else "",
-            note=f"tray {order.tray} freed" if order.tray else "",
+            note="; ".join(
+                part
+                for part in (
+                    f"tray {order.tray} freed" if order.tray else "",
+                    f"{cancelled_jobs} queued print job(s) cancelled" if cancelled_jobs else "",
+                )
+                if part
+            ),
         )
         return CancelResult(order=order, message=message)
 

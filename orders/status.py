@@ -51,3 +51,4 @@ class EventKind(models.TextChoices):
     COMPLETION_REQUESTED = "completion_requested", "Completion requested"
     COMPLETED = "completed", "Completed"
     COMPLETION_FAILED = "completion_failed", "Completion failed"
+    PRINT_REQUESTED = "print_requested", "Work ticket print requested"

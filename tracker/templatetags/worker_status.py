@@ -8,7 +8,7 @@ from orders.models import LabSettings
 
 register = template.Library()
 
-WORKERS = [("tracker", "Job Tracker")]
+WORKERS = [("tracker", "Job Tracker"), ("spooler", "Print spooler")]
 
 
 @register.inclusion_tag("tracker/worker_status.html")

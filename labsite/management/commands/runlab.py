@@ -1,4 +1,5 @@
-"""Run labsite's processes together: the web server and the Job Tracker.
+"""Run labsite's processes together: the web server, the Job Tracker
+and the print spooler.
 
 Stops them all when one exits or on Ctrl-C / SIGTERM, and exits with the first failure.
 """
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 "10",
             ],
             "tracker": [python, "manage.py", "run_tracker"],
+            "spooler": [python, "manage.py", "run_spooler"],
         }
 
     def handle(self, *args, bind: str, workers: int, **options):

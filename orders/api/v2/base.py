@@ -5,6 +5,7 @@ from rest_framework.views import APIView, set_rollback
 
 from labsite.api import v2 as envelope
 from orders import errors
+from printing import errors as printing_errors
 from tracker import errors as tracker_errors
 
 DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
@@ -28,6 +29,10 @@ DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     tracker_errors.JobTrackerNotRunning: 503,
     tracker_errors.StationInUse: 400,
     tracker_errors.StationNotFoundForConfig: 404,
+    printing_errors.PrintingRejected: 400,
+    printing_errors.NoPrinterDefined: 500,  # documented: the lab's configuration is incomplete
+    printing_errors.PrinterNotFound: 404,
+    printing_errors.PrinterInUse: 400,
 }
 
 

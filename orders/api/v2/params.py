@@ -9,6 +9,8 @@ def query_or_body_param(request, name: str) -> str | None:
     if name in request.query_params:
         return _text(name, request.query_params[name])
     body = request.data
+    if hasattr(body, "dict"):  # a form body (QueryDict), where the view accepts forms
+        body = body.dict()
     if body in (None, "") or body == {}:
         return None
     if not isinstance(body, dict):

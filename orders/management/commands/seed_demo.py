@@ -1,5 +1,6 @@
-"""Demo data for a first look: reason codes, stations, orders in every state, a supervisor
-login and a client API key. Safe to run again: nothing is created twice.
+"""Demo data for a first look: reason codes, stations, a spool-folder printer on workstation
+00's LPT1, orders in every state, a supervisor login and a client API key. Safe to run
+again: nothing is created twice.
 
 The demo credentials are kept in DATA_DIR/demo-login.json (git-ignored, development only) so
 that every run prints the same working login.
@@ -17,6 +18,7 @@ from django.db import transaction
 from labsite.models import ApiKey, hash_api_key
 from orders.models import DeleteReason, Order
 from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
+from printing.models import Driver, Printer, WorkstationPort
 from tracker.models import Station
 from tracker.services import check_in, process_completions, request_completion
 
@@ -71,11 +73,19 @@ class Command(BaseCommand):
                     **flags,
                 },
             )
+        printer, _ = Printer.objects.get_or_create(
+            name="Spool folder",
+            defaults={"driver": Driver.SPOOL, "folder": str(settings.DATA_DIR / "spool")},
+        )
+        WorkstationPort.objects.filter(
+            workstation__code="00", number=1, printer__isnull=True
+        ).update(printer=printer)
         created = sum(self._order(supervisor, *spec) for spec in DEMO_ORDERS)
 
         self.stdout.write(f"Demo data ready ({created} new orders).")
         self.stdout.write(f"  Admin login : supervisor / {credentials['supervisor']}")
         self.stdout.write(f"  API key     : {api_key} (user rx-client, group Lab clients)")
+        self.stdout.write(f"  Tickets     : workstation 00 LPT1 prints PDFs to {printer.target}")
 
     # --- credentials ------------------------------------------------------------------------
 

@@ -1,0 +1,82 @@
+"""Admin for printers, workstations and their LPT ports, and print jobs."""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from orders.models import LabSettings
+
+from . import drivers
+from .errors import PrinterError
+from .models import Printer, PrintJob, PrintStatus, Workstation, WorkstationPort
+from .services import retry_job
+from .ticket import render_test_page
+
+
+@admin.register(Printer)
+class PrinterAdmin(admin.ModelAdmin):
+    list_display = ["name", "driver", "target", "enabled"]
+    list_filter = ["driver", "enabled"]
+    search_fields = ["name"]
+    actions = ["print_test_page"]
+
+    @admin.action(description="Print a test page now", permissions=["change"])
+    def print_test_page(self, request, queryset):
+        page = render_test_page(paper_size=LabSettings.load().ticket_paper_size)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        for printer in queryset:
+            try:
+                where = drivers.send(page, printer, title=f"test-page-{printer.pk}-{stamp}")
+            except PrinterError as error:
+                self.message_user(request, f"{printer.name}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{printer.name}: test page sent ({where})")
+
+
+class WorkstationPortInline(admin.TabularInline):
+    model = WorkstationPort
+    fields = ["number", "printer"]
+    extra = 0
+    max_num = 9
+    ordering = ["number"]
+
+
+@admin.register(Workstation)
+class WorkstationAdmin(admin.ModelAdmin):
+    list_display = ["code", "description"]
+    inlines = [WorkstationPortInline]
+
+
+@admin.register(PrintJob)
+class PrintJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "order",
+        "printer",
+        "port_name",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+    ]
+    list_filter = ["status", "printer"]
+    list_select_related = ["order", "printer"]
+    search_fields = ["order__number"]
+    readonly_fields = [f.name for f in PrintJob._meta.fields]
+    actions = ["retry_selected"]
+    show_full_result_count = False
+
+    @admin.display(description="port")
+    def port_name(self, job):
+        return f"LPT{job.port}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Retry selected failed jobs", permissions=["change"])
+    def retry_selected(self, request, queryset):
+        retried = sum(retry_job(job) for job in queryset.filter(status=PrintStatus.FAILED))
+        self.message_user(request, f"Queued {retried} failed job(s) again.")

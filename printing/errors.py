@@ -1,0 +1,56 @@
+"""Refusals of print_ticket, and the error every printer driver raises."""
+
+from orders.errors import DomainError
+
+
+class PrintingRejected(DomainError):
+    code = "printing_rejected"
+    message = "Printing request rejected"
+    reason = "Printing request rejected"
+
+    def __init__(self, reason: str | None = None):
+        if reason is not None:
+            self.reason = reason
+        super().__init__(details=[self.reason])
+
+
+class StockOrder(PrintingRejected):
+    reason = "Order is a stock order and there is no work ticket"
+
+
+class OrderWaitingForTray(PrintingRejected):
+    reason = "Order waiting for tray"
+
+
+class BadLptPort(PrintingRejected):
+    def __init__(self, provided: str):
+        super().__init__(f"Provided: {provided}")
+
+
+class NoPrinterDefined(PrintingRejected):
+    def __init__(self, workstation_code: str):
+        super().__init__(f"No printer defined for workstation {workstation_code}")
+
+
+class PrinterNotFound(DomainError):
+    code = "printer_not_found"
+    message = "No record found"
+
+    def __init__(self, provided: str):
+        super().__init__(details=[f"Provided: {provided}"])
+
+
+class WorkstationNotFound(PrinterNotFound):
+    code = "workstation_not_found"
+
+
+class PrinterInUse(DomainError):
+    code = "printer_in_use"
+    message = "Printer in use"
+
+    def __init__(self, name: str, jobs: int):
+        super().__init__(details=[f"Printer {name} has {jobs} print job(s); disable it instead"])
+
+
+class PrinterError(Exception):
+    """A driver could not hand the document to its printer. The message is for people."""

@@ -1,0 +1,150 @@
+"""Printers, workstations and their LPT ports, and the print jobs the spooler works through."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+LPT_PORTS = range(1, 10)
+
+
+class Driver(models.TextChoices):
+    SPOOL = "spool", "Spool folder"
+    CUPS = "cups", "CUPS queue"
+    SOCKET = "socket", "Raw TCP socket (port 9100)"
+
+
+class Printer(models.Model):
+    """Where a ticket goes: a folder, a CUPS queue, or a printer's raw TCP port."""
+
+    name = models.CharField(max_length=50, unique=True)
+    driver = models.CharField(max_length=10, choices=Driver.choices, default=Driver.SPOOL)
+    folder = models.CharField(
+        max_length=500, blank=True, default="", help_text="spool: folder the PDFs are written to"
+    )
+    cups_queue = models.CharField(
+        "CUPS queue", max_length=100, blank=True, default="", help_text="cups: destination name"
+    )
+    host = models.CharField(max_length=255, blank=True, default="", help_text="socket: host")
+    port = models.PositiveIntegerField(
+        default=9100, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def target(self) -> str:
+        """Where this printer sends, in a few words."""
+        if self.driver == Driver.SPOOL:
+            return self.folder
+        if self.driver == Driver.CUPS:
+            return f"queue {self.cups_queue}"
+        return f"{self.host}:{self.port}"
+
+
+class Workstation(models.Model):
+    """A workstation's printer settings; the API prints with workstation ``00``'s."""
+
+    code = models.CharField(
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{2}$", "Two digits, e.g. 00.")],
+    )
+    description = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"Workstation {self.code}"
+
+
+class WorkstationPort(models.Model):
+    """LPT1..LPT9 of a workstation, each mapped to a printer or to nothing."""
+
+    workstation = models.ForeignKey(Workstation, on_delete=models.CASCADE, related_name="ports")
+    number = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    printer = models.ForeignKey(
+        Printer, null=True, blank=True, on_delete=models.SET_NULL, related_name="ports"
+    )
+
+    class Meta:
+        ordering = ["workstation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["workstation", "number"], name="one_row_per_lpt_port"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=9), name="lpt_port_1_to_9"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"LPT{self.number}"
+
+
+class PrintStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PrintJobQuerySet(models.QuerySet):
+    def cancel_queued_for(self, order) -> int:
+        """Cancel the order's tickets not sent yet (inside the caller's transaction)."""
+        return self.filter(order=order, status=PrintStatus.QUEUED).update(
+            status=PrintStatus.CANCELLED, finished_at=timezone.now()
+        )
+
+
+class PrintJob(models.Model):
+    """One work ticket to print. The spooler sends it, retrying with backoff on failure."""
+
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="print_jobs")
+    workstation = models.ForeignKey(Workstation, on_delete=models.PROTECT, related_name="+")
+    port = models.PositiveSmallIntegerField()
+    printer = models.ForeignKey(Printer, on_delete=models.PROTECT, related_name="jobs")
+    status = models.CharField(
+        max_length=10, choices=PrintStatus.choices, default=PrintStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True, default="")
+    last_error = models.TextField(blank=True, default="")
+    reference = models.CharField(
+        max_length=200, blank=True, default="", help_text="What the driver reported (file, job id)."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PrintJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("print_ticket", "Can print work tickets")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="printjob_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ticket of {self.order} on {self.printer} ({self.get_status_display()})"

@@ -1,0 +1,162 @@
+"""Work-ticket printing: queue a ticket, and the spooler's claim / send / finish cycle.
+
+Printing is at-least-once: the document leaves the building outside any transaction, so a
+spooler that dies after sending but before recording it sends that ticket again once the job
+is reclaimed. A job recorded as done is never sent again.
+"""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from orders.errors import OrderMarkedForCancelation
+from orders.models import LabSettings, Order
+from orders.services import lock_order, record_event
+from orders.status import STOCK_JOB_TYPES, EventKind
+
+from . import drivers, errors
+from .models import PrintJob, PrintStatus, Workstation, WorkstationPort
+from .ticket import render_ticket
+
+API_WORKSTATION = "00"
+SPOOLER = "spooler"  # the heartbeat kind of the print spooler process
+LPT_PORT = re.compile(r"(?:LPT)?([1-9])", re.IGNORECASE)
+
+
+def parse_lpt_port(value: str | None) -> int:
+    """``LPT1``..``LPT9`` or ``1``..``9`` (default LPT1) as a port number."""
+    if value is None:
+        return 1
+    match = LPT_PORT.fullmatch(value.strip())
+    if match is None:
+        raise errors.BadLptPort(value)
+    return int(match.group(1))
+
+
+def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=API_WORKSTATION):
+    """Queue the order's work ticket for the printer on the workstation's LPT port."""
+    with transaction.atomic():
+        order = lock_order(order)  # serializes with cancel, which cancels queued jobs
+        if order.is_cancelled:
+            raise OrderMarkedForCancelation
+        if order.job_type in STOCK_JOB_TYPES:
+            raise errors.StockOrder
+        if not order.tray and LabSettings.load().trays_required:
+            raise errors.OrderWaitingForTray
+        port = parse_lpt_port(lpt_port)
+        mapping = (
+            WorkstationPort.objects.select_related("printer", "workstation")
+            .filter(workstation__code=workstation_code, number=port, printer__isnull=False)
+            .first()
+        )
+        if mapping is None:
+            raise errors.NoPrinterDefined(workstation_code)
+        job = PrintJob.objects.create(
+            order=order,
+            workstation=mapping.workstation,
+            port=port,
+            printer=mapping.printer,
+            requested_by=actor,
+        )
+        record_event(
+            order,
+            kind=EventKind.PRINT_REQUESTED,
+            actor=actor,
+            to_value=f"LPT{port} {mapping.printer.name}",
+            note=f"print job {job.pk}",
+        )
+        return job
+
+
+def retry_job(job: PrintJob) -> bool:
+    """Put a failed job back in the queue with a fresh set of attempts."""
+    return bool(
+        PrintJob.objects.filter(pk=job.pk, status=PrintStatus.FAILED).update(
+            status=PrintStatus.QUEUED, attempts=0, next_attempt_at=timezone.now(), last_error=""
+        )
+    )
+
+
+# --- the spooler ----------------------------------------------------------------------------
+
+
+def claim_job(*, worker: str, sending_timeout: float | None = None) -> PrintJob | None:
+    """Take the next due job (or one abandoned mid-send) and mark it sending."""
+    if sending_timeout is None:
+        sending_timeout = django_settings.PRINT_SENDING_TIMEOUT_SECONDS
+    now = timezone.now()
+    abandoned = now - timedelta(seconds=sending_timeout)
+    with transaction.atomic():
+        job = (
+            PrintJob.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=PrintStatus.QUEUED, next_attempt_at__lte=now)
+                | Q(status=PrintStatus.SENDING, claimed_at__lt=abandoned)
+            )
+            .order_by("next_attempt_at", "id")
+            .first()
+        )
+        if job is None:
+            return None
+        job.status = PrintStatus.SENDING
+        job.claimed_at = now
+        job.claimed_by = worker
+        job.attempts += 1
+        job.save(update_fields=["status", "claimed_at", "claimed_by", "attempts"])
+        return job
+
+
+def _finish(job: PrintJob, **changes) -> bool:
+    """Record the outcome, unless another spooler reclaimed the job in the meantime."""
+    return bool(
+        PrintJob.objects.filter(
+            pk=job.pk, status=PrintStatus.SENDING, claimed_by=job.claimed_by
+        ).update(**changes)
+    )
+
+
+def send_job(job: PrintJob, *, max_attempts=None, retry_base_seconds=None) -> str:
+    """Render and send a claimed job; record done, a retry with backoff, or failure."""
+    max_attempts = max_attempts or django_settings.PRINT_MAX_ATTEMPTS
+    if retry_base_seconds is None:
+        retry_base_seconds = django_settings.PRINT_RETRY_BASE_SECONDS
+    order = Order.objects.for_display().get(pk=job.order_id)
+    now = timezone.now()
+    if order.is_cancelled:
+        _finish(job, status=PrintStatus.CANCELLED, finished_at=now)
+        return PrintStatus.CANCELLED
+    document = render_ticket(order, paper_size=LabSettings.load().ticket_paper_size)
+    try:
+        reference = drivers.send(document, job.printer, title=f"order-{order.number}-job-{job.pk}")
+    except errors.PrinterError as error:
+        now = timezone.now()
+        if job.attempts >= max_attempts:
+            _finish(job, status=PrintStatus.FAILED, last_error=str(error), finished_at=now)
+            return PrintStatus.FAILED
+        delay = retry_base_seconds * 2 ** (job.attempts - 1)
+        _finish(
+            job,
+            status=PrintStatus.QUEUED,
+            last_error=str(error),
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
+        return PrintStatus.QUEUED
+    _finish(job, status=PrintStatus.DONE, reference=reference[:200], finished_at=timezone.now())
+    return PrintStatus.DONE
+
+
+def process_next_job(*, worker: str, **options) -> int:
+    """One spooler step: claim, send, record. Returns 1 when a job was handled, else 0."""
+    job = claim_job(worker=worker)
+    if job is None:
+        return 0
+    send_job(job, **options)
+    return 1
+
+
+def workstation(code: str) -> Workstation | None:
+    return Workstation.objects.filter(code=code).first()

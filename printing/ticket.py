@@ -1,0 +1,125 @@
+"""The work ticket: one PDF page that travels with the tray through the lab."""
+
+import io
+
+from django.utils import timezone
+
+from reportlab.graphics.barcode.code39 import Standard39
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from orders.flow import FLOW_STEPS
+from orders.models import Order
+from orders.status import PaperSize
+
+PAGE_SIZES = {PaperSize.LETTER: LETTER, PaperSize.A4: A4}
+LAB_NAME = "labsite"
+
+
+def _barcode(canvas: Canvas, value: str, x: float, y: float, label: str) -> None:
+    # Wide bars and a tall symbol so an ordinary scanner reads it off a paper ticket.
+    symbol = Standard39(value, barWidth=0.33 * mm, barHeight=14 * mm, checksum=0, quiet=1)
+    symbol.drawOn(canvas, x, y)
+    canvas.setFont("Helvetica", 9)
+    canvas.drawString(x + 6 * mm, y - 4 * mm, f"{label} {value}")
+
+
+def render_ticket(order: Order, *, paper_size: str = PaperSize.LETTER, printed_at=None) -> bytes:
+    """The order's work ticket as PDF bytes."""
+    printed_at = printed_at or timezone.now()
+    width, height = PAGE_SIZES[paper_size]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=1)
+    canvas.setTitle(f"Work ticket {order.number}")
+    canvas.setAuthor(LAB_NAME)
+    left, top = 18 * mm, height - 18 * mm
+
+    canvas.setFont("Helvetica-Bold", 18)
+    canvas.drawString(left, top, f"{LAB_NAME} — work ticket")
+    canvas.setFont("Helvetica-Bold", 28)
+    canvas.drawString(left, top - 14 * mm, f"Order {order.number}")
+    canvas.setFont("Helvetica", 14)
+    canvas.drawString(
+        left, top - 22 * mm, f"Tray {order.tray or '—'}    PO {order.po_number or '—'}"
+    )
+
+    _barcode(canvas, str(order.number), left - 6 * mm, top - 44 * mm, "Order")
+    if order.tray:
+        _barcode(canvas, order.tray, width / 2, top - 44 * mm, "Tray")
+
+    lines = [
+        ("Customer", f"{order.customer_number or '—'}   job {order.customer_job_id or '—'}"),
+        ("Patient", order.patient or "—"),
+        ("Job type", f"{order.job_type} ({order.get_job_type_display()})"),
+        ("Ordered", _date(order.date_ordered)),
+        ("Received", _date(timezone.localdate(order.received_at))),
+        ("Wanted", _date(order.date_wanted)),
+        ("Station", _station(order)),
+    ]
+    y = top - 58 * mm
+    for label, value in lines:
+        canvas.setFont("Helvetica-Bold", 11)
+        canvas.drawString(left, y, label)
+        canvas.setFont("Helvetica", 11)
+        canvas.drawString(left + 30 * mm, y, value)
+        y -= 6 * mm
+
+    y -= 4 * mm
+    canvas.setFont("Helvetica-Bold", 12)
+    canvas.drawString(left, y, "Items")
+    y -= 6 * mm
+    canvas.setFont("Helvetica", 10)
+    for item in order.items.all():
+        endpoints = ", ".join(e.name for e in item.endpoints.all())
+        canvas.drawString(left, y, f"{item.quantity} x {item.sku}  {item.name}")
+        if endpoints:
+            canvas.drawString(left + 100 * mm, y, endpoints)
+        y -= 5 * mm
+
+    y -= 4 * mm
+    canvas.setFont("Helvetica-Bold", 12)
+    canvas.drawString(left, y, "Flow")
+    y -= 7 * mm
+    canvas.setFont("Helvetica", 11)
+    required = [spec for spec in FLOW_STEPS if getattr(order, spec.order_field)]
+    for spec in required:
+        canvas.rect(left, y - 1 * mm, 4 * mm, 4 * mm)  # a box to tick at the station
+        canvas.drawString(left + 7 * mm, y, spec.step.label)
+        y -= 7 * mm
+    if not required:
+        canvas.drawString(left, y, "No flow steps required")
+
+    canvas.setFont("Helvetica", 8)
+    canvas.drawString(left, 12 * mm, f"Printed {timezone.localtime(printed_at):%Y-%m-%d %H:%M %Z}")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else "—"
+
+
+def _station(order: Order) -> str:
+    if order.current_station_id is None:
+        return "not checked in yet"
+    station = order.current_station
+    at = timezone.localtime(order.current_station_at)
+    return f"{station.code} {station.description} since {at:%Y-%m-%d %H:%M}"
+
+
+def render_test_page(*, paper_size: str = PaperSize.LETTER) -> bytes:
+    """A page to check that a printer is reachable and its barcodes scan."""
+    width, height = PAGE_SIZES[paper_size]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(width, height), invariant=1)
+    canvas.setTitle("Test page")
+    canvas.setFont("Helvetica-Bold", 24)
+    canvas.drawString(18 * mm, height - 30 * mm, f"{LAB_NAME} — printer test page")
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(18 * mm, height - 40 * mm, f"{timezone.localtime():%Y-%m-%d %H:%M %Z}")
+    _barcode(canvas, "12345678", 12 * mm, height - 70 * mm, "Test")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
