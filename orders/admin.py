@@ -6,11 +6,15 @@ calls), via the actions, and a refusal is shown with the message an API client w
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from printing.ticket import render_ticket
 from tracker.admin import CheckInInline, CompletionInline
 
 from .errors import DomainError
@@ -106,6 +110,34 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # orders arrive through the API
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["work_ticket", *self.readonly_fields]
+
+    @admin.display(description="work ticket")
+    def work_ticket(self, order):
+        if order.pk is None:
+            return "—"
+        url = reverse("admin:orders_order_ticket", args=[order.pk])
+        return format_html('<a href="{}" target="_blank">View the work ticket (PDF)</a>', url)
+
+    def get_urls(self):
+        ticket = self.admin_site.admin_view(self.ticket_view)
+        return [
+            path("<int:pk>/ticket.pdf", ticket, name="orders_order_ticket"),
+            *super().get_urls(),
+        ]
+
+    def ticket_view(self, request, pk: int):
+        """The order's work ticket, rendered now, shown inline in the browser."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order.objects.for_display(), pk=pk)
+        document = render_ticket(order, paper_size=LabSettings.load().ticket_paper_size)
+        response = HttpResponse(document, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="ticket-{order.number}.pdf"'
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        return response
 
     def has_delete_permission(self, request, obj=None):
         return False  # nothing is ever hard-deleted; cancel instead

@@ -499,3 +499,29 @@ def test_api_keys_cannot_be_deleted_in_the_admin(superuser_client, make_user):
     assert superuser_client.get(f"{KEYS}{api_key.pk}/delete/").status_code == 403
     actions = dict(superuser_client.get(KEYS).context["action_form"].fields["action"].choices)
     assert "delete_selected" not in actions
+
+
+def test_order_page_links_its_work_ticket_which_opens_as_a_pdf(make_user, make_order):
+    client = Client()
+    client.force_login(make_user("Supervisors", is_staff=True))
+    order = make_order(tray="31")
+
+    page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    ticket = client.get(f"/admin/orders/order/{order.pk}/ticket.pdf")
+
+    assert f"/admin/orders/order/{order.pk}/ticket.pdf" in page
+    assert ticket.status_code == 200
+    assert ticket["Content-Type"] == "application/pdf"
+    assert ticket["Content-Disposition"] == f'inline; filename="ticket-{order.number}.pdf"'
+    assert ticket.content.startswith(b"%PDF-")
+
+
+def test_work_ticket_is_for_staff_only(make_user, make_order):
+    order = make_order()
+    client = Client()
+    client.force_login(make_user("Lab clients"))  # not staff
+
+    response = client.get(f"/admin/orders/order/{order.pk}/ticket.pdf")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
