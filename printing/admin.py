@@ -1,6 +1,7 @@
 """Admin for printers, workstations and their LPT ports, and print jobs."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.utils import timezone
 
 from orders.models import LabSettings
@@ -33,11 +34,32 @@ class PrinterAdmin(admin.ModelAdmin):
 
 
 class WorkstationPortInline(admin.TabularInline):
+    """The LPT ports are part of their workstation: the groups hold rights on Workstation, not
+    on this row model, so the inline follows the workstation's rights."""
+
     model = WorkstationPort
     fields = ["number", "printer"]
     extra = 0
     max_num = 9
     ordering = ["number"]
+
+    def _has_workstation_right(self, request, action: str) -> bool:
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+
+    def has_view_permission(self, request, obj=None):
+        return self._has_workstation_right(request, "view") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self._has_workstation_right(request, "change")
+
+    def has_add_permission(self, request, obj=None):
+        return self._has_workstation_right(request, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self._has_workstation_right(request, "change")
 
 
 @admin.register(Workstation)

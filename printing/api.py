@@ -58,7 +58,7 @@ class PrinterSerializer(StrictSerializer):
         "port": "port",
         "enabled": "enabled",
     }
-    name = serializers.RegexField(r"^[A-Za-z0-9 ._-]{1,50}$", max_length=50)
+    name = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$", max_length=50)
     driver = serializers.ChoiceField(choices=Driver.choices)
     folder = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True

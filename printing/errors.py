@@ -1,6 +1,14 @@
 """Refusals of print_ticket, and the error every printer driver raises."""
 
-from orders.errors import DomainError
+from orders.errors import DomainError, OrderMarkedForCancelation
+
+
+class CancelledBeforePrinting(OrderMarkedForCancelation):
+    """The order is marked for cancelation (found so once locked, a cancel having committed
+    after the lookup). print_ticket documents this refusal with status 200, unlike hold and
+    release, so it has its own class for the faces' tables."""
+
+    code = "order_cancelled_before_printing"
 
 
 class PrintingRejected(DomainError):

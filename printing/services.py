@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.errors import OrderMarkedForCancelation
 from orders.models import LabSettings, Order
 from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
@@ -42,7 +41,7 @@ def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=
     with transaction.atomic():
         order = lock_order(order)  # serializes with cancel, which cancels queued jobs
         if order.is_cancelled:
-            raise OrderMarkedForCancelation
+            raise errors.CancelledBeforePrinting
         if order.job_type in STOCK_JOB_TYPES:
             raise errors.StockOrder
         if not order.tray and LabSettings.load().trays_required:

@@ -29,6 +29,7 @@ DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     tracker_errors.JobTrackerNotRunning: 503,
     tracker_errors.StationInUse: 400,
     tracker_errors.StationNotFoundForConfig: 404,
+    printing_errors.CancelledBeforePrinting: 200,  # documented: 200 with an error body
     printing_errors.PrintingRejected: 400,
     printing_errors.NoPrinterDefined: 500,  # documented: the lab's configuration is incomplete
     printing_errors.PrinterNotFound: 404,
