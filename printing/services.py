@@ -18,7 +18,7 @@ from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
 
 from . import drivers, errors
-from .models import PrintJob, PrintStatus, Workstation, WorkstationPort
+from .models import PrintJob, PrintStatus, WorkstationPort
 from .ticket import render_ticket
 
 API_WORKSTATION = "00"
@@ -156,6 +156,3 @@ def process_next_job(*, worker: str, **options) -> int:
     send_job(job, **options)
     return 1
 
-
-def workstation(code: str) -> Workstation | None:
-    return Workstation.objects.filter(code=code).first()
