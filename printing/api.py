@@ -1,5 +1,6 @@
 """Lab API v2 printing: print_ticket, and printer / workstation configuration."""
 
+from django.db import transaction
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -207,15 +208,25 @@ class WorkstationView(V2View):
         serializer = WorkstationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        workstation, _ = Workstation.objects.get_or_create(code=code)
-        if "description" in data:
-            workstation.description = data["description"] or ""
-            workstation.save(update_fields=["description"])
         ports = data.get("lptPorts", {})
         if replace:
             ports = {n: ports.get(n) for n in range(1, 10)}
-        for number, printer in ports.items():
-            WorkstationPort.objects.update_or_create(
-                workstation=workstation, number=number, defaults={"printer": printer}
-            )
+        with transaction.atomic():
+            workstation, _ = Workstation.objects.get_or_create(code=code)
+            if "description" in data:
+                workstation.description = data["description"] or ""
+                workstation.save(update_fields=["description"])
+            existing = {port.number: port for port in workstation.ports.all()}
+            new, changed = [], []
+            for number, printer in ports.items():
+                port = existing.get(number)
+                if port is None:
+                    new.append(
+                        WorkstationPort(workstation=workstation, number=number, printer=printer)
+                    )
+                elif port.printer_id != (printer.pk if printer else None):
+                    port.printer = printer
+                    changed.append(port)
+            WorkstationPort.objects.bulk_create(new)
+            WorkstationPort.objects.bulk_update(changed, ["printer"])
         return Response(workstation_payload(self._workstation(code)))

@@ -14,9 +14,9 @@ PORTS = [f"LPT{n}" for n in range(1, 10)]
 
 # Measured: key lookup + key last-used write + 2 rights queries + workstation + ports + printers.
 GET_QUERY_CEILING = 7
-# Measured: the same 4 + printer names + get_or_create + 9 ports x (savepoint, select, update,
-# release) + the payload's 3. Constant: PUT always writes all nine ports.
-PUT_QUERY_CEILING = 45
+# Measured: the same 4 + printer names + savepoint, get_or_create, existing ports, one bulk
+# update, release + the payload's 3. Constant however many ports change.
+PUT_QUERY_CEILING = 13
 
 
 def url(code: str) -> str:
