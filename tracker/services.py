@@ -7,7 +7,8 @@ the documented order, typed errors, history in the same transaction.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from labsite.workers import worker_is_alive
@@ -186,7 +187,12 @@ def process_completions(
         pending = CompletionRequest.objects.filter(status=CompletionStatus.PENDING)
         if order_ids is not None:
             pending = pending.filter(order_id__in=order_ids)
-        claimed = list(pending.select_for_update(skip_locked=True).order_by("id")[:batch_size])
+        # (request id, order id) pairs: nothing else of the request is needed.
+        claimed = list(
+            pending.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", "order_id")[:batch_size]
+        )
         if not claimed:
             return 0
         settings = LabSettings.load()
@@ -194,7 +200,8 @@ def process_completions(
         orders = {
             o.pk: o
             for o in Order.objects.select_for_update()
-            .filter(pk__in=[r.order_id for r in claimed])
+            .only(*VERIFIED_FIELDS)
+            .filter(pk__in=[order_id for _, order_id in claimed])
             .order_by("pk")
         }
         performed: dict[int, set[str]] = defaultdict(set)
@@ -210,34 +217,19 @@ def process_completions(
                 performed[order_id].add(step)
         now = timezone.now()
         events = []
-        for request in claimed:
-            order = orders[request.order_id]
+        completed_orders, done_requests = [], []
+        failed_orders, failed_requests = [], defaultdict(list)  # reason -> request ids
+        for request_id, order_id in claimed:
+            order = orders[order_id]
             refusal = completion_refusal(
                 order, settings, new_request=False, performed=performed[order.pk]
             )
-            order.pending_completion = False
-            order.version += 1
-            request.processed_at = now
-            request.processed_by = worker
             if refusal is None:
-                previous = order.get_state_display()
-                order.state = OrderState.COMPLETED
-                order.completed_at = now
-                request.status = CompletionStatus.DONE
-                events.append(
-                    OrderEvent(
-                        order=order,
-                        at=now,
-                        kind=EventKind.COMPLETED,
-                        actor_name=worker,
-                        from_value=previous,
-                        to_value=OrderState.COMPLETED.label,
-                        note=f"tray {order.tray} freed" if order.tray else "",
-                    )
-                )
+                completed_orders.append(order.pk)
+                done_requests.append(request_id)
             else:
-                request.status = CompletionStatus.FAILED
-                request.failure_reason = refusal.reason
+                failed_orders.append(order.pk)
+                failed_requests[refusal.reason].append(request_id)
                 events.append(
                     OrderEvent(
                         order=order,
@@ -247,14 +239,78 @@ def process_completions(
                         reason=refusal.reason,
                     )
                 )
-        Order.objects.bulk_update(
-            orders.values(), ["state", "completed_at", "pending_completion", "version"]
-        )
-        CompletionRequest.objects.bulk_update(
-            claimed, ["status", "processed_at", "processed_by", "failure_reason"]
-        )
+        # One UPDATE per outcome (and per failure reason), not per row: bulk_update builds a
+        # CASE per row and field in Python, which cost ten times the writes themselves.
+        # The orders are locked, so version + 1 is the version read above plus one.
+        if completed_orders:
+            Order.objects.filter(pk__in=completed_orders).update(
+                state=OrderState.COMPLETED,
+                completed_at=now,
+                pending_completion=False,
+                version=F("version") + 1,
+            )
+            CompletionRequest.objects.filter(pk__in=done_requests).update(
+                status=CompletionStatus.DONE, processed_at=now, processed_by=worker
+            )
+        if failed_orders:
+            Order.objects.filter(pk__in=failed_orders).update(
+                pending_completion=False, version=F("version") + 1
+            )
+            for reason, request_ids in failed_requests.items():
+                CompletionRequest.objects.filter(pk__in=request_ids).update(
+                    status=CompletionStatus.FAILED,
+                    processed_at=now,
+                    processed_by=worker,
+                    failure_reason=reason,
+                )
+        by_previous_state = defaultdict(list)
+        for order_id in completed_orders:
+            by_previous_state[orders[order_id].get_state_display()].append(order_id)
+        for previous, order_ids in by_previous_state.items():
+            _record_completions(order_ids, previous_state=previous, at=now, worker=worker)
         OrderEvent.objects.bulk_create(events)
         return len(claimed)
+
+
+# What verifying an order for completion reads; the lock query loads nothing else.
+VERIFIED_FIELDS = (
+    "state",
+    "cancelled_at",
+    "on_hold",
+    "pending_completion",
+    *(spec.order_field for spec in FLOW_STEPS),
+)
+
+
+def _record_completions(order_ids: list[int], *, previous_state: str, at, worker: str) -> None:
+    """One "completed" history row per order, written by a single INSERT ... SELECT.
+
+    Building thousands of OrderEvent objects cost the tracker more than all its other work
+    (the ORM prepares every field of every row in Python); the database can copy the values
+    it already holds. Portable SQL: runs on SQLite and PostgreSQL alike.
+    """
+    placeholders = ", ".join("%s" for _ in order_ids)
+    event_table = connection.ops.quote_name(OrderEvent._meta.db_table)
+    order_table = connection.ops.quote_name(Order._meta.db_table)
+    sql = (
+        f"INSERT INTO {event_table} "  # noqa: S608 - names from models
+        "(order_id, at, actor_id, actor_name, kind, from_value, to_value, reason, note) "
+        "SELECT id, %s, NULL, %s, %s, %s, %s, '', "
+        "CASE WHEN tray <> '' THEN %s || tray || %s ELSE '' END "
+        f"FROM {order_table} WHERE id IN ({placeholders}) ORDER BY id"
+    )
+    params = [
+        connection.ops.adapt_datetimefield_value(at),
+        worker,
+        EventKind.COMPLETED,
+        previous_state,
+        OrderState.COMPLETED.label,
+        "tray ",
+        " freed",
+        *order_ids,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- station configuration ------------------------------------------------------------------
