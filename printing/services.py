@@ -90,8 +90,11 @@ def claim_job(*, worker: str, sending_timeout: float | None = None) -> PrintJob 
     now = timezone.now()
     abandoned = now - timedelta(seconds=sending_timeout)
     with transaction.atomic():
+        # The printer comes with the job (send_job needs it: one query less per ticket); the
+        # lock stays on the job row alone, so spoolers never skip each other's printers.
         job = (
-            PrintJob.objects.select_for_update(skip_locked=True)
+            PrintJob.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("printer")
             .filter(
                 Q(status=PrintStatus.QUEUED, next_attempt_at__lte=now)
                 | Q(status=PrintStatus.SENDING, claimed_at__lt=abandoned)
@@ -155,4 +158,3 @@ def process_next_job(*, worker: str, **options) -> int:
         return 0
     send_job(job, **options)
     return 1
-

@@ -1,0 +1,134 @@
+"""The work ticket as people and scanners see it: page size, text, and Code 39 barcodes that a
+real decoder reads off the rasterized page (poppler's pdftoppm at 200 dpi, then zbarimg).
+
+Needs the Debian packages poppler-utils and zbar-tools (``apt-get install poppler-utils
+zbar-tools``); without them these tests are skipped, or fail with LABSITE_REQUIRE_SYSTEM_TOOLS=1.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from orders.status import PaperSize
+from printing.models import PrintJob, PrintStatus
+from printing.services import process_next_job
+from printing.ticket import render_test_page, render_ticket
+
+from .conftest import is_complete_pdf, media_boxes, pdf_title
+
+LETTER_BOX = (0.0, 0.0, 612.0, 792.0)
+A4_BOX = (0.0, 0.0, 595.2756, 841.8898)
+
+
+def assert_page(document: bytes, expected) -> None:
+    boxes = media_boxes(document)
+    assert len(boxes) == 1, f"expected one page, found MediaBoxes {boxes}"
+    assert boxes[0] == pytest.approx(expected, abs=0.01)
+
+
+@pytest.fixture
+def order(make_order):
+    return make_order(
+        items=3,
+        endpoints=("surfacing", "coating"),
+        tray="412",
+        po_number="PO-7781",
+        patient="Jane Q Patient",
+        customer_number="C042",
+        customer_job_id="J-9",
+        requires={"requires_ar_coat", "requires_final_qa"},
+    )
+
+
+# --- page size --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paper_size", "box"), [(PaperSize.LETTER, LETTER_BOX), (PaperSize.A4, A4_BOX)]
+)
+def test_the_paper_size_argument_sets_the_media_box(order, paper_size, box):
+    document = render_ticket(order, paper_size=paper_size)
+    assert is_complete_pdf(document)
+    assert_page(document, box)
+
+
+def test_letter_is_the_default(order):
+    assert_page(render_ticket(order), LETTER_BOX)
+
+
+@pytest.mark.parametrize(
+    ("paper_size", "box"), [(PaperSize.LETTER, LETTER_BOX), (PaperSize.A4, A4_BOX)]
+)
+def test_the_spooler_prints_on_the_lab_settings_paper_size(
+    order, lab_settings, spool_printer, queue_job, paper_size, box
+):
+    lab_settings(ticket_paper_size=paper_size)
+    job = queue_job(order)
+    assert process_next_job(worker="test") == 1
+    job.refresh_from_db()
+    assert job.status == PrintStatus.DONE
+    assert_page(Path(job.reference).read_bytes(), box)
+
+
+def test_the_document_is_titled_with_the_order_number(order):
+    assert pdf_title(render_ticket(order)) == f"Work ticket {order.number}"
+
+
+# --- what is printed --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("paper_size", [PaperSize.LETTER, PaperSize.A4])
+def test_the_ticket_shows_the_order_tray_po_patient_items_and_flow(order, pdf_tools, paper_size):
+    text = pdf_tools.text(render_ticket(order, paper_size=paper_size))
+    words = " ".join(text.split())  # layout spacing aside
+    assert f"Order {order.number}" in words
+    assert "Tray 412" in words
+    assert "PO PO-7781" in words
+    assert "Patient Jane Q Patient" in words
+    assert "C042 job J-9" in words
+    for item in order.items.all():
+        assert f"{item.quantity} x {item.sku} {item.name}" in words
+    assert "surfacing, coating" in words
+    assert "AR Coat" in words
+    assert "Final QA" in words
+    assert "Tint" not in words  # only the steps the order requires
+    assert "No flow steps required" not in words
+
+
+def test_an_order_without_flow_steps_says_so(make_order, pdf_tools):
+    order = make_order(tray="7")
+    words = " ".join(pdf_tools.text(render_ticket(order)).split())
+    assert "No flow steps required" in words
+
+
+def test_the_printed_ticket_is_what_render_ticket_makes(order, spool_printer, queue_job, pdf_tools):
+    job = queue_job(order)
+    process_next_job(worker="test")
+    job = PrintJob.objects.get(pk=job.pk)
+    words = " ".join(pdf_tools.text(Path(job.reference).read_bytes()).split())
+    assert f"Order {order.number}" in words
+    assert "Patient Jane Q Patient" in words
+
+
+# --- barcodes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("paper_size", [PaperSize.LETTER, PaperSize.A4])
+def test_the_barcodes_decode_to_the_order_number_and_the_tray(order, pdf_tools, paper_size):
+    symbols = pdf_tools.barcodes(render_ticket(order, paper_size=paper_size))
+    assert sorted(symbols) == sorted([f"CODE-39:{order.number}", "CODE-39:412"])
+
+
+def test_an_order_without_a_tray_has_only_the_order_barcode(make_order, pdf_tools):
+    order = make_order(tray="")
+    assert pdf_tools.barcodes(render_ticket(order)) == [f"CODE-39:{order.number}"]
+
+
+def test_an_eight_digit_order_number_still_scans(make_order, pdf_tools):
+    order = make_order(number=99_999_999, tray="99999")
+    symbols = pdf_tools.barcodes(render_ticket(order, paper_size=PaperSize.A4))
+    assert sorted(symbols) == sorted(["CODE-39:99999999", "CODE-39:99999"])
+
+
+def test_the_printer_test_page_barcode_scans(pdf_tools):
+    assert pdf_tools.barcodes(render_test_page()) == ["CODE-39:12345678"]
