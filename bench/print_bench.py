@@ -12,8 +12,9 @@ printer each round, times:
 
   render      ``render_ticket`` alone for the N orders (already loaded with their items):
               the ceiling, since every printed ticket is rendered once
-  inprocess   one spooler as an in-process loop of ``process_next_job`` (claim, load the
-              order, render, write + fsync + rename, record): no process start-up at all
+  inprocess   one spooler as an in-process loop of ``process_jobs`` with run_spooler's
+              default batch of 10 (claim, load the orders, render, write + fsync + rename,
+              record): no process start-up at all
   subprocess  one ``manage.py run_spooler --once`` process, timed from its "started" line to
               its "stopped" line, so Django's start-up is left out (the wall-clock rate,
               start-up included, is shown beside it)
@@ -179,13 +180,13 @@ def time_render(orders: list, paper_size: str) -> float:
 
 
 def time_inprocess(orders: list, folder: Path) -> float:
-    from printing.services import process_next_job
+    from printing.services import process_jobs
 
     queue_jobs(orders, folder)
     started = time.perf_counter()
     handled = 0
-    while process_next_job(worker="bench-inprocess"):
-        handled += 1
+    while count := process_jobs(worker="bench-inprocess", batch_size=10):
+        handled += count
     seconds = time.perf_counter() - started
     check_drained(len(orders), folder)
     return seconds
@@ -298,7 +299,7 @@ def main() -> None:
     median_render = statistics.median(render)
     print("\nmedians over the rounds (tickets per second; ratio: median of each round's ratio)")
     print(f"  render_ticket alone                      {median_render:8.1f}")
-    rows = [("in-process spooler (process_next_job)", inprocess)]
+    rows = [("in-process spooler (process_jobs, batch 10)", inprocess)]
     if work:
         rows.append(("run_spooler --once (started..stopped)", work))
         rows.append(("run_spooler --once (wall, with start-up)", wall))

@@ -80,13 +80,15 @@ class WorkerLoop:
         self.log(f"{self.worker_id} started (pid {os.getpid()})")
         try:
             while not self.stopping:
-                close_old_connections()
                 self._beat_if_due()
                 done = step()
                 total += done
                 if done == 0:
                     if once:
                         break
+                    # Between bursts of work, drop a connection that is broken or past its
+                    # age; while work flows, keep it (SQLite's would close after every step).
+                    close_old_connections()
                     self._stop.wait(self.idle_seconds)
         finally:
             # A clean exit says so at once instead of letting the heartbeat age out.

@@ -6,11 +6,12 @@ is reclaimed. A job recorded as done is never sent again.
 """
 
 import re
+import time
 from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.models import LabSettings, Order
@@ -83,33 +84,54 @@ def retry_job(job: PrintJob) -> bool:
 # --- the spooler ----------------------------------------------------------------------------
 
 
-def claim_job(*, worker: str, sending_timeout: float | None = None) -> PrintJob | None:
-    """Take the next due job (or one abandoned mid-send) and mark it sending."""
+def claim_jobs(
+    *, worker: str, limit: int = 1, sending_timeout: float | None = None
+) -> list[PrintJob]:
+    """Take up to ``limit`` due jobs (or ones abandoned mid-send) and mark them sending."""
     if sending_timeout is None:
         sending_timeout = django_settings.PRINT_SENDING_TIMEOUT_SECONDS
     now = timezone.now()
     abandoned = now - timedelta(seconds=sending_timeout)
     with transaction.atomic():
-        # The printer comes with the job (send_job needs it: one query less per ticket); the
-        # lock stays on the job row alone, so spoolers never skip each other's printers.
-        job = (
+        # The printer comes with the job (send_job needs it); the lock stays on the job rows
+        # alone, so spoolers never skip each other's printers.
+        jobs = list(
             PrintJob.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("printer")
             .filter(
                 Q(status=PrintStatus.QUEUED, next_attempt_at__lte=now)
                 | Q(status=PrintStatus.SENDING, claimed_at__lt=abandoned)
             )
-            .order_by("next_attempt_at", "id")
-            .first()
+            .order_by("next_attempt_at", "id")[:limit]
         )
-        if job is None:
-            return None
-        job.status = PrintStatus.SENDING
-        job.claimed_at = now
-        job.claimed_by = worker
-        job.attempts += 1
-        job.save(update_fields=["status", "claimed_at", "claimed_by", "attempts"])
-        return job
+        if not jobs:
+            return []
+        PrintJob.objects.filter(pk__in=[job.pk for job in jobs]).update(
+            status=PrintStatus.SENDING,
+            claimed_at=now,
+            claimed_by=worker,
+            attempts=F("attempts") + 1,
+        )
+        for job in jobs:
+            job.status, job.claimed_at, job.claimed_by = PrintStatus.SENDING, now, worker
+            job.attempts += 1
+        return jobs
+
+
+def claim_job(*, worker: str, sending_timeout: float | None = None) -> PrintJob | None:
+    """Take the next due job (or one abandoned mid-send) and mark it sending."""
+    jobs = claim_jobs(worker=worker, limit=1, sending_timeout=sending_timeout)
+    return jobs[0] if jobs else None
+
+
+def release_jobs(jobs: list[PrintJob]) -> int:
+    """Give claimed jobs back unsent, as if they had never been claimed."""
+    released = 0
+    for job in jobs:
+        released += PrintJob.objects.filter(
+            pk=job.pk, status=PrintStatus.SENDING, claimed_by=job.claimed_by
+        ).update(status=PrintStatus.QUEUED, claimed_at=None, attempts=F("attempts") - 1)
+    return released
 
 
 def _finish(job: PrintJob, **changes) -> bool:
@@ -121,17 +143,31 @@ def _finish(job: PrintJob, **changes) -> bool:
     )
 
 
-def send_job(job: PrintJob, *, max_attempts=None, retry_base_seconds=None) -> str:
-    """Render and send a claimed job; record done, a retry with backoff, or failure."""
+def send_job(
+    job: PrintJob,
+    *,
+    max_attempts=None,
+    retry_base_seconds=None,
+    order: Order | None = None,
+    paper_size: str | None = None,
+) -> str:
+    """Render and send a claimed job; record done, a retry with backoff, or failure.
+
+    ``order`` (loaded with ``for_display``) and ``paper_size`` may be passed by a caller that
+    loaded them for a whole batch.
+    """
     max_attempts = max_attempts or django_settings.PRINT_MAX_ATTEMPTS
     if retry_base_seconds is None:
         retry_base_seconds = django_settings.PRINT_RETRY_BASE_SECONDS
-    order = Order.objects.for_display().get(pk=job.order_id)
+    if order is None:
+        order = Order.objects.for_display().get(pk=job.order_id)
     now = timezone.now()
     if order.is_cancelled:
         _finish(job, status=PrintStatus.CANCELLED, finished_at=now)
         return PrintStatus.CANCELLED
-    document = render_ticket(order, paper_size=LabSettings.load().ticket_paper_size)
+    if paper_size is None:
+        paper_size = LabSettings.load().ticket_paper_size
+    document = render_ticket(order, paper_size=paper_size)
     try:
         reference = drivers.send(document, job.printer, title=f"order-{order.number}-job-{job.pk}")
     except errors.PrinterError as error:
@@ -151,10 +187,31 @@ def send_job(job: PrintJob, *, max_attempts=None, retry_base_seconds=None) -> st
     return PrintStatus.DONE
 
 
-def process_next_job(*, worker: str, **options) -> int:
-    """One spooler step: claim, send, record. Returns 1 when a job was handled, else 0."""
-    job = claim_job(worker=worker)
-    if job is None:
+def process_jobs(
+    *, worker: str, batch_size: int = 1, sending_timeout: float | None = None, **options
+) -> int:
+    """One spooler step: claim up to ``batch_size`` jobs, then send and record each.
+
+    The batch's orders and the paper size are read once. A batch never outlives half the
+    sending timeout: what is left unsent by then goes back to the queue, so no other spooler
+    reclaims a job this one still means to send. Returns how many jobs were handled.
+    """
+    if sending_timeout is None:
+        sending_timeout = django_settings.PRINT_SENDING_TIMEOUT_SECONDS
+    jobs = claim_jobs(worker=worker, limit=batch_size, sending_timeout=sending_timeout)
+    if not jobs:
         return 0
-    send_job(job, **options)
-    return 1
+    orders = Order.objects.for_display().in_bulk([job.order_id for job in jobs])
+    paper_size = LabSettings.load().ticket_paper_size
+    started = time.monotonic()
+    for index, job in enumerate(jobs):
+        if index and time.monotonic() - started > sending_timeout / 2:
+            release_jobs(jobs[index:])
+            return index
+        send_job(job, order=orders[job.order_id], paper_size=paper_size, **options)
+    return len(jobs)
+
+
+def process_next_job(*, worker: str, **options) -> int:
+    """Claim, send and record one job. Returns 1 when a job was handled, else 0."""
+    return process_jobs(worker=worker, batch_size=1, **options)

@@ -21,7 +21,14 @@ from labsite.models import WorkerHeartbeat
 from orders.models import LabSettings
 from orders.services import cancel_order
 from printing.models import Driver, PrintJob, PrintStatus
-from printing.services import SPOOLER, claim_job, process_next_job, retry_job, send_job
+from printing.services import (
+    SPOOLER,
+    claim_job,
+    process_jobs,
+    process_next_job,
+    retry_job,
+    send_job,
+)
 
 from .conftest import is_complete_pdf, pdf_title
 
@@ -401,3 +408,36 @@ def test_a_ticket_is_printed_in_a_constant_number_of_queries(make_order, spool_p
     statements = [sql for sql in one_item if "SAVEPOINT" not in sql and sql not in TX]
     assert len(statements) == 7, "\n".join(one_item)
     assert not any('FROM "printing_printer"' in sql for sql in statements)
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def test_a_batch_reads_its_orders_once_and_sends_every_job(
+    make_order, spool_printer, queue_job, tmp_path
+):
+    jobs = [queue_job(make_order()) for _ in range(4)]
+
+    with CaptureQueriesContext(connection) as batch_queries:
+        assert process_jobs(worker="spooler-test", batch_size=4) == 4
+
+    assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 4
+    assert len(list((tmp_path / "spool").glob("*.pdf"))) == 4
+    # claim (savepoint, select, update, release), 3 reads for the orders, the paper size,
+    # and one "done" per job.
+    assert len(batch_queries) == 4 + 3 + 1 + 4
+
+
+def test_a_batch_gives_back_what_it_cannot_send_within_half_the_sending_timeout(
+    make_order, spool_printer, queue_job
+):
+    jobs = [queue_job(make_order()) for _ in range(3)]
+
+    # A zero timeout: after the first job, the batch is already past half of it.
+    assert process_jobs(worker="spooler-test", batch_size=3, sending_timeout=0) == 1
+
+    first, *rest = (fetch(job) for job in jobs)
+    assert (first.status, first.attempts) == (PrintStatus.DONE, 1)
+    assert [(job.status, job.attempts, job.claimed_at) for job in rest] == [
+        (PrintStatus.QUEUED, 0, None)
+    ] * 2

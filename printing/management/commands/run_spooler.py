@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from labsite.workers import WorkerLoop
-from printing.services import SPOOLER, process_next_job
+from printing.services import SPOOLER, process_jobs
 
 
 class Command(BaseCommand):
@@ -19,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--retry-base-seconds", type=float, default=settings.PRINT_RETRY_BASE_SECONDS
         )
+        parser.add_argument(
+            "--batch-size", type=int, default=10, help="Jobs claimed per transaction."
+        )
         parser.add_argument("--idle-seconds", type=float, default=1.0)
         parser.add_argument("--heartbeat-seconds", type=float, default=2.0)
 
@@ -28,6 +31,7 @@ class Command(BaseCommand):
         once,
         max_attempts,
         retry_base_seconds,
+        batch_size,
         idle_seconds,
         heartbeat_seconds,
         **options,
@@ -39,8 +43,9 @@ class Command(BaseCommand):
             log=lambda line: self.stdout.write(line),
         )
         loop.run(
-            lambda: process_next_job(
+            lambda: process_jobs(
                 worker=loop.worker_id,
+                batch_size=batch_size,
                 max_attempts=max_attempts,
                 retry_base_seconds=retry_base_seconds,
             ),
