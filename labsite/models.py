@@ -17,7 +17,12 @@ def hash_api_key(raw_key: str) -> str:
 
 class ApiKeyQuerySet(models.QuerySet):
     def usable(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Keys that authenticate now: not revoked, not expired, of an active user."""
+        return self.filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()),
+            revoked_at__isnull=True,
+            user__is_active=True,
+        )
 
 
 class ApiKey(models.Model):
@@ -34,6 +39,17 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Keys issued by a login (POST /api/auth) expire and come with a refresh token; keys
+    # created by a supervisor in the admin do not expire unless given a date.
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty for a key that does not expire."
+    )
+    from_login = models.BooleanField(default=False, editable=False)
+    device_name = models.CharField(max_length=100, blank=True, default="", editable=False)
+    refresh_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+    refresh_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -47,6 +63,10 @@ class ApiKey(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @classmethod
     def issue(cls, *, user, name: str) -> tuple["ApiKey", str]:
@@ -64,6 +84,24 @@ class ApiKey(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class FailedLogin(models.Model):
+    """A refused login (POST /api/auth). Recent ones throttle further attempts."""
+
+    username = models.CharField(max_length=150)
+    remote_addr = models.CharField(max_length=45, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["username", "at"], name="failedlogin_user_at_idx"),
+            models.Index(fields=["remote_addr", "at"], name="failedlogin_addr_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.remote_addr or '?'}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -105,3 +105,53 @@ class DeleteReasonNotFound(DomainError):
 
     def __init__(self, provided: str):
         super().__init__(details=[f"Provided: {provided}"])
+
+
+class VersionMismatch(DomainError):
+    """The client changed an order from a stale copy (``_v`` of the Orders API)."""
+
+    code = "version_mismatch"
+    message = "Order was changed by someone else"
+
+    def __init__(self, *, current: int, provided: int):
+        self.current = current
+        self.provided = provided
+        super().__init__(details=[f"Provided version: {provided}", f"Current version: {current}"])
+
+
+class OrderNotProcessable(DomainError):
+    code = "not_processable"
+    message = "Order cannot be processed"
+
+    def __init__(self, *, identifier: str, why: str):
+        self.identifier = identifier
+        self.why = why
+        super().__init__(f"Order {identifier} cannot be processed: {why}")
+
+
+class OrderNotProcessed(DomainError):
+    code = "not_processed"
+    message = "Order has not been processed yet: its endpoints have not received it"
+
+
+class ItemNotFound(DomainError):
+    code = "item_not_found"
+    message = "No such item in this order"
+
+    def __init__(self, provided: str):
+        self.provided = provided
+        super().__init__(details=[f"Provided: {provided}"])
+
+
+class EndpointNotFound(DomainError):
+    code = "endpoint_not_found"
+    message = "The order has nothing at this endpoint"
+
+    def __init__(self, provided: str):
+        self.provided = provided
+        super().__init__(details=[f"Provided: {provided}"])
+
+
+class ItemCancelled(DomainError):
+    code = "item_cancelled"
+    message = "Item is cancelled"

@@ -12,6 +12,12 @@ from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
 # An order holds its tray while it is active: neither completed nor marked for cancelation.
 ACTIVE_ORDER = Q(cancelled_at__isnull=True) & ~Q(state=OrderState.COMPLETED)
 
+# An order can be released to its endpoints: valid, not on hold, not marked for cancelation,
+# not completed, not yet released. ``Order.is_processable`` says the same of one row.
+PROCESSABLE_ORDER = Q(
+    state=OrderState.VALID, on_hold=False, cancelled_at__isnull=True, processed_at__isnull=True
+)
+
 
 class OrderQuerySet(models.QuerySet):
     def active(self):
@@ -52,6 +58,12 @@ class Order(models.Model):
     unvalid_message = models.CharField(max_length=200, blank=True, default="")
     on_hold = models.BooleanField(default=False)
     pending_completion = models.BooleanField(default=False)
+    # Released to its endpoints (the Orders API's "process"); items then move through
+    # their endpoints' processing statuses, and the order's status is derived from them.
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processing_status = models.CharField(
+        max_length=12, choices=ProcessingStatus.choices, default=ProcessingStatus.NEW
+    )
 
     cancelled_at = models.DateTimeField("marked for cancelation at", null=True, blank=True)
     cancelled_by = models.ForeignKey(
@@ -100,6 +112,8 @@ class Order(models.Model):
         permissions = [
             ("cancel_order", "Can cancel orders"),
             ("hold_order", "Can put orders on hold and release them"),
+            ("process_order", "Can release orders to their endpoints"),
+            ("update_order_status", "Can change the processing status of orders and items"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -114,6 +128,22 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["po_number"], condition=~Q(po_number=""), name="order_po_idx"),
             models.Index(fields=["customer_number", "customer_job_id"], name="order_custjob_idx"),
+            # The Orders API's filters and sort keys (see orders/api/pos/members.py).
+            models.Index(fields=["tray"], name="order_tray_idx"),
+            models.Index(fields=["ticket_id"], name="order_ticket_id_idx"),
+            models.Index(fields=["ticket_name"], name="order_ticket_name_idx"),
+            models.Index(fields=["created_device"], name="order_device_idx"),
+            models.Index(fields=["received_at"], name="order_received_at_idx"),
+            models.Index(fields=["processing_status", "number"], name="order_status_number_idx"),
+            models.Index(
+                fields=["number"],
+                condition=Q(processed_at__isnull=True),
+                name="order_unprocessed_idx",
+            ),
+            models.Index(fields=["processed_at"], name="order_processed_at_idx"),
+            models.Index(
+                fields=["number"], condition=PROCESSABLE_ORDER, name="order_processable_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -130,6 +160,19 @@ class Order(models.Model):
     @property
     def is_active(self) -> bool:
         return not self.is_cancelled and not self.is_completed
+
+    @property
+    def is_processed(self) -> bool:
+        return self.processed_at is not None
+
+    @property
+    def is_processable(self) -> bool:
+        return (
+            self.state == OrderState.VALID
+            and not self.on_hold
+            and not self.is_cancelled
+            and not self.is_processed
+        )
 
 
 class OrderItem(models.Model):

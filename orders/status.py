@@ -1,5 +1,7 @@
 """Order states, job types and processing statuses, with their wire values."""
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -36,6 +38,35 @@ class ProcessingStatus(models.TextChoices):
     CANCELLED = "Cancelled", "Cancelled"
 
 
+def derive_status(parts: Iterable[str]) -> str:
+    """The processing status of a whole from those of its parts.
+
+    An item's status derives from its endpoints', an order's from its items'. Cancelled parts
+    do not count while any part is live: an order with one cancelled and one done item is done.
+
+    ========================== ============
+    parts                      whole
+    ========================== ============
+    none                       New
+    all Cancelled              Cancelled
+    live parts all New         New
+    live parts all Done        Done
+    anything else              InProgress
+    ========================== ============
+    """
+    present = set(parts)
+    if not present:
+        return ProcessingStatus.NEW
+    live = present - {ProcessingStatus.CANCELLED}
+    if not live:
+        return ProcessingStatus.CANCELLED
+    if live == {ProcessingStatus.NEW}:
+        return ProcessingStatus.NEW
+    if live == {ProcessingStatus.DONE}:
+        return ProcessingStatus.DONE
+    return ProcessingStatus.IN_PROGRESS
+
+
 class PaperSize(models.TextChoices):
     LETTER = "letter", "Letter"
     A4 = "a4", "A4"
@@ -52,3 +83,6 @@ class EventKind(models.TextChoices):
     COMPLETED = "completed", "Completed"
     COMPLETION_FAILED = "completion_failed", "Completion failed"
     PRINT_REQUESTED = "print_requested", "Work ticket print requested"
+    PROCESSED = "processed", "Released to its endpoints"
+    PROCESSING_STATUS = "status", "Processing status changed"
+    ITEMS_CANCELLED = "items_cancelled", "Items cancelled"

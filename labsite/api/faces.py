@@ -11,13 +11,17 @@ from labsite.api import v2
 @dataclass(frozen=True)
 class Face:
     name: str
-    prefixes: tuple[str, ...]
+    # A path belongs to the face when it is one of these roots or lies below one.
+    roots: tuple[str, ...]
     not_found: Callable[[HttpRequest], HttpResponse]
     server_error: Callable[[HttpRequest], HttpResponse]
 
+    def owns(self, path: str) -> bool:
+        return any(path == root or path.startswith(root + "/") for root in self.roots)
 
-FACES = (Face("Lab API v2", ("/api/v2/", "/api/jt/"), v2.not_found, v2.server_error),)
+
+FACES = (Face("Lab API v2", ("/api/v2", "/api/jt"), v2.not_found, v2.server_error),)
 
 
 def face_for_path(path: str) -> Face | None:
-    return next((f for f in FACES if path.startswith(f.prefixes)), None)
+    return next((face for face in FACES if face.owns(path)), None)
