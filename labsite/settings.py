@@ -189,6 +189,14 @@ SPECTACULAR_SETTINGS = {
 # How long an API key's last-used time may lag behind, to keep reads free of writes.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 
+# Logins (POST /api/auth): how long a token and its refresh token last, and how many failed
+# attempts within the window lock further logins of one user name or from one address.
+LOGIN_TOKEN_SECONDS = int(os.environ.get("LOGIN_TOKEN_SECONDS", str(8 * 3600)))
+LOGIN_REFRESH_SECONDS = int(os.environ.get("LOGIN_REFRESH_SECONDS", str(7 * 24 * 3600)))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_FAILURES_PER_USER = int(os.environ.get("LOGIN_FAILURES_PER_USER", "5"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

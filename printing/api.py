@@ -6,10 +6,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from labsite.api.pagination import BoundedLimitOffsetPagination
+from labsite.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from orders.api.payloads import identifiers
 from orders.api.v2.base import V2View
 from orders.api.v2.params import query_or_body_param
-from orders.api.v2.serializers import StrictBooleanField, StrictIntegerField, StrictSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
 

@@ -6,9 +6,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from labsite.api.pagination import BoundedLimitOffsetPagination
+from labsite.api.strict import StrictBooleanField, StrictSerializer
 from orders.api.payloads import identifiers, iso_utc_ms
 from orders.api.v2.base import V2View
-from orders.api.v2.serializers import StrictBooleanField, StrictSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, resolve_order_identifier

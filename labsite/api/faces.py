@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
-from labsite.api import v2
+from labsite.api import problems, v2
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,10 @@ class Face:
         return any(path == root or path.startswith(root + "/") for root in self.roots)
 
 
-FACES = (Face("Lab API v2", ("/api/v2", "/api/jt"), v2.not_found, v2.server_error),)
+FACES = (
+    Face("Lab API v2", ("/api/v2", "/api/jt"), v2.not_found, v2.server_error),
+    Face("Orders API", ("/orders", "/api/auth"), problems.not_found, problems.server_error),
+)
 
 
 def face_for_path(path: str) -> Face | None:

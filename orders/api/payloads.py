@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from orders.flow import FLOW_STEPS
 from orders.models import Order, OrderItem
-from orders.status import ON_HOLD_STATUS
+from orders.status import ON_HOLD_STATUS, derive_status
 
 
 def iso_utc_ms(value: datetime | None) -> str | None:
@@ -99,3 +99,34 @@ def order_payload(order: Order) -> dict:
         **{spec.wire_name: getattr(order, spec.order_field) for spec in FLOW_STEPS},
     }
     return identifiers(order) | dict(sorted(rest.items()))
+
+
+def endpoint_statuses(order: Order) -> list[dict]:
+    """Each endpoint the order's items pass through, with the status derived at it."""
+    at_endpoint: dict[str, list[str]] = {}
+    for item in order.items.all():
+        for endpoint in item.endpoints.all():
+            at_endpoint.setdefault(endpoint.name, []).append(endpoint.status)
+    return [
+        {"name": name, "status": derive_status(statuses)} for name, statuses in at_endpoint.items()
+    ]
+
+
+def orders_api_payload(order: Order) -> dict:
+    """An order as the Orders API (NData face) shows it."""
+    return {
+        "id": str(order.public_id),
+        "number": order.number,
+        **identifiers(order),
+        "ticketId": order.ticket_id or None,
+        "ticketName": order.ticket_name or None,
+        "deviceName": order.created_device or None,
+        "userUserName": order.created_by.get_username() if order.created_by else None,
+        "status": order.processing_status,
+        "isProcessed": order.is_processed,
+        "isProcessable": order.is_processable,
+        "createdAt": iso_utc_ms(order.received_at),
+        "items": [item_payload(item) for item in order.items.all()],
+        "endpoints": endpoint_statuses(order),
+        "_v": order.version,
+    }

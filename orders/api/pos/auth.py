@@ -1,0 +1,97 @@
+"""Login, token refresh and logout for Orders API clients (``/api/auth``)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from labsite.api import login
+from orders.api.payloads import iso_utc_ms
+
+from .base import OrdersApiView
+from .rights import rights_of
+from .serializers import LoginSerializer, RefreshSerializer
+
+PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="Problem details (RFC 7807)")
+
+
+def issued_payload(issued: login.IssuedLogin) -> dict:
+    user = issued.api_key.user
+    return {
+        "tokenId": issued.token,
+        "refreshToken": issued.refresh_token,
+        "expiresAt": iso_utc_ms(issued.expires_at),
+        "user": {"userName": user.get_username(), "rights": rights_of(user)},
+    }
+
+
+class AnonymousPostView(OrdersApiView):
+    """POST needs no key (it is how a client gets one); an Authorization header is ignored."""
+
+    def get_authenticators(self):
+        if self.request.method == "POST":
+            return []
+        return super().get_authenticators()
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return super().get_permissions()
+
+
+class LoginView(AnonymousPostView):
+    required_rights = {"DELETE": None}
+
+    @extend_schema(
+        operation_id="auth_login",
+        request=LoginSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM, 429: PROBLEM},
+        description="Exchange a user name and password for an expiring token.",
+    )
+    def post(self, request):
+        body = LoginSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            issued = login.log_in(
+                request=request,
+                username=body.validated_data["UserName"],
+                password=body.validated_data["Password"],
+                device_name=body.validated_data.get("DeviceName", ""),
+            )
+        except login.LoginThrottled as exc:
+            raise Throttled(wait=exc.wait_seconds) from None
+        except login.LoginRefused:
+            raise AuthenticationFailed("Wrong user name or password") from None
+        return Response(issued_payload(issued))
+
+    @extend_schema(
+        operation_id="auth_logout",
+        responses={204: None, 400: PROBLEM, 401: PROBLEM},
+        description="Log out: the token used for this call stops working.",
+    )
+    def delete(self, request):
+        try:
+            login.log_out(request.auth)
+        except login.NotALoginKey:
+            raise ValidationError(
+                {"Authorization": ["this key was not issued by a login: revoke it in the admin"]}
+            ) from None
+        return Response(status=204)
+
+
+class RefreshView(AnonymousPostView):
+    @extend_schema(
+        operation_id="auth_refresh",
+        request=RefreshSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM},
+        description="Exchange a refresh token for a new token and refresh token (once).",
+    )
+    def post(self, request):
+        body = RefreshSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            issued = login.refresh(refresh_token=body.validated_data["refreshToken"])
+        except login.RefreshRefused:
+            raise AuthenticationFailed("Unknown, used or expired refresh token") from None
+        return Response(issued_payload(issued))

@@ -1,0 +1,68 @@
+"""The Orders API face's base view and its table of domain error -> HTTP status."""
+
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+from labsite.api import problems
+from labsite.api.rights import MissingRight
+from orders import errors
+
+from .rights import WIRE_NAME
+
+# Status, and for a 400 the member its ``errors[]`` entry names.
+DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], tuple[int, str | None]] = {
+    errors.OrderNotFound: (404, None),
+    errors.ItemNotFound: (404, None),
+    errors.EndpointNotFound: (404, None),
+    errors.VersionMismatch: (409, None),
+    errors.OrderNotProcessable: (400, "ids"),
+    errors.OrderNotProcessed: (400, "status"),
+    errors.ItemCancelled: (400, "status"),
+    errors.OrderMarkedForCancelation: (400, "id"),
+    errors.OrderAlreadyCompleted: (400, "id"),
+    errors.AmbiguousOrderIdentifier: (400, "id"),
+    errors.JobTrackerRequired: (400, "id"),
+    errors.NonCancelStation: (400, "id"),
+    errors.DeleteReasonsEmpty: (400, "deleteReason"),
+    errors.DeleteReasonInvalid: (400, "deleteReason"),
+    errors.InvalidOrderData: (400, "body"),
+}
+
+
+def status_for(error: errors.DomainError) -> tuple[int, str | None]:
+    """The table's entry for the error's class, or for its nearest listed base class."""
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERROR_STATUS:
+            return DOMAIN_ERROR_STATUS[cls]
+    return 400, "body"
+
+
+def domain_problem(request, error: errors.DomainError) -> Response:
+    status, member = status_for(error)
+    detail = " ".join([error.message, *(f"({line})" for line in error.details)])
+    fields: dict = {"type": f"urn:labsite:problem:{error.code}"}
+    if status == 400:
+        fields["error_code"] = problems.VALIDATION_FAILED
+        fields["errors"] = [{"memberName": member, "message": error.message, "code": error.code}]
+    elif status == 409:
+        fields["error_code"] = problems.VERSION_MISMATCH
+    return problems.problem_response(request, status, detail, **fields)
+
+
+def orders_api_exception_handler(exc, context) -> Response:
+    if isinstance(exc, errors.DomainError):
+        set_rollback()
+        return domain_problem(context.get("request"), exc)
+    if isinstance(exc, MissingRight):
+        exc = PermissionDenied(f"Requires right {WIRE_NAME.get(exc.right, exc.right)}")
+    return problems.drf_exception_handler(exc, context)
+
+
+class OrdersApiView(APIView):
+    """Base of every Orders API view: bearer keys, per-method rights, problem details."""
+
+    required_rights: dict[str, str | None] = {}
+
+    def get_exception_handler(self):
+        return orders_api_exception_handler

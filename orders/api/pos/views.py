@@ -1,0 +1,192 @@
+"""Orders API: query orders with NData, fetch one, process, set statuses, cancel."""
+
+import uuid
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from labsite.api import ndata
+from orders.api.payloads import orders_api_payload
+from orders.api.v2.params import query_or_body_param
+from orders.errors import ItemNotFound, OrderNotFound
+from orders.models import Order
+from orders.services import (
+    cancel_order,
+    process_orders,
+    set_endpoint_status,
+    set_item_status,
+    set_order_status,
+)
+
+from .base import OrdersApiView
+from .members import DEFAULT_SORT, ID, ORDER_MEMBERS, UNIQUE_MEMBERS
+from .rights import ORDER_DELETE, ORDER_PROCESS, ORDER_UPDATE
+from .serializers import ProcessOrdersSerializer, StatusSerializer
+
+MAX_TAKE = 1000
+
+PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="Problem details (RFC 7807)")
+ORDER = OpenApiResponse(OpenApiTypes.OBJECT, description="Order")
+
+QUERY_PARAMETERS = [
+    OpenApiParameter("$skip", int, description="Matches to skip (non-negative)."),
+    OpenApiParameter("$take", int, description=f"Page size (0..{MAX_TAKE}, default {MAX_TAKE})."),
+    OpenApiParameter(
+        "$sort",
+        str,
+        description=(
+            "Comma-separated keys, `key`, `-key`, `key:asc` or `key:desc`; sortable: "
+            + ", ".join(m.name for m in ORDER_MEMBERS if m.sortable)
+            + f". Default `{DEFAULT_SORT}`; ties are broken by `id`."
+        ),
+    ),
+    OpenApiParameter("$count", bool, description="`true`: only count the matches (no `items`)."),
+    *(
+        OpenApiParameter(member.name, str, description=ndata.describe_member(member))
+        for member in ORDER_MEMBERS
+    ),
+]
+
+
+def find_order(order_id: str, queryset=None) -> Order:
+    """The order with public id ``order_id`` (404 problem when there is none)."""
+    try:
+        public_id = uuid.UUID(order_id)
+    except ValueError:
+        raise OrderNotFound(order_id) from None
+    order = (Order.objects if queryset is None else queryset).filter(public_id=public_id).first()
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+def displayed(order: Order) -> Order:
+    return Order.objects.for_display().get(pk=order.pk)
+
+
+def parse_request_query(request) -> ndata.NDataQuery:
+    pairs = [(name, value) for name, values in request.query_params.lists() for value in values]
+    try:
+        return ndata.parse_query(pairs, ORDER_MEMBERS, default_sort=DEFAULT_SORT, max_take=MAX_TAKE)
+    except ndata.NDataError as exc:
+        by_parameter: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            by_parameter.setdefault(problem.parameter, []).append(problem.message)
+        raise ValidationError(by_parameter) from None
+
+
+class OrderCollectionView(OrdersApiView):
+    required_rights = {"GET": None, "POST": ORDER_PROCESS}
+
+    @extend_schema(
+        operation_id="orders_query",
+        parameters=QUERY_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM},
+        description="Query orders with NData filters, sorting and paging.",
+    )
+    def get(self, request):
+        query = parse_request_query(request)
+        matches = query.filter(Order.objects.all())
+        total = matches.count()
+        if query.count_only:
+            on_page = max(0, min(query.take, total - query.skip))
+            return Response({"count": on_page, "totalCount": total})
+        ordering = query.ordering(tiebreak=ID, unique=UNIQUE_MEMBERS)
+        page = list(
+            query.filter(Order.objects.for_display()).order_by(*ordering)[
+                query.skip : query.skip + query.take
+            ]
+        )
+        return Response(
+            {
+                "items": [orders_api_payload(order) for order in page],
+                "count": len(page),
+                "totalCount": total,
+            }
+        )
+
+    @extend_schema(
+        operation_id="orders_process",
+        request=ProcessOrdersSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        description="Release orders to their endpoints, all or none.",
+    )
+    def post(self, request):
+        serializer = ProcessOrdersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        processed = process_orders(public_ids=serializer.validated_data["ids"], actor=request.user)
+        by_pk = Order.objects.for_display().in_bulk([order.pk for order in processed])
+        return Response([orders_api_payload(by_pk[order.pk]) for order in processed])
+
+
+class OrderView(OrdersApiView):
+    required_rights = {"GET": None, "DELETE": ORDER_DELETE}
+
+    @extend_schema(operation_id="orders_get", responses={200: ORDER, 404: PROBLEM})
+    def get(self, request, order_id: str):
+        return Response(orders_api_payload(find_order(order_id, Order.objects.for_display())))
+
+    @extend_schema(
+        operation_id="orders_delete",
+        parameters=[OpenApiParameter("deleteReason", str, description="Reason code.")],
+        responses={204: None, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        description="Cancel the order, with the rules of DELETE /api/v2/orders/{orderIdentifier}.",
+    )
+    def delete(self, request, order_id: str):
+        order = find_order(order_id)
+        reason_code = query_or_body_param(request, "deleteReason")
+        cancel_order(order=order, actor=request.user, reason_code=reason_code)
+        return Response(status=204)
+
+
+STATUS_SCHEMA = {
+    "request": StatusSerializer,
+    "responses": {200: ORDER, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+}
+
+
+class StatusView(OrdersApiView):
+    """Shared by the three status endpoints: parse the body, call the service, show the order."""
+
+    required_rights = {"POST": ORDER_UPDATE}
+
+    def change(self, request, order_id: str, **target):
+        body = StatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = self.set_status(
+            order=find_order(order_id),
+            actor=request.user,
+            status=body.validated_data["status"],
+            version=body.validated_data.get("_v"),
+            **target,
+        )
+        return Response(orders_api_payload(displayed(order)))
+
+
+class OrderStatusView(StatusView):
+    set_status = staticmethod(set_order_status)
+
+    @extend_schema(operation_id="orders_set_status", **STATUS_SCHEMA)
+    def post(self, request, order_id: str):
+        return self.change(request, order_id)
+
+
+class ItemStatusView(StatusView):
+    set_status = staticmethod(set_item_status)
+
+    @extend_schema(operation_id="orders_set_item_status", **STATUS_SCHEMA)
+    def post(self, request, order_id: str, item_id: str):
+        if not (item_id.isascii() and item_id.isdigit() and len(item_id) <= 18):
+            find_order(order_id)  # an unknown order is named before its item
+            raise ItemNotFound(item_id)
+        return self.change(request, order_id, item_id=int(item_id))
+
+
+class EndpointStatusView(StatusView):
+    set_status = staticmethod(set_endpoint_status)
+
+    @extend_schema(operation_id="orders_set_endpoint_status", **STATUS_SCHEMA)
+    def post(self, request, order_id: str, endpoint_name: str):
+        return self.change(request, order_id, endpoint=endpoint_name)
