@@ -432,6 +432,6 @@ def describe_member(member: Member) -> str:
     if member.choices:
         kind += f" ({', '.join(member.choices)})"
     return (
-        f"{text}. NData filter on a {kind} value: `OP:ARG[:ARG...][;OP:ARG...]` or a bare "
-        f"value; operators: {', '.join(member.operators)}."
+        f"{text}. NData filter ({kind}): `OP:ARG[:ARG...][;OP:ARG...]` or a bare value; "
+        f"operators: {', '.join(member.operators)}."
     )

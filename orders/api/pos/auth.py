@@ -29,15 +29,15 @@ def issued_payload(issued: login.IssuedLogin) -> dict:
 class AnonymousPostView(OrdersApiView):
     """POST needs no key (it is how a client gets one); an Authorization header is ignored."""
 
+    def _anonymous(self) -> bool:
+        request = getattr(self, "request", None)  # None while the schema is generated
+        return request is not None and request.method == "POST"
+
     def get_authenticators(self):
-        if self.request.method == "POST":
-            return []
-        return super().get_authenticators()
+        return [] if self._anonymous() else super().get_authenticators()
 
     def get_permissions(self):
-        if self.request.method == "POST":
-            return [AllowAny()]
-        return super().get_permissions()
+        return [AllowAny()] if self._anonymous() else super().get_permissions()
 
 
 class LoginView(AnonymousPostView):
@@ -45,6 +45,7 @@ class LoginView(AnonymousPostView):
 
     @extend_schema(
         operation_id="auth_login",
+        auth=[],
         request=LoginSerializer,
         responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM, 429: PROBLEM},
         description="Exchange a user name and password for an expiring token.",
@@ -83,6 +84,7 @@ class LoginView(AnonymousPostView):
 class RefreshView(AnonymousPostView):
     @extend_schema(
         operation_id="auth_refresh",
+        auth=[],
         request=RefreshSerializer,
         responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM},
         description="Exchange a refresh token for a new token and refresh token (once).",

@@ -1,0 +1,18 @@
+"""How the OpenAPI schema describes labsite's authentication (loaded by the app config)."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "labsite.api.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An API key (issued in the admin) or a login token (POST /api/auth), sent as "
+                "`Authorization: Bearer <key>`; `Token <key>` is accepted too."
+            ),
+        }
