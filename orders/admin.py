@@ -38,6 +38,21 @@ class CancelledFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProcessedFilter(admin.SimpleListFilter):
+    title = "released to endpoints"
+    parameter_name = "processed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(processed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(processed_at__isnull=True)
+        return queryset
+
+
 class OrderItemInline(admin.TabularInline):
     model = OrderItem
     fields = ["sku", "name", "quantity", "status", "endpoint_statuses"]
@@ -94,11 +109,20 @@ class OrderAdmin(admin.ModelAdmin):
         "on_hold",
         "is_cancelled",
         "pending_completion",
+        "processing_status",
         "current_station",
         "date_wanted",
     ]
     list_select_related = ["current_station"]
-    list_filter = ["state", "on_hold", CancelledFilter, "pending_completion", "job_type"]
+    list_filter = [
+        "state",
+        "on_hold",
+        CancelledFilter,
+        "pending_completion",
+        ProcessedFilter,
+        "processing_status",
+        "job_type",
+    ]
     search_fields = ["number"]  # enables the box; get_search_results does the matching
     search_help_text = "Order number, tray number or PO number (exact)."
     inlines = [OrderItemInline, CheckInInline, CompletionInline, OrderEventInline]
