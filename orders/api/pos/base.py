@@ -66,3 +66,23 @@ class OrdersApiView(APIView):
 
     def get_exception_handler(self):
         return orders_api_exception_handler
+
+
+class UnknownRouteView(OrdersApiView):
+    """Anything under /orders or /api/auth that matches no endpoint: a 404 problem, also when
+    DEBUG would otherwise show Django's HTML page."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    schema = None  # not an endpoint: left out of the OpenAPI schema
+
+    def get_authenticators(self):
+        return []
+
+    def get_permissions(self):
+        return []
+
+    def _not_found(self, request, *args, **kwargs):
+        detail = f"No endpoint at {request.method} {request.path}"
+        return problems.problem_response(request, 404, detail)
+
+    get = post = put = patch = delete = head = options = _not_found

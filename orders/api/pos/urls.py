@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import auth, views
+from . import auth, base, views
 
 urlpatterns = [
     path("orders", views.OrderCollectionView.as_view(), name="orders-api-orders"),
@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("api/auth", auth.LoginView.as_view(), name="orders-api-auth"),
     path("api/auth/refresh", auth.RefreshView.as_view(), name="orders-api-auth-refresh"),
+    re_path(r"^(orders|api/auth)/", base.UnknownRouteView.as_view(), name="orders-api-unknown"),
 ]
