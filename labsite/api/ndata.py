@@ -181,6 +181,7 @@ def parse_query(
     problems: list[Problem] = []
     seen_paging: set[str] = set()
     sort_text = default_sort
+    arguments = 0
 
     for raw_name, value in params:
         name = raw_name.lower()
@@ -213,9 +214,16 @@ def parse_query(
             problems.append(Problem(raw_name, "is not a known member or parameter", "unknown"))
             continue
         try:
-            query.operations.extend(_parse_filter(member, value))
+            operations = _parse_filter(member, value)
         except ValueError as exc:
             problems.append(Problem(raw_name, str(exc)))
+            continue
+        arguments += sum(len(operation.arguments) for operation in operations)
+        if arguments > MAX_ARGUMENTS:
+            message = f"the filters have more than {MAX_ARGUMENTS} arguments in all"
+            problems.append(Problem(raw_name, message, "too_many"))
+            break
+        query.operations.extend(operations)
 
     if sort_text:
         try:
@@ -339,8 +347,6 @@ def _parse_operation(member: Member, text: str) -> Operation:
     if count < least or (most is not None and count > most):
         expected = f"at least {least}" if most is None else str(least)
         raise ValueError(f"{operator} takes {expected} argument(s), got {count}")
-    if count > MAX_ARGUMENTS:
-        raise ValueError(f"{operator} takes at most {MAX_ARGUMENTS} arguments")
     arguments = tuple(_typed(member, operator, _unescape(raw)) for raw in raw_arguments)
     return Operation(member, operator, arguments)
 

@@ -8,6 +8,7 @@ every log line of the request carries, and each problem is logged with it.
 import logging
 from http import HTTPStatus
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -125,6 +126,8 @@ def _describe(exc: Exception, request) -> tuple[int, str, dict, dict]:
         return 429, detail, {}, headers
     if isinstance(exc, exceptions.NotFound | Http404):
         return 404, "Not found", {}, {}
+    if isinstance(exc, SuspiciousOperation):  # e.g. too many query parameters
+        return 400, str(exc), _refused(exc), {}
     if isinstance(exc, exceptions.APIException):
         return exc.status_code, str(exc.detail), {}, {}
     return 500, "Internal server error", {}, {}
@@ -151,3 +154,11 @@ def server_error(request) -> JsonResponse:
     body = problem_body(request, 500, "Internal server error")
     log_problem(body)
     return JsonResponse(body, status=500, content_type=CONTENT_TYPE)
+
+
+def _refused(exception: Exception) -> dict:
+    return {
+        "error_code": VALIDATION_FAILED,
+        "errors": [{"memberName": "request", "message": str(exception), "code": "refused"}],
+    }
+

@@ -6,6 +6,7 @@ Django's URL resolver or by a bug.
 
 import logging
 
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -89,6 +90,8 @@ def _describe(exc: Exception, request) -> tuple[int, str, list[str], dict]:
         return 429, "Too many requests", [wait], headers
     if isinstance(exc, exceptions.NotFound | Http404):
         return 404, "Not found", [], {}
+    if isinstance(exc, SuspiciousOperation):  # e.g. too many query parameters
+        return 400, "Bad request", [str(exc)], {}
     if isinstance(exc, exceptions.APIException):
         return exc.status_code, str(exc.detail), [], {}
     return 500, SERVER_ERROR, [], {}
@@ -119,3 +122,4 @@ def not_found(request) -> JsonResponse:
 
 def server_error(request) -> JsonResponse:
     return JsonResponse(error_body(SERVER_ERROR, server_error_details(request)), status=500)
+
