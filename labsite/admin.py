@@ -1,10 +1,12 @@
-"""API keys in the admin: created here (the key is shown once), revoked here."""
+"""API keys and API partners in the admin: created here (the key is shown once), revoked here;
+partners' billing keys are rotated here."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from .models import ApiKey
+from .models import ApiKey, ApiPartner
 
 admin.site.site_header = "labsite"
 admin.site.site_title = "labsite"
@@ -59,3 +61,74 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_selected(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
+
+
+@admin.register(ApiPartner)
+class ApiPartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "recipe_id", "user", "is_active", "created_at", "last_used_at"]
+    list_filter = ["is_active"]
+    list_select_related = ["user"]
+    search_fields = ["name", "recipe_id", "user__username"]
+    actions = ["rotate_keys", "revoke_selected"]
+    fields = ["name", "recipe_id", "user", "is_active", "created_at", "last_used_at"]
+    readonly_fields = ["created_at", "last_used_at"]
+    autocomplete_fields = ["user"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "recipe_id", "user"]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ["recipe_id", *self.readonly_fields]  # the partner is configured with it
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the history of the orders it changed names it
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            # The raw key exists only in this request: kept on the request for response_add.
+            request._issued_partner_key = obj.new_billing_key()
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._show_keys(request, "API partner created", [(obj, request._issued_partner_key)])
+
+    def _show_keys(self, request, title: str, issued: list[tuple[ApiPartner, str]]):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "issued": issued,
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "admin/labsite/apipartner/keys.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Rotate billing keys of selected partners…", permissions=["change"])
+    def rotate_keys(self, request, queryset):
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Rotate billing keys",
+                "partners": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/labsite/apipartner/rotate_keys.html", context)
+        # All or none: a key rotated but never shown would lock its partner out.
+        with transaction.atomic():
+            issued = [(partner, partner.rotate_key()) for partner in queryset]
+            for partner, _ in issued:
+                self.log_change(request, partner, "Rotated the billing key.")
+        return self._show_keys(request, "Billing keys rotated", issued)
+
+    @admin.action(description="Revoke (deactivate) selected partners", permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        partners = list(queryset.filter(is_active=True))
+        ApiPartner.objects.filter(pk__in=[p.pk for p in partners]).update(is_active=False)
+        for partner in partners:
+            self.log_change(request, partner, "Revoked: deactivated.")
+        self.message_user(request, f"Revoked {len(partners)} partner(s).", messages.SUCCESS)

@@ -1,9 +1,12 @@
-"""API keys: how client systems authenticate. Only a hash of each key is stored."""
+"""API keys and API partners: how client systems authenticate. Only hashes of keys are stored."""
 
+import base64
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -120,3 +123,93 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.hostname}:{self.pid}"
+
+
+def new_recipe_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_partner_billing_key() -> str:
+    # Standard base64, like the vendor's keys: it holds "+", "/" and "=", which is why the
+    # contract tells partners to URL-encode it in the query string.
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+class ApiPartnerQuerySet(models.QuerySet):
+    def usable(self):
+        """Partners whose calls are accepted: active, acting as an active user."""
+        return self.filter(is_active=True, user__is_active=True)
+
+
+class ApiPartner(models.Model):
+    """A client system of the item-cancel contract (``PUT /api/orderCancel``).
+
+    It calls with its public recipe id and its secret billing key in the query string, and acts
+    with its user's rights. The key is stored only as a hash and shown once, when it is made
+    (on creation and on rotation). Partners are deactivated, never deleted, so the order
+    history that names them stays readable.
+    """
+
+    name = models.CharField(
+        max_length=100, unique=True, help_text="Shown in the history of the orders it changes."
+    )
+    recipe_id = models.CharField(
+        "recipe id",
+        max_length=64,
+        unique=True,
+        default=new_recipe_id,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9._~-]+$",
+                "Letters, digits and . _ ~ - only (nothing a URL would need to encode).",
+            )
+        ],
+        help_text="Public: the partner sends it as recipeid. Generated unless you enter one.",
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text=(
+            "Inactive partners are refused (401). Rotate the key before re-activating a "
+            "partner whose key may have leaked."
+        ),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_partners",
+        help_text="The partner acts with this user's rights: it needs orders.cancel_order.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiPartnerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API partner"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def new_billing_key(self) -> str:
+        """Give the partner a new billing key (the caller saves). Returns the raw key, which
+        is not stored: the old key stops working once this is saved."""
+        raw_key = new_partner_billing_key()
+        self.key_hash = hash_api_key(raw_key)
+        return raw_key
+
+    @classmethod
+    def issue(cls, *, name: str, user, recipe_id: str = "") -> tuple["ApiPartner", str]:
+        """Create a partner with a new billing key. Returns the row and the raw key."""
+        partner = cls(name=name, user=user, **({"recipe_id": recipe_id} if recipe_id else {}))
+        raw_key = partner.new_billing_key()
+        partner.save()
+        return partner, raw_key
+
+    def rotate_key(self) -> str:
+        """Replace the billing key. Returns the new raw key; the old key stops working."""
+        raw_key = self.new_billing_key()
+        self.save(update_fields=["key_hash"])
+        return raw_key

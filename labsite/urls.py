@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v2/", include(printing_urls.v2_urlpatterns)),
     path("api/jt/", include(tracker_urls.legacy_urlpatterns)),
     path("", include("orders.api.pos.urls")),
+    path("api/orderCancel", include("orders.api.item_cancel.urls")),
     # Must stay last among API routes: anything unmatched answers in the v2 envelope.
     re_path(r"^api/(v2|jt)/", UnknownRouteView.as_view(), name="v2-unknown-route"),
     path("", views.home, name="home"),

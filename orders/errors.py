@@ -155,3 +155,16 @@ class EndpointNotFound(DomainError):
 class ItemCancelled(DomainError):
     code = "item_cancelled"
     message = "Item is cancelled"
+
+
+class OrderNotPreProduction(DomainError):
+    """Items can be cancelled only while the order is pre-production (item cancel contract)."""
+
+    code = "not_pre_production"
+    message = "Order is not in a pre-production status"
+
+    def __init__(self, status: str):
+        self.status = status
+        super().__init__(
+            f"Items can be cancelled only while the order is pre-production; its status is {status}"
+        )

@@ -31,6 +31,7 @@ from .errors import (
     OrderMarkedForCancelation,
     OrderNotFound,
     OrderNotOnHold,
+    OrderNotPreProduction,
     OrderNotProcessable,
     OrderNotProcessed,
     VersionMismatch,
@@ -346,6 +347,111 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
             ),
         )
         return CancelResult(order=order, message=message)
+
+
+# --- cancel items -----------------------------------------------------------------------------
+
+# Item ids are 64-bit primary keys: a larger id names no item (and is never sent to the database).
+MAX_ITEM_ID = 2**63 - 1
+
+PRE_PRODUCTION_STATES = frozenset({OrderState.UNVALID, OrderState.VALID})
+
+
+@dataclass
+class CancelItemsResult:
+    order: Order
+    cancelled: list[int]  # in the order they were asked for
+    failures: dict[int, str]  # item id -> why it was not cancelled
+
+
+def _production_status(order: Order) -> str | None:
+    """The status of an order past pre-production, or None while its items may be cancelled.
+
+    Pre-production: unvalid or valid (on hold or not) and never checked in at a station.
+    Cancelled and completed orders are refused before this is asked.
+    """
+    if order.current_station_id is not None:
+        station = order.current_station.code
+    else:
+        checkin = (
+            CheckIn.objects.filter(order=order).select_related("station").order_by("-at").first()
+        )
+        station = checkin.station.code if checkin is not None else None
+    if order.state in PRE_PRODUCTION_STATES and station is None:
+        return None
+    parts = [order.get_state_display()]
+    if order.on_hold:
+        parts.append("on hold")
+    if station is not None:
+        parts.append(f"checked in at station {station}")
+    return ", ".join(parts)
+
+
+def cancel_items(
+    *, order: Order, item_ids: list[int], actor, partner_name: str = ""
+) -> CancelItemsResult:
+    """Cancel items of a pre-production order, each id on its own (partial success).
+
+    The order must be neither marked for cancelation nor completed (``OrderMarkedForCancelation``,
+    ``OrderAlreadyCompleted``) and still pre-production (``OrderNotPreProduction``); then each
+    id is cancelled, with its endpoints, or fails because it is not an item of this order or
+    is already cancelled. A repeated id counts once. The order itself is never cancelled,
+    even when its last live item is: it stays visible with its history. ``partner_name``
+    names the API partner that asked, in the history.
+    """
+    wanted = list(dict.fromkeys(item_ids))
+    with transaction.atomic():
+        order = lock_order(order)
+        if order.is_cancelled:
+            raise OrderMarkedForCancelation
+        if order.is_completed or order.pending_completion:
+            raise OrderAlreadyCompleted
+        status = _production_status(order)
+        if status is not None:
+            raise OrderNotPreProduction(status)
+
+        found = OrderItem.objects.filter(
+            order=order, pk__in=[item_id for item_id in wanted if 0 < item_id <= MAX_ITEM_ID]
+        )
+        items = {item.pk: item for item in found}
+        to_cancel: list[OrderItem] = []
+        failures: dict[int, str] = {}
+        for item_id in wanted:
+            item = items.get(item_id)
+            if item is None:
+                failures[item_id] = ItemNotFound.message
+            elif item.status == ProcessingStatus.CANCELLED:
+                failures[item_id] = ItemCancelled.message
+            else:
+                to_cancel.append(item)
+
+        if to_cancel:
+            cancelled_pks = [item.pk for item in to_cancel]
+            OrderItemEndpoint.objects.filter(item_id__in=cancelled_pks).update(
+                status=ProcessingStatus.CANCELLED
+            )
+            OrderItem.objects.filter(pk__in=cancelled_pks).update(status=ProcessingStatus.CANCELLED)
+            refresh_processing_status(order)
+            order.version += 1
+            Order.objects.filter(pk=order.pk).update(version=order.version)
+            now = timezone.now()
+            by = f" by partner {partner_name} (as {actor_name(actor)})" if partner_name else ""
+            OrderEvent.objects.bulk_create(
+                OrderEvent(
+                    order=order,
+                    at=now,
+                    kind=EventKind.ITEMS_CANCELLED,
+                    actor=actor,
+                    actor_name=partner_name or actor_name(actor),
+                    from_value=item.status,
+                    to_value=ProcessingStatus.CANCELLED,
+                    note=f"item {item.pk} ({item.sku}) cancelled{by}",
+                )
+                for item in to_cancel
+            )
+        return CancelItemsResult(
+            order=order, cancelled=[item.pk for item in to_cancel], failures=failures
+        )
 
 
 # --- process and processing status -------------------------------------------------------------

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
-from labsite.api import problems, v2
+from labsite.api import item_cancel, problems, v2
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Face:
 FACES = (
     Face("Lab API v2", ("/api/v2", "/api/jt"), v2.not_found, v2.server_error),
     Face("Orders API", ("/orders", "/api/auth"), problems.not_found, problems.server_error),
+    Face("Item cancel", ("/api/orderCancel",), item_cancel.not_found, item_cancel.server_error),
 )
 
 

@@ -161,4 +161,3 @@ def _refused(exception: Exception) -> dict:
         "error_code": VALIDATION_FAILED,
         "errors": [{"memberName": "request", "message": str(exception), "code": "refused"}],
     }
-

@@ -122,4 +122,3 @@ def not_found(request) -> JsonResponse:
 
 def server_error(request) -> JsonResponse:
     return JsonResponse(error_body(SERVER_ERROR, server_error_details(request)), status=500)
-

@@ -1,0 +1,106 @@
+"""``PUT /api/orderCancel?orderId=...``: cancel items of a pre-production order."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+from labsite.api import item_cancel as envelope
+from labsite.api.authentication import ApiKeyAuthentication
+from labsite.models import ApiPartner
+from orders import errors
+from orders.services import cancel_items
+
+from .authentication import PartnerAuthentication
+from .inputs import parse_ids, query_values, required_query_param, resolve_order
+from .serializers import ItemCancelAnswerSerializer, ItemCancelRequestSerializer
+
+DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
+    errors.OrderNotFound: 404,
+    errors.OrderMarkedForCancelation: 400,
+    errors.OrderAlreadyCompleted: 400,
+    errors.OrderNotPreProduction: 400,
+}
+
+
+def status_for(error: errors.DomainError) -> int:
+    """The table's status for the error's class, or for its nearest listed base class."""
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_ERROR_STATUS:
+            return DOMAIN_ERROR_STATUS[cls]
+    return 400
+
+
+def item_cancel_exception_handler(exc, context) -> Response:
+    if isinstance(exc, errors.DomainError):
+        # Every domain error of this face is about the order: nothing was cancelled.
+        set_rollback()
+        status = status_for(exc)
+        order_id = next(iter(query_values(context["request"], "orderId")), None)
+        failure = envelope.error(exc.message, property_name="orderId", attempted_value=order_id)
+        return Response(envelope.envelope(status=status, errors=[failure]), status=status)
+    return envelope.drf_exception_handler(exc, context)
+
+
+ANSWER = ItemCancelAnswerSerializer
+
+
+class OrderCancelView(APIView):
+    """Cancel items of an order, for API partners (or API keys) with the right to cancel."""
+
+    authentication_classes = [PartnerAuthentication, ApiKeyAuthentication]
+    required_rights = {"PUT": "orders.cancel_order"}
+    http_method_names = ["put"]
+
+    def get_exception_handler(self):
+        return item_cancel_exception_handler
+
+    @extend_schema(
+        operation_id="order_cancel_items",
+        summary="Cancel items of a pre-production order",
+        description=(
+            "Cancels the listed items of the order, each on its own: `Success` lists what was "
+            "cancelled, `Errors` has one entry per id that was not (not an item of this order, "
+            "already cancelled). Only while the order is pre-production: unvalid or valid (on hold "
+            "or not), never checked in at a station, neither completed nor marked for cancelation. "
+            "The order itself is never cancelled. Authenticate with `recipeid` and "
+            "`partnerBillingKey` (an API partner), or an `Authorization` API key; the right "
+            "`orders.cancel_order` is needed either way."
+        ),
+        tags=["Item cancel"],
+        parameters=[
+            OpenApiParameter(
+                "orderId",
+                str,
+                required=True,
+                description="The order number, or the order's public id (UUID).",
+            )
+        ],
+        request=ItemCancelRequestSerializer,
+        responses={
+            200: OpenApiResponse(
+                ANSWER, description="Per item: cancelled, or an error (HadError)."
+            ),
+            400: OpenApiResponse(
+                ANSWER, description='Body not {"Ids": [ints]}, or the order is not pre-production.'
+            ),
+            401: OpenApiResponse(ANSWER, description="Missing or wrong credentials."),
+            403: OpenApiResponse(ANSWER, description="Requires: orders.cancel_order."),
+            404: OpenApiResponse(ANSWER, description="No such order."),
+            500: OpenApiResponse(ANSWER, description="Internal error (see ErrorReferenceCode)."),
+        },
+    )
+    def put(self, request):
+        order_id = required_query_param(request, "orderId")
+        item_ids = parse_ids(request.data)
+        partner = request.auth if isinstance(request.auth, ApiPartner) else None
+        result = cancel_items(
+            order=resolve_order(order_id),
+            item_ids=item_ids,
+            actor=request.user,
+            partner_name=partner.name if partner is not None else "",
+        )
+        failures = [
+            envelope.error(message, property_name="Ids", attempted_value=item_id)
+            for item_id, message in result.failures.items()
+        ]
+        return Response(envelope.envelope(status=200, success=result.cancelled, errors=failures))
