@@ -6,7 +6,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from .models import ApiKey, ApiPartner
+from .models import ApiKey, ApiPartner, FailedLogin
 
 admin.site.site_header = "labsite"
 admin.site.site_title = "labsite"
@@ -15,18 +15,45 @@ admin.site.index_title = "Lab back office"
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "is_active"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "from_login",
+        "is_active",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "from_login"]
     list_select_related = ["user"]
     search_fields = ["name", "user__username", "prefix"]
     actions = ["revoke_selected"]
-    fields = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    fields = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "from_login",
+        "device_name",
+        "expires_at",
+    ]
+    readonly_fields = [
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "from_login",
+        "device_name",
+        "expires_at",
+    ]
     autocomplete_fields = ["user"]
 
     @admin.display(description="active", boolean=True)
     def is_active(self, api_key):
-        return not api_key.is_revoked
+        return not api_key.is_revoked and not api_key.is_expired
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -132,3 +159,19 @@ class ApiPartnerAdmin(admin.ModelAdmin):
         for partner in partners:
             self.log_change(request, partner, "Revoked: deactivated.")
         self.message_user(request, f"Revoked {len(partners)} partner(s).", messages.SUCCESS)
+
+
+@admin.register(FailedLogin)
+class FailedLoginAdmin(admin.ModelAdmin):
+    """Refused API logins. Deleting a user name's recent rows lifts its login lock early."""
+
+    list_display = ["at", "username", "remote_addr"]
+    search_fields = ["username", "remote_addr"]
+    date_hierarchy = "at"
+    readonly_fields = ["username", "remote_addr", "at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
