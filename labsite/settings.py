@@ -174,6 +174,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "UNICODE_JSON": True,
+    # Every API answers JSON; ``?format=`` is not a switch (to the Orders API it is an unknown
+    # member like any other).
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {

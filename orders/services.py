@@ -94,10 +94,25 @@ def actor_name(actor) -> str:
     return actor.get_username() if actor is not None else "system"
 
 
+def _fit(field_name: str, value: str) -> str:
+    """``value`` cut to the history column's length: a long reason description, say, must not
+    make the change it records fail."""
+    limit = OrderEvent._meta.get_field(field_name).max_length
+    return value if limit is None or len(value) <= limit else value[: limit - 1] + "…"
+
+
 def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
     """Append an entry to the order's history (inside the caller's transaction)."""
+    values = {
+        name: _fit(name, value) if isinstance(value, str) else value
+        for name, value in values.items()
+    }
     return OrderEvent.objects.create(
-        order=order, kind=kind, actor=actor, actor_name=actor_name(actor), **values
+        order=order,
+        kind=kind,
+        actor=actor,
+        actor_name=_fit("actor_name", actor_name(actor)),
+        **values,
     )
 
 
@@ -325,11 +340,27 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
             raise NonCancelStation
 
         cancelled_jobs = PrintJob.objects.cancel_queued_for(order)
+        # The work is abandoned: every item, at every endpoint, is cancelled with the order.
+        OrderItemEndpoint.objects.filter(item__order=order).exclude(
+            status=ProcessingStatus.CANCELLED
+        ).update(status=ProcessingStatus.CANCELLED)
+        OrderItem.objects.filter(order=order).exclude(status=ProcessingStatus.CANCELLED).update(
+            status=ProcessingStatus.CANCELLED
+        )
+        order.processing_status = ProcessingStatus.CANCELLED
         order.cancelled_at = timezone.now()
         order.cancelled_by = actor
         order.cancel_reason = reason
         order.version += 1
-        order.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason", "version"])
+        order.save(
+            update_fields=[
+                "cancelled_at",
+                "cancelled_by",
+                "cancel_reason",
+                "processing_status",
+                "version",
+            ]
+        )
         record_event(
             order,
             kind=EventKind.CANCEL,
@@ -619,6 +650,9 @@ def set_endpoint_status(
 ) -> Order:
     """Set every live item of the order at ``endpoint`` to ``status`` there."""
     status = ProcessingStatus(status)
+    name_length = OrderItemEndpoint._meta.get_field("name").max_length
+    if "\x00" in endpoint or len(endpoint) > name_length:
+        raise EndpointNotFound(endpoint)  # no endpoint can have such a name
     with transaction.atomic():
         order = lock_order(order)
         at_endpoint = OrderItemEndpoint.objects.filter(item__order=order, name=endpoint)

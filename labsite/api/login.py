@@ -68,7 +68,9 @@ def _check_throttle(username: str, remote_addr: str, now: datetime) -> None:
 
 
 def _issue(user, device_name: str, now: datetime) -> IssuedLogin:
-    api_key, token = ApiKey.issue(user=user, name=f"login: {device_name or 'unnamed device'}")
+    name = f"login: {device_name or 'unnamed device'}"
+    name_length = ApiKey._meta.get_field("name").max_length
+    api_key, token = ApiKey.issue(user=user, name=name[:name_length])
     refresh_token = "ref_" + secrets.token_urlsafe(32)
     api_key.from_login = True
     api_key.device_name = device_name
@@ -89,7 +91,8 @@ def _issue(user, device_name: str, now: datetime) -> IssuedLogin:
 
 def log_in(*, request, username: str, password: str, device_name: str) -> IssuedLogin:
     now = timezone.now()
-    key = username.lower()
+    # Lower-casing can lengthen a name ("İ" -> "i̇"): cut to what the column holds.
+    key = username.lower()[: FailedLogin._meta.get_field("username").max_length]
     remote_addr = request.META.get("REMOTE_ADDR", "")[:45]
     _check_throttle(key, remote_addr, now)
     user = authenticate(request, username=username, password=password)

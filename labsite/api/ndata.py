@@ -24,7 +24,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -237,9 +237,12 @@ def parse_query(
 
 
 def _non_negative(text: str, *, most: int | None = None) -> int:
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"must be a non-negative integer, not {text!r}")
-    number = int(text)
+    digits = text.lstrip("0") or "0"
+    if len(digits) > 18:  # beyond any row count; keeps OFFSET within 64 bits
+        raise ValueError("is too large")
+    number = int(digits)
     if most is not None and number > most:
         raise ValueError(f"must be at most {most}")
     return number
@@ -387,9 +390,14 @@ def _datetime(text: str) -> datetime:
         moment = None  # well-formed but impossible, e.g. month 13
     if moment is None:
         raise ValueError(f"{text!r} is not an ISO 8601 date-time")
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # Stored instants are UTC: one that UTC cannot hold (year 1 at +01:00) matches nothing
+        # the database could store, and some drivers fail on it.
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{text!r} is outside the range of date-times") from None
 
 
 # --- translation ------------------------------------------------------------------------------
@@ -428,7 +436,13 @@ def operation_q(operation: Operation) -> Q:
         value = arguments
     else:
         value = arguments[0]
-    return Q(**{f"{member.field}__{lookup}": value})
+    condition = Q(**{f"{member.field}__{lookup}": value})
+    if member.empty_is_null:
+        # "" is how the field stores null, and null matches no comparison (as with SQL NULL):
+        # ``lt:T3`` must not select orders without a value. ``ne``/``nin``, negated above,
+        # then do include them, as they do for a real NULL.
+        condition &= ~Q(**{member.field: ""})
+    return condition
 
 
 # Seen by the OpenAPI schema: how to describe a member's parameter to a reader.

@@ -90,6 +90,14 @@ def member_errors(errors: dict | list, code: str = "invalid") -> list[dict]:
     return entries
 
 
+class InvalidParameters(exceptions.ValidationError):
+    """Refused query parameters, each entry already naming its parameter as it was sent."""
+
+    def __init__(self, entries: list[dict]):
+        self.entries = entries
+        super().__init__([entry["message"] for entry in entries])
+
+
 def _describe(exc: Exception, request) -> tuple[int, str, dict, dict]:
     """Status, detail, extra fields and headers for an exception raised by DRF or Django."""
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
@@ -102,6 +110,9 @@ def _describe(exc: Exception, request) -> tuple[int, str, dict, dict]:
         return 401, detail, {"error_code": UNAUTHENTICATED}, headers
     if isinstance(exc, exceptions.PermissionDenied):
         return 403, str(exc.detail), {"error_code": UNAUTHORIZED}, {}
+    if isinstance(exc, InvalidParameters):
+        detail = "; ".join(f"{e['memberName']}: {e['message']}" for e in exc.entries)
+        return 400, detail, {"error_code": VALIDATION_FAILED, "errors": exc.entries}, {}
     if isinstance(exc, exceptions.ValidationError):
         errors = member_errors(exc.detail)
         detail = "; ".join(f"{e['memberName']}: {e['message']}" for e in errors)

@@ -34,7 +34,7 @@ def test_filters_may_carry_at_most_the_documented_number_of_arguments_in_all(cli
         {
             "memberName": "number",
             "message": f"the filters have more than {MAX_ARGUMENTS} arguments in all",
-            "code": "invalid",
+            "code": "too_many",
         }
     ]
 

@@ -40,9 +40,12 @@ def status_for(error: errors.DomainError) -> tuple[int, str | None]:
 
 def domain_problem(request, error: errors.DomainError) -> Response:
     status, member = status_for(error)
-    detail = " ".join([error.message, *(f"({line})" for line in error.details)])
     fields: dict = {"type": f"urn:labsite:problem:{error.code}"}
+    # A 400's detail is the domain's message exactly (the Lab API v2's error string); other
+    # problems add the details ("Provided: ...") to it.
+    detail = " ".join([error.message, *(f"({line})" for line in error.details)])
     if status == 400:
+        detail = error.message
         fields["error_code"] = problems.VALIDATION_FAILED
         fields["errors"] = [{"memberName": member, "message": error.message, "code": error.code}]
     elif status == 409:

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from labsite.api.strict import StrictIntegerField, StrictSerializer
+from labsite.api.strict import StrictCharField, StrictIntegerField, StrictSerializer
 from orders.status import ProcessingStatus
 
 MAX_IDS = 1000
@@ -12,7 +12,7 @@ class ProcessOrdersSerializer(StrictSerializer):
     """``ProcessOrdersContext``: the orders to release to their endpoints."""
 
     ids = serializers.ListField(
-        child=serializers.CharField(max_length=64), min_length=1, max_length=MAX_IDS
+        child=StrictCharField(max_length=64), min_length=1, max_length=MAX_IDS
     )
 
 
@@ -24,10 +24,10 @@ class StatusSerializer(StrictSerializer):
 
 
 class LoginSerializer(StrictSerializer):
-    UserName = serializers.CharField(max_length=150)
-    Password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    DeviceName = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    UserName = StrictCharField(max_length=150)
+    Password = StrictCharField(max_length=4096, trim_whitespace=False)
+    DeviceName = StrictCharField(max_length=100, required=False, allow_blank=True)
 
 
 class RefreshSerializer(StrictSerializer):
-    refreshToken = serializers.CharField(max_length=200)
+    refreshToken = StrictCharField(max_length=200)

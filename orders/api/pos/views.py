@@ -4,10 +4,9 @@ import uuid
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from labsite.api import ndata
+from labsite.api import ndata, problems
 from orders.api.payloads import orders_api_payload
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
@@ -71,10 +70,12 @@ def parse_request_query(request) -> ndata.NDataQuery:
     try:
         return ndata.parse_query(pairs, ORDER_MEMBERS, default_sort=DEFAULT_SORT, max_take=MAX_TAKE)
     except ndata.NDataError as exc:
-        by_parameter: dict[str, list[str]] = {}
-        for problem in exc.problems:
-            by_parameter.setdefault(problem.parameter, []).append(problem.message)
-        raise ValidationError(by_parameter) from None
+        raise problems.InvalidParameters(
+            [
+                {"memberName": problem.parameter, "message": problem.message, "code": problem.code}
+                for problem in exc.problems
+            ]
+        ) from None
 
 
 class OrderCollectionView(OrdersApiView):
