@@ -280,7 +280,7 @@ def test_500_in_a_status_service(client_api, processed, monkeypatch, logs):
 
 
 def test_500_while_rendering_an_order(client_api, order, monkeypatch, logs):
-    monkeypatch.setattr(views, "orders_api_payload", boom)
+    monkeypatch.setattr(views, "orders_api_payloads", boom)
 
     body = client_api.get(f"/orders/{order.public_id}", status=500)
 

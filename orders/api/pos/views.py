@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 
 from labsite.api import ndata, problems
-from orders.api.payloads import orders_api_payload
+from orders.api.payloads import orders_api_payloads
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
 from orders.models import Order
@@ -61,8 +61,9 @@ def find_order(order_id: str, queryset=None) -> Order:
     return order
 
 
-def displayed(order: Order) -> Order:
-    return Order.objects.for_display().get(pk=order.pk)
+def displayed(order: Order) -> dict:
+    """The order's payload, read afresh."""
+    return orders_api_payloads(Order.objects.filter(pk=order.pk))[0]
 
 
 def parse_request_query(request) -> ndata.NDataQuery:
@@ -90,23 +91,18 @@ class OrderCollectionView(OrdersApiView):
     def get(self, request):
         query = parse_request_query(request)
         matches = query.filter(Order.objects.all())
-        total = matches.count()
         if query.count_only:
+            total = matches.count()
             on_page = max(0, min(query.take, total - query.skip))
             return Response({"count": on_page, "totalCount": total})
         ordering = query.ordering(tiebreak=ID, unique=UNIQUE_MEMBERS)
-        page = list(
-            query.filter(Order.objects.for_display()).order_by(*ordering)[
-                query.skip : query.skip + query.take
-            ]
+        page = orders_api_payloads(
+            matches.order_by(*ordering)[query.skip : query.skip + query.take]
         )
-        return Response(
-            {
-                "items": [orders_api_payload(order) for order in page],
-                "count": len(page),
-                "totalCount": total,
-            }
-        )
+        # A page that is not full is the last one: it tells the total without a count.
+        last_page = page and len(page) < query.take
+        total = query.skip + len(page) if last_page else matches.count()
+        return Response({"items": page, "count": len(page), "totalCount": total})
 
     @extend_schema(
         operation_id="orders_process",
@@ -118,8 +114,11 @@ class OrderCollectionView(OrdersApiView):
         serializer = ProcessOrdersSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         processed = process_orders(public_ids=serializer.validated_data["ids"], actor=request.user)
-        by_pk = Order.objects.for_display().in_bulk([order.pk for order in processed])
-        return Response([orders_api_payload(by_pk[order.pk]) for order in processed])
+        payloads = orders_api_payloads(
+            Order.objects.filter(pk__in=[order.pk for order in processed])
+        )
+        by_id = {payload["id"]: payload for payload in payloads}
+        return Response([by_id[str(order.public_id)] for order in processed])
 
 
 class OrderView(OrdersApiView):
@@ -127,7 +126,14 @@ class OrderView(OrdersApiView):
 
     @extend_schema(operation_id="orders_get", responses={200: ORDER, 404: PROBLEM})
     def get(self, request, order_id: str):
-        return Response(orders_api_payload(find_order(order_id, Order.objects.for_display())))
+        try:
+            public_id = uuid.UUID(order_id)
+        except ValueError:
+            raise OrderNotFound(order_id) from None
+        found = orders_api_payloads(Order.objects.filter(public_id=public_id))
+        if not found:
+            raise OrderNotFound(order_id)
+        return Response(found[0])
 
     @extend_schema(
         operation_id="orders_delete",
@@ -163,7 +169,7 @@ class StatusView(OrdersApiView):
             version=body.validated_data.get("_v"),
             **target,
         )
-        return Response(orders_api_payload(displayed(order)))
+        return Response(displayed(order))
 
 
 class OrderStatusView(StatusView):
