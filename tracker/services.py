@@ -6,6 +6,7 @@ the documented order, typed errors, history in the same transaction.
 
 from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -198,11 +199,11 @@ def process_completions(
         settings = LabSettings.load()
         # Lock the orders in one statement, in primary-key order like every other locker.
         orders = {
-            o.pk: o
-            for o in Order.objects.select_for_update()
-            .only(*VERIFIED_FIELDS)
+            row["pk"]: _LockedOrder(**row)
+            for row in Order.objects.select_for_update()
             .filter(pk__in=[order_id for _, order_id in claimed])
             .order_by("pk")
+            .values("pk", *VERIFIED_FIELDS)
         }
         performed: dict[int, set[str]] = defaultdict(set)
         if settings.jobtrack_station_verify:  # one query for the whole batch
@@ -232,7 +233,7 @@ def process_completions(
                 failed_requests[refusal.reason].append(request_id)
                 events.append(
                     OrderEvent(
-                        order=order,
+                        order_id=order.pk,
                         at=now,
                         kind=EventKind.COMPLETION_FAILED,
                         actor_name=worker,
@@ -265,11 +266,27 @@ def process_completions(
                 )
         by_previous_state = defaultdict(list)
         for order_id in completed_orders:
-            by_previous_state[orders[order_id].get_state_display()].append(order_id)
+            by_previous_state[STATE_LABELS[orders[order_id].state]].append(order_id)
         for previous, order_ids in by_previous_state.items():
             _record_completions(order_ids, previous_state=previous, at=now, worker=worker)
         OrderEvent.objects.bulk_create(events)
         return len(claimed)
+
+
+STATE_LABELS = dict(OrderState.choices)
+
+
+class _LockedOrder(SimpleNamespace):
+    """The fields of a locked order that verifying its completion reads, without building a
+    model instance per order (which cost the tracker a tenth of its time)."""
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.state == OrderState.COMPLETED
 
 
 # What verifying an order for completion reads; the lock query loads nothing else.
