@@ -150,11 +150,13 @@ def send_job(
     retry_base_seconds=None,
     order: Order | None = None,
     paper_size: str | None = None,
+    sent: list | None = None,
 ) -> str:
     """Render and send a claimed job; record done, a retry with backoff, or failure.
 
     ``order`` (loaded with ``for_display``) and ``paper_size`` may be passed by a caller that
-    loaded them for a whole batch.
+    loaded them for a whole batch. With ``sent``, a successful send is not recorded here but
+    appended to that list for ``record_sent`` (one write for a batch).
     """
     max_attempts = max_attempts or django_settings.PRINT_MAX_ATTEMPTS
     if retry_base_seconds is None:
@@ -183,8 +185,25 @@ def send_job(
             next_attempt_at=now + timedelta(seconds=delay),
         )
         return PrintStatus.QUEUED
-    _finish(job, status=PrintStatus.DONE, reference=reference[:200], finished_at=timezone.now())
+    job.reference, job.finished_at = reference[:200], timezone.now()
+    if sent is not None:
+        sent.append(job)
+    else:
+        _finish(job, status=PrintStatus.DONE, reference=job.reference, finished_at=job.finished_at)
     return PrintStatus.DONE
+
+
+def record_sent(jobs: list[PrintJob]) -> int:
+    """Record sent jobs as done in one statement and one commit, each only while its claim
+    still holds (a job reclaimed by another spooler keeps that spooler's record)."""
+    if not jobs:
+        return 0
+    for job in jobs:
+        job.status = PrintStatus.DONE
+    with transaction.atomic():
+        return PrintJob.objects.filter(
+            status=PrintStatus.SENDING, claimed_by=jobs[0].claimed_by
+        ).bulk_update(jobs, ["status", "reference", "finished_at"])
 
 
 def process_jobs(
@@ -204,12 +223,19 @@ def process_jobs(
     orders = Order.objects.for_display().in_bulk([job.order_id for job in jobs])
     paper_size = LabSettings.load().ticket_paper_size
     started = time.monotonic()
-    for index, job in enumerate(jobs):
-        if index and time.monotonic() - started > sending_timeout / 2:
-            release_jobs(jobs[index:])
-            return index
-        send_job(job, order=orders[job.order_id], paper_size=paper_size, **options)
-    return len(jobs)
+    # Successful sends are recorded together at the end of the batch: one commit instead of
+    # one per ticket, which cost as much as rendering it. A spooler killed mid-batch prints
+    # that batch's sent tickets again once their claims expire (printing is at-least-once).
+    sent: list[PrintJob] = []
+    try:
+        for index, job in enumerate(jobs):
+            if index and time.monotonic() - started > sending_timeout / 2:
+                release_jobs(jobs[index:])
+                return index
+            send_job(job, order=orders[job.order_id], paper_size=paper_size, sent=sent, **options)
+        return len(jobs)
+    finally:
+        record_sent(sent)
 
 
 def process_next_job(*, worker: str, **options) -> int:

@@ -20,6 +20,7 @@ import pytest
 from labsite.models import WorkerHeartbeat
 from orders.models import LabSettings
 from orders.services import cancel_order
+from printing import services
 from printing.models import Driver, PrintJob, PrintStatus
 from printing.services import (
     SPOOLER,
@@ -424,8 +425,50 @@ def test_a_batch_reads_its_orders_once_and_sends_every_job(
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 4
     assert len(list((tmp_path / "spool").glob("*.pdf"))) == 4
     # claim (savepoint, select, update, release), 3 reads for the orders, the paper size,
-    # and one "done" per job.
-    assert len(batch_queries) == 4 + 3 + 1 + 4
+    # and the sent jobs recorded together (savepoint, one update, release).
+    assert len(batch_queries) == 4 + 3 + 1 + 3
+
+
+def test_jobs_sent_before_a_batch_breaks_off_are_still_recorded(
+    make_order, spool_printer, queue_job, monkeypatch
+):
+    first, second = (queue_job(make_order()) for _ in range(2))
+    real_render = services.render_ticket
+    calls = []
+
+    def render_then_break(order, **kwargs):
+        calls.append(order.pk)
+        if len(calls) == 2:
+            raise RuntimeError("the spooler is going down")
+        return real_render(order, **kwargs)
+
+    monkeypatch.setattr(services, "render_ticket", render_then_break)
+    with pytest.raises(RuntimeError):
+        process_jobs(worker="spooler-test", batch_size=2)
+
+    assert fetch(first).status == PrintStatus.DONE
+    assert fetch(second).status == PrintStatus.SENDING  # reclaimed once its claim expires
+
+
+def test_recording_a_batch_leaves_a_reclaimed_job_to_its_new_owner(
+    make_order, spool_printer, queue_job, settings
+):
+    job = queue_job(make_order())
+    slow = claim_job(worker="slow-spooler")
+    settings.PRINT_SENDING_TIMEOUT_SECONDS = 60
+    PrintJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(minutes=5))
+    fast = claim_job(worker="fast-spooler")
+    assert send_job(fast) == PrintStatus.DONE
+
+    sent = []
+    assert send_job(slow, sent=sent) == PrintStatus.DONE  # sent again (at-least-once) ...
+    assert services.record_sent(sent) == 0  # ... but recorded over nobody's claim
+    job = fetch(job)
+    assert (job.status, job.claimed_by, job.reference) == (
+        PrintStatus.DONE,
+        "fast-spooler",
+        fast.reference,
+    )
 
 
 def test_a_batch_gives_back_what_it_cannot_send_within_half_the_sending_timeout(
