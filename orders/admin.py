@@ -23,34 +23,30 @@ from .models import DeleteReason, LabSettings, LabSettingsChange, Order, OrderEv
 from .services import cancel_order, hold_order, release_order, update_lab_settings
 
 
-class CancelledFilter(admin.SimpleListFilter):
+class MomentSetFilter(admin.SimpleListFilter):
+    """Yes / No on whether the order has a moment recorded in ``field`` (cancelation, ...)."""
+
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(**{f"{self.field}__isnull": self.value() == "no"})
+        return queryset
+
+
+class CancelledFilter(MomentSetFilter):
     title = "marked for cancelation"
     parameter_name = "cancelled"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(cancelled_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(cancelled_at__isnull=True)
-        return queryset
+    field = "cancelled_at"
 
 
-class ProcessedFilter(admin.SimpleListFilter):
+class ProcessedFilter(MomentSetFilter):
     title = "released to endpoints"
     parameter_name = "processed"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(processed_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(processed_at__isnull=True)
-        return queryset
+    field = "processed_at"
 
 
 class OrderItemInline(admin.TabularInline):

@@ -16,13 +16,17 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
-class OrderNotFound(DomainError):
-    code = "order_not_found"
-    message = "No record found"
+class InputNotFound(DomainError):
+    """Nothing answers to what the client provided; ``provided`` is shown in the details."""
 
     def __init__(self, provided: str):
         self.provided = provided
         super().__init__(details=[f"Provided: {provided}"])
+
+
+class OrderNotFound(InputNotFound):
+    code = "order_not_found"
+    message = "No record found"
 
 
 class AmbiguousOrderIdentifier(DomainError):
@@ -70,13 +74,9 @@ class DeleteReasonsEmpty(DomainError):
     message = "The delete reasons file is empty"
 
 
-class DeleteReasonInvalid(DomainError):
+class DeleteReasonInvalid(InputNotFound):
     code = "delete_reason_invalid"
     message = "Delete reason code does not exist"
-
-    def __init__(self, provided: str):
-        self.provided = provided
-        super().__init__(details=[f"Provided: {provided}"])
 
 
 class NonCancelStation(DomainError):
@@ -99,12 +99,9 @@ class OrderNotOnHold(DomainError):
     message = "Order is not on hold"
 
 
-class DeleteReasonNotFound(DomainError):
+class DeleteReasonNotFound(InputNotFound):
     code = "delete_reason_not_found"
     message = "No record found"
-
-    def __init__(self, provided: str):
-        super().__init__(details=[f"Provided: {provided}"])
 
 
 class VersionMismatch(DomainError):
@@ -134,22 +131,14 @@ class OrderNotProcessed(DomainError):
     message = "Order has not been processed yet: its endpoints have not received it"
 
 
-class ItemNotFound(DomainError):
+class ItemNotFound(InputNotFound):
     code = "item_not_found"
     message = "No such item in this order"
 
-    def __init__(self, provided: str):
-        self.provided = provided
-        super().__init__(details=[f"Provided: {provided}"])
 
-
-class EndpointNotFound(DomainError):
+class EndpointNotFound(InputNotFound):
     code = "endpoint_not_found"
     message = "The order has nothing at this endpoint"
-
-    def __init__(self, provided: str):
-        self.provided = provided
-        super().__init__(details=[f"Provided: {provided}"])
 
 
 class ItemCancelled(DomainError):

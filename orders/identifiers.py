@@ -10,6 +10,7 @@ orders, then as a PO number carried by exactly one order.
 """
 
 import re
+import uuid
 
 from .errors import AmbiguousOrderIdentifier, OrderNotFound
 from .models import Order
@@ -46,6 +47,14 @@ def po_number_error(value: str) -> str | None:
     if not value.isprintable():
         return "must not contain control characters"
     return None
+
+
+def parse_public_id(text: str) -> uuid.UUID | None:
+    """The public id (a UUID) that ``text`` spells, or None when it spells none."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def resolve_order_identifier(identifier: str, queryset=None) -> Order:

@@ -37,7 +37,12 @@ from .errors import (
     VersionMismatch,
 )
 from .flow import FLOW_STEPS
-from .identifiers import order_number_error, po_number_error, tray_number_error
+from .identifiers import (
+    order_number_error,
+    parse_public_id,
+    po_number_error,
+    tray_number_error,
+)
 from .models import (
     DeleteReason,
     LabSettings,
@@ -515,10 +520,10 @@ def process_orders(*, public_ids: list[str], actor) -> list[Order]:
     """
     wanted: dict[uuid.UUID, str] = {}
     for raw in public_ids:
-        try:
-            wanted.setdefault(uuid.UUID(raw), raw)
-        except ValueError:
-            raise OrderNotFound(raw) from None
+        public_id = parse_public_id(raw)
+        if public_id is None:
+            raise OrderNotFound(raw)
+        wanted.setdefault(public_id, raw)
     with transaction.atomic():
         orders = list(
             Order.objects.select_for_update().filter(public_id__in=list(wanted)).order_by("pk")

@@ -30,17 +30,18 @@ class ApiKeyAuthentication(BaseAuthentication):
         )
         if api_key is None:
             raise AuthenticationFailed("Invalid API key")
-        self._note_use(api_key)
+        note_use(api_key)
         return api_key.user, api_key
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="labsite"'
 
-    @staticmethod
-    def _note_use(api_key: ApiKey) -> None:
-        # Written at most once per resolution window, so reads stay free of writes.
-        now = timezone.now()
-        resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION_SECONDS)
-        if api_key.last_used_at is None or now - api_key.last_used_at >= resolution:
-            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-            api_key.last_used_at = now
+
+def note_use(credential) -> None:
+    """Record that an API key or partner was used: its ``last_used_at``, written at most once
+    per resolution window, so that reads stay free of writes."""
+    now = timezone.now()
+    resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION_SECONDS)
+    if credential.last_used_at is None or now - credential.last_used_at >= resolution:
+        type(credential).objects.filter(pk=credential.pk).update(last_used_at=now)
+        credential.last_used_at = now

@@ -19,6 +19,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from labsite.api.text import encodable
+
 logger = logging.getLogger("labsite.api.item_cancel")
 
 CREDENTIALS_REQUIRED = (
@@ -37,11 +39,6 @@ class RefusedInput(Exception):
         super().__init__("; ".join(entry["ErrorMessage"] for entry in errors))
 
 
-def _encodable(text: str) -> str:
-    # A lone surrogate from a JSON "\udXXX" escape cannot be encoded as UTF-8: shown escaped.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _echo(value):
     """A client's value as ``AttemptedValue``: scalars only, long text cut short."""
     if value is None or isinstance(value, bool | int):
@@ -49,7 +46,7 @@ def _echo(value):
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, str):
-        return _encodable(value[:MAX_ECHOED_TEXT])
+        return encodable(value[:MAX_ECHOED_TEXT])
     return None  # lists and objects are not echoed
 
 
@@ -57,7 +54,7 @@ def error(message: str, *, property_name: str | None = None, attempted_value=Non
     return {
         "PropertyName": property_name,
         "AttemptedValue": _echo(attempted_value),
-        "ErrorMessage": _encodable(message),
+        "ErrorMessage": encodable(message),
         "CustomState": None,
     }
 

@@ -14,6 +14,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from labsite.api.text import encodable
 from labsite.api.v2 import flatten_validation_errors
 
 logger = logging.getLogger("labsite.api.problems")
@@ -26,10 +27,6 @@ UNAUTHORIZED = 2
 VALIDATION_FAILED = 3
 RESOURCE_LOCKED = 5
 VERSION_MISMATCH = 6
-
-
-def _encodable(text: str) -> str:
-    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def problem_body(
@@ -46,15 +43,15 @@ def problem_body(
         "type": type,
         "title": title or HTTPStatus(status).phrase,
         "status": status,
-        "detail": _encodable(detail),
-        "instance": _encodable(request.path) if request is not None else None,
+        "detail": encodable(detail),
+        "instance": encodable(request.path) if request is not None else None,
         "traceId": getattr(request, "request_id", None),
     }
     if error_code is not None:
         body["errorCode"] = error_code
     if errors is not None:
         body["errors"] = [
-            {key: _encodable(v) if isinstance(v, str) else v for key, v in entry.items()}
+            {key: encodable(v) if isinstance(v, str) else v for key, v in entry.items()}
             for entry in errors
         ]
     return body

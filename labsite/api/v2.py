@@ -12,6 +12,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from labsite.api.text import encodable
+
 logger = logging.getLogger("labsite.api.v2")
 
 AUTHENTICATION_REQUIRED = "Authentication required"
@@ -20,15 +22,8 @@ INCORRECT_ARGUMENTS = "Incorrect arguments provided"
 SERVER_ERROR = "Internal server error"
 
 
-def _encodable(text: str) -> str:
-    # Details echo client input (unknown keys, refused choices, "Provided: ..."). A lone
-    # surrogate from a JSON "\udXXX" escape cannot be encoded as UTF-8, so it is shown escaped
-    # rather than failing the response with a 500.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def error_body(error: str, details: list[str] | tuple[str, ...] = ()) -> dict:
-    return {"error": _encodable(str(error)), "details": [_encodable(str(line)) for line in details]}
+    return {"error": encodable(str(error)), "details": [encodable(str(line)) for line in details]}
 
 
 def flatten_validation_errors(errors, prefix: str = "") -> list[str]:

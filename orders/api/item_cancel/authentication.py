@@ -1,14 +1,12 @@
 """API partners authenticate with ``recipeid`` and ``partnerBillingKey`` in the query string."""
 
-from datetime import timedelta
 from urllib.parse import unquote
 
-from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from labsite.api.authentication import note_use
 from labsite.models import ApiPartner, hash_api_key
 
 from .inputs import query_values
@@ -55,21 +53,12 @@ class PartnerAuthentication(BaseAuthentication):
         )
         if partner is None:
             raise AuthenticationFailed(WRONG_PAIR)
-        self._note_use(partner)
+        note_use(partner)
         return partner.user, partner
 
     def authenticate_header(self, request) -> str:
         # A 401 must name a scheme; the query parameters have none, the API key alternative has.
         return 'Bearer realm="labsite"'
-
-    @staticmethod
-    def _note_use(partner: ApiPartner) -> None:
-        # Written at most once per resolution window (as for API keys), so calls stay cheap.
-        now = timezone.now()
-        resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION_SECONDS)
-        if partner.last_used_at is None or now - partner.last_used_at >= resolution:
-            ApiPartner.objects.filter(pk=partner.pk).update(last_used_at=now)
-            partner.last_used_at = now
 
 
 class PartnerAuthenticationScheme(OpenApiAuthenticationExtension):

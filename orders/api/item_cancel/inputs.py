@@ -1,10 +1,8 @@
 """What an item-cancel request sends: query parameters (names in any case), the order, the ids."""
 
-import uuid
-
 from labsite.api.item_cancel import RefusedInput, error
 from orders.errors import OrderNotFound
-from orders.identifiers import ORDER_NUMBER_RE
+from orders.identifiers import ORDER_NUMBER_RE, parse_public_id
 from orders.models import Order
 
 # Enough for any order; bounds the work (and the answer) of one request.
@@ -72,13 +70,8 @@ def resolve_order(order_id: str) -> Order:
     order = None
     if ORDER_NUMBER_RE.fullmatch(order_id):
         order = Order.objects.filter(number=int(order_id)).first()
-    else:
-        try:
-            public_id = uuid.UUID(order_id)
-        except ValueError:
-            public_id = None
-        if public_id is not None:
-            order = Order.objects.filter(public_id=public_id).first()
+    elif (public_id := parse_public_id(order_id)) is not None:
+        order = Order.objects.filter(public_id=public_id).first()
     if order is None:
         raise OrderNotFound(order_id)
     return order

@@ -1,7 +1,5 @@
 """Orders API: query orders with NData, fetch one, process, set statuses, cancel."""
 
-import uuid
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -10,6 +8,7 @@ from labsite.api import ndata, problems
 from orders.api.payloads import orders_api_payloads
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
+from orders.identifiers import parse_public_id
 from orders.models import Order
 from orders.services import (
     cancel_order,
@@ -49,13 +48,17 @@ QUERY_PARAMETERS = [
 ]
 
 
-def find_order(order_id: str, queryset=None) -> Order:
+def public_id_of(order_id: str):
+    """The public id ``order_id`` spells (404 problem when it spells none)."""
+    public_id = parse_public_id(order_id)
+    if public_id is None:
+        raise OrderNotFound(order_id)
+    return public_id
+
+
+def find_order(order_id: str) -> Order:
     """The order with public id ``order_id`` (404 problem when there is none)."""
-    try:
-        public_id = uuid.UUID(order_id)
-    except ValueError:
-        raise OrderNotFound(order_id) from None
-    order = (Order.objects if queryset is None else queryset).filter(public_id=public_id).first()
+    order = Order.objects.filter(public_id=public_id_of(order_id)).first()
     if order is None:
         raise OrderNotFound(order_id)
     return order
@@ -126,11 +129,7 @@ class OrderView(OrdersApiView):
 
     @extend_schema(operation_id="orders_get", responses={200: ORDER, 404: PROBLEM})
     def get(self, request, order_id: str):
-        try:
-            public_id = uuid.UUID(order_id)
-        except ValueError:
-            raise OrderNotFound(order_id) from None
-        found = orders_api_payloads(Order.objects.filter(public_id=public_id))
+        found = orders_api_payloads(Order.objects.filter(public_id=public_id_of(order_id)))
         if not found:
             raise OrderNotFound(order_id)
         return Response(found[0])
