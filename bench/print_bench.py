@@ -13,7 +13,7 @@ printer each round, times:
   render      ``render_ticket`` alone for the N orders (already loaded with their items):
               the ceiling, since every printed ticket is rendered once
   inprocess   one spooler as an in-process loop of ``process_jobs`` with run_spooler's
-              default batch of 10 (claim, load the orders, render, write + fsync + rename,
+              default batch size (claim, load the orders, render, write + fsync + rename,
               record): no process start-up at all
   subprocess  one ``manage.py run_spooler --once`` process, timed from its "started" line to
               its "stopped" line, so Django's start-up is left out (the wall-clock rate,
@@ -179,20 +179,20 @@ def time_render(orders: list, paper_size: str) -> float:
     return time.perf_counter() - started
 
 
-def time_inprocess(orders: list, folder: Path) -> float:
+def time_inprocess(orders: list, folder: Path, batch_size: int) -> float:
     from printing.services import process_jobs
 
     queue_jobs(orders, folder)
     started = time.perf_counter()
     handled = 0
-    while count := process_jobs(worker="bench-inprocess", batch_size=10):
+    while count := process_jobs(worker="bench-inprocess", batch_size=batch_size):
         handled += count
     seconds = time.perf_counter() - started
     check_drained(len(orders), folder)
     return seconds
 
 
-def time_subprocess(orders: list, folder: Path) -> tuple[float, float]:
+def time_subprocess(orders: list, folder: Path, batch_size: int) -> tuple[float, float]:
     """(work seconds from "started" to "stopped", wall seconds including start-up)."""
     from django.db import connections
 
@@ -201,8 +201,8 @@ def time_subprocess(orders: list, folder: Path) -> tuple[float, float]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     lines: list[tuple[float, str]] = []
     wall_started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_spooler", "--once"],
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "run_spooler", "--once", "--batch-size", str(batch_size)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -246,14 +246,20 @@ def main() -> None:
     )
     parser.add_argument("--database-name", default="labsite_print_bench")
     parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="jobs per spooler batch (default: run_spooler's own default)",
+    )
+    parser.add_argument(
         "--debug", action="store_true", help="run with DEBUG=1 (every query logged) instead"
     )
     parser.add_argument(
         "--skip-subprocess", action="store_true", help="only the in-process spooler"
     )
     args = parser.parse_args()
-    if args.jobs < 1 or args.rounds < 1:
-        fail("--jobs and --rounds must be at least 1")
+    if args.jobs < 1 or args.rounds < 1 or args.batch_size < 0:
+        fail("--jobs and --rounds must be at least 1, --batch-size at least 1")
 
     with throwaway_database(args) as where:
         setup_django(debug=args.debug)
@@ -261,7 +267,9 @@ def main() -> None:
         from django.db import connection
 
         from orders.models import LabSettings
+        from printing.services import DEFAULT_BATCH_SIZE
 
+        batch_size = args.batch_size or DEFAULT_BATCH_SIZE
         lab = LabSettings.load()
         lab.ticket_paper_size = args.paper_size
         lab.save()
@@ -272,6 +280,7 @@ def main() -> None:
             print(f"print_bench: {args.jobs} jobs x {args.rounds} rounds, {args.paper_size} paper")
             print(f"  database     {where} ({connection.vendor})")
             print(f"  spool folder {spool_root} (write, fsync, rename per ticket)")
+            print(f"  batch size   {batch_size} jobs claimed per transaction")
             print(f"  python       {platform.python_version()} on {platform.platform()}")
             print(f"  DEBUG        {settings.DEBUG} (--debug: log every query, as in development)")
             seed_started = time.perf_counter()
@@ -283,12 +292,12 @@ def main() -> None:
                 # Interleaved, so drift in the machine's speed affects all alike.
                 render.append(args.jobs / time_render(orders, args.paper_size))
                 folder = spool_root / f"round-{round_number}-inprocess"
-                inprocess.append(args.jobs / time_inprocess(orders, folder))
+                inprocess.append(args.jobs / time_inprocess(orders, folder, batch_size))
                 line = f"  round {round_number}: render {render[-1]:7.1f}/s"
                 line += f"   in-process spooler {inprocess[-1]:7.1f}/s"
                 if not args.skip_subprocess:
                     folder = spool_root / f"round-{round_number}-subprocess"
-                    work_seconds, wall_seconds = time_subprocess(orders, folder)
+                    work_seconds, wall_seconds = time_subprocess(orders, folder, batch_size)
                     work.append(args.jobs / work_seconds)
                     wall.append(args.jobs / wall_seconds)
                     line += f"   run_spooler --once {work[-1]:7.1f}/s ({wall[-1]:.1f}/s wall)"
@@ -299,7 +308,7 @@ def main() -> None:
     median_render = statistics.median(render)
     print("\nmedians over the rounds (tickets per second; ratio: median of each round's ratio)")
     print(f"  render_ticket alone                      {median_render:8.1f}")
-    rows = [("in-process spooler (process_jobs, batch 10)", inprocess)]
+    rows = [(f"in-process spooler (process_jobs, batch {batch_size})", inprocess)]
     if work:
         rows.append(("run_spooler --once (started..stopped)", work))
         rows.append(("run_spooler --once (wall, with start-up)", wall))

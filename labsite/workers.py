@@ -5,6 +5,7 @@ stopping between two units loses nothing, and a crash inside one rolls it back f
 worker to pick up.
 """
 
+import argparse
 import os
 import signal
 import socket
@@ -18,6 +19,43 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from .models import WorkerHeartbeat
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0."""
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 seconds, not {text}")
+    return value
+
+
+def non_negative_seconds(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more."""
+    value = _seconds(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 seconds or more, not {text}")
+    return value
 
 
 def worker_is_alive(kind: str, *, within_seconds: int) -> bool:

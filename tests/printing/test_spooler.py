@@ -7,10 +7,11 @@ into the past instead of waiting.
 
 import io
 import signal
+import threading
 from datetime import timedelta
 from pathlib import Path
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -484,3 +485,118 @@ def test_a_batch_gives_back_what_it_cannot_send_within_half_the_sending_timeout(
     assert [(job.status, job.attempts, job.claimed_at) for job in rest] == [
         (PrintStatus.QUEUED, 0, None)
     ] * 2
+
+
+# --- sending beside rendering -----------------------------------------------------------------
+
+
+def test_a_batch_sends_its_tickets_in_claim_order_one_connection_each(
+    make_order, tcp_socket_printer, queue_job
+):
+    listener, _ = tcp_socket_printer
+    orders = [make_order() for _ in range(6)]
+    jobs = [queue_job(order) for order in orders]
+
+    assert process_jobs(worker=WORKER, batch_size=6) == 6
+
+    received = listener.close()
+    assert [pdf_title(document) for document in received] == [
+        f"Work ticket {order.number}" for order in orders
+    ]
+    assert all(is_complete_pdf(document) for document in received)
+    assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 6
+
+
+def test_a_batch_sends_off_the_main_thread_and_touches_no_database_there(
+    make_order, spool_printer, queue_job, monkeypatch
+):
+    jobs = [queue_job(make_order()) for _ in range(3)]
+    real_send = services.drivers.send
+    seen = []
+
+    def watched_send(document, printer, *, title):
+        seen.append(threading.current_thread() is threading.main_thread())
+        return real_send(document, printer, title=title)
+
+    monkeypatch.setattr(services.drivers, "send", watched_send)
+    with CaptureQueriesContext(connection) as main_thread_queries:
+        assert process_jobs(worker=WORKER, batch_size=3) == 3
+
+    assert seen == [False, False, False]
+    # Every statement of the batch ran on this thread's connection: the sender has none.
+    assert len(main_thread_queries) == 4 + 3 + 1 + 3
+    assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 3
+
+
+def test_one_failing_printer_in_a_batch_leaves_the_other_jobs_done(
+    make_order, spool_printer, add_printer, refusing_port, queue_job, tmp_path, settings
+):
+    settings.PRINT_RETRY_BASE_SECONDS = 30
+    add_printer("Unplugged", driver=Driver.SOCKET, host="127.0.0.1", port=refusing_port, lpt=2)
+    first = queue_job(make_order(), lpt=1)
+    unplugged = queue_job(make_order(), lpt=2)
+    last = queue_job(make_order(), lpt=1)
+
+    assert process_jobs(worker=WORKER, batch_size=3) == 3
+
+    assert fetch(first).status == PrintStatus.DONE
+    assert fetch(last).status == PrintStatus.DONE
+    retried = fetch(unplugged)
+    assert (retried.status, retried.attempts) == (PrintStatus.QUEUED, 1)
+    assert "refused the connection" in retried.last_error
+    assert retried.next_attempt_at > timezone.now() + timedelta(seconds=20)
+    assert len(list((tmp_path / "spool").glob("*.pdf"))) == 2
+
+
+def test_a_driver_bug_mid_batch_keeps_what_was_sent_and_leaves_the_rest_to_be_reclaimed(
+    make_order, spool_printer, queue_job, monkeypatch
+):
+    jobs = [queue_job(make_order()) for _ in range(3)]
+    real_send = services.drivers.send
+    calls = []
+
+    def send_then_crash(document, printer, *, title):
+        calls.append(title)
+        if len(calls) == 2:
+            raise ValueError("a bug in a driver")
+        return real_send(document, printer, title=title)
+
+    monkeypatch.setattr(services.drivers, "send", send_then_crash)
+    with pytest.raises(ValueError, match="a bug in a driver"):
+        process_jobs(worker=WORKER, batch_size=3)
+
+    statuses = [fetch(job).status for job in jobs]
+    assert statuses[0] == PrintStatus.DONE
+    # The broken send stays claimed, to be reclaimed after the timeout; the ticket already
+    # handed to the sender behind it is still printed and recorded.
+    assert statuses[1:] == [PrintStatus.SENDING, PrintStatus.DONE]
+    assert len(calls) == 3
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "message"),
+    [
+        ("--batch-size", "0", "must be at least 1, not 0"),
+        ("--batch-size", "ten", "'ten' is not a whole number"),
+        ("--max-attempts", "-1", "must be at least 1, not -1"),
+        ("--retry-base-seconds", "-5", "must be 0 seconds or more, not -5"),
+        ("--idle-seconds", "0", "must be above 0 seconds, not 0"),
+        ("--heartbeat-seconds", "nan", "'nan' is not a number of seconds"),
+    ],
+)
+def test_run_spooler_refuses_bad_numbers_before_it_starts(db, argument, value, message, capsys):
+    with pytest.raises(CommandError, match=f"argument {argument}: {message}"):
+        call_command("run_spooler", "--once", argument, value)
+    assert not WorkerHeartbeat.objects.exists()
+    assert not PrintJob.objects.exists()
+
+
+def test_run_spooler_takes_a_batch_size(make_order, spool_printer, queue_job, in_process):
+    jobs = [queue_job(make_order()) for _ in range(3)]
+    out = io.StringIO()
+    call_command("run_spooler", "--once", "--batch-size", "2", stdout=out)
+    assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 3
+    assert "stopped after 3" in out.getvalue()

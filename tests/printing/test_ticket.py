@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from orders.models import Order
 from orders.status import PaperSize
 from printing.models import PrintJob, PrintStatus
 from printing.services import process_next_job
-from printing.ticket import render_test_page, render_ticket
+from printing.ticket import (
+    TicketLine,
+    render_test_page,
+    render_ticket,
+    ticket_lines,
+    ticket_lines_for,
+)
 
 from .conftest import is_complete_pdf, media_boxes, pdf_title
 
@@ -108,6 +115,35 @@ def test_the_printed_ticket_is_what_render_ticket_makes(order, spool_printer, qu
     words = " ".join(pdf_tools.text(Path(job.reference).read_bytes()).split())
     assert f"Order {order.number}" in words
     assert "Patient Jane Q Patient" in words
+
+
+# --- the item lines ---------------------------------------------------------------------------
+
+
+def test_the_spoolers_bulk_lines_are_the_lines_of_each_loaded_order(make_order):
+    orders = [
+        make_order(items=3, endpoints=("surfacing", "coating")),
+        make_order(items=1, endpoints=()),
+        make_order(items=0),
+    ]
+    ids = [order.pk for order in orders]
+
+    bulk = ticket_lines_for(ids)
+
+    loaded = Order.objects.for_display().in_bulk(ids)
+    assert bulk == {order_id: ticket_lines(loaded[order_id]) for order_id in ids}
+    assert bulk[ids[0]] == [
+        TicketLine(1, f"SKU{i}", f"Lens {i}", ("surfacing", "coating")) for i in range(3)
+    ]
+    assert bulk[ids[1]] == [TicketLine(1, "SKU0", "Lens 0", ())]
+    assert bulk[ids[2]] == []
+
+
+def test_lines_given_to_render_ticket_are_the_items_it_prints(order, pdf_tools):
+    lines = [TicketLine(2, "SKU-X", "Given lens", ("edging",))]
+    words = " ".join(pdf_tools.text(render_ticket(order, lines=lines)).split())
+    assert "2 x SKU-X Given lens edging" in words
+    assert "Lens 0" not in words
 
 
 # --- barcodes ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import socket
 from datetime import timedelta
 from io import StringIO
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -460,3 +460,18 @@ def test_complete_uses_the_heartbeat_window_from_the_lab_settings(
         assert not order.pending_completion
         assert not CompletionRequest.objects.exists()
         assert history(order) == []
+
+
+@pytest.mark.parametrize(
+    ("argument", "value", "message"),
+    [
+        ("--batch-size", "0", "must be at least 1, not 0"),
+        ("--batch-size", "1.5", "'1.5' is not a whole number"),
+        ("--idle-seconds", "-1", "must be above 0 seconds, not -1"),
+        ("--heartbeat-seconds", "inf", "'inf' is not a number of seconds"),
+    ],
+)
+def test_run_tracker_refuses_bad_numbers_before_it_starts(db, argument, value, message):
+    with pytest.raises(CommandError, match=f"argument {argument}: {message}"):
+        call_command("run_tracker", "--once", argument, value)
+    assert not WorkerHeartbeat.objects.exists()

@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from labsite.workers import WorkerLoop
-from printing.services import SPOOLER, process_jobs
+from labsite.workers import WorkerLoop, non_negative_seconds, positive_int, positive_seconds
+from printing.services import DEFAULT_BATCH_SIZE, SPOOLER, process_jobs
 
 
 class Command(BaseCommand):
@@ -15,15 +15,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Send what is due, then exit.")
-        parser.add_argument("--max-attempts", type=int, default=settings.PRINT_MAX_ATTEMPTS)
         parser.add_argument(
-            "--retry-base-seconds", type=float, default=settings.PRINT_RETRY_BASE_SECONDS
+            "--max-attempts", type=positive_int, default=settings.PRINT_MAX_ATTEMPTS
         )
         parser.add_argument(
-            "--batch-size", type=int, default=10, help="Jobs claimed per transaction."
+            "--retry-base-seconds",
+            type=non_negative_seconds,
+            default=settings.PRINT_RETRY_BASE_SECONDS,
         )
-        parser.add_argument("--idle-seconds", type=float, default=1.0)
-        parser.add_argument("--heartbeat-seconds", type=float, default=2.0)
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=DEFAULT_BATCH_SIZE,
+            help=f"Jobs claimed per transaction (default {DEFAULT_BATCH_SIZE}).",
+        )
+        parser.add_argument("--idle-seconds", type=positive_seconds, default=1.0)
+        parser.add_argument("--heartbeat-seconds", type=positive_seconds, default=2.0)
 
     def handle(
         self,

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from labsite.workers import WorkerLoop
+from labsite.workers import WorkerLoop, positive_int, positive_seconds
 from tracker.services import TRACKER, process_completions
 
 
@@ -16,9 +16,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--once", action="store_true", help="Process what is pending, then exit."
         )
-        parser.add_argument("--batch-size", type=int, default=50)
-        parser.add_argument("--idle-seconds", type=float, default=1.0)
-        parser.add_argument("--heartbeat-seconds", type=float, default=2.0)
+        parser.add_argument("--batch-size", type=positive_int, default=50)
+        parser.add_argument("--idle-seconds", type=positive_seconds, default=1.0)
+        parser.add_argument("--heartbeat-seconds", type=positive_seconds, default=2.0)
 
     def handle(self, *args, once, batch_size, idle_seconds, heartbeat_seconds, **options):
         loop = WorkerLoop(
