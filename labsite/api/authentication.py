@@ -22,12 +22,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = raw_key.strip()
         if scheme.lower() not in SCHEMES or not raw_key or len(raw_key) > MAX_KEY_LENGTH:
             raise AuthenticationFailed("Invalid authorization header")
-        api_key = (
-            ApiKey.objects.usable()
-            .select_related("user")
-            .filter(key_hash=hash_api_key(raw_key))
-            .first()
-        )
+        api_key = ApiKey.objects.usable_with_hash(hash_api_key(raw_key))
         if api_key is None:
             raise AuthenticationFailed("Invalid API key")
         note_use(api_key)

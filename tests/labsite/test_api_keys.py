@@ -143,6 +143,61 @@ def test_revoking_twice_keeps_the_first_revocation_time(issued):
     assert ApiKey.objects.get(pk=api_key.pk).revoked_at == first
 
 
+# --- the lookup every request makes ------------------------------------------------------------
+
+
+def key_states(lab_client, make_user) -> dict[str, tuple[ApiKey, str]]:
+    now = timezone.now()
+    inactive = make_user("Lab clients", username="gone-client")
+    keys = {
+        "valid": ApiKey.issue(user=lab_client, name="valid"),
+        "expiring later": ApiKey.issue(user=lab_client, name="later"),
+        "expired": ApiKey.issue(user=lab_client, name="expired"),
+        "revoked": ApiKey.issue(user=lab_client, name="revoked"),
+        "inactive user": ApiKey.issue(user=inactive, name="inactive"),
+    }
+    ApiKey.objects.filter(pk=keys["expiring later"][0].pk).update(
+        expires_at=now + timedelta(hours=1)
+    )
+    ApiKey.objects.filter(pk=keys["expired"][0].pk).update(expires_at=now - timedelta(seconds=1))
+    keys["revoked"][0].revoke()
+    inactive.is_active = False
+    inactive.save()
+    return keys
+
+
+def test_the_request_lookup_finds_exactly_the_keys_usable_finds(lab_client, make_user):
+    keys = key_states(lab_client, make_user)
+
+    for state, (api_key, raw_key) in keys.items():
+        key_hash = hashlib.sha256(raw_key.encode()).hexdigest()
+        expected = ApiKey.objects.usable().select_related("user").filter(key_hash=key_hash).first()
+        found = ApiKey.objects.usable_with_hash(key_hash)
+        assert (found is not None) == (expected is not None), state
+        assert (found is not None) == (state in {"valid", "expiring later"}), state
+        if found is not None:
+            # Loaded as the ORM loads it: the same field values, aware date-times, the user.
+            stored = ApiKey.objects.select_related("user").get(pk=api_key.pk)
+            for field in ApiKey._meta.concrete_fields:
+                assert getattr(found, field.attname) == getattr(stored, field.attname), field
+            assert timezone.is_aware(found.created_at)
+            assert found.user == stored.user
+            assert found.user.get_username() == stored.user.get_username()
+            assert found.user.is_active is True
+            assert found._state.adding is False
+            assert found._state.db == stored._state.db
+    assert ApiKey.objects.usable_with_hash("0" * 64) is None
+
+
+def test_the_request_lookup_is_one_statement(issued):
+    api_key, raw_key = issued
+    key_hash = hashlib.sha256(raw_key.encode()).hexdigest()
+    with CaptureQueriesContext(connection) as queries:
+        found = ApiKey.objects.usable_with_hash(key_hash)
+        assert found.user.pk == api_key.user_id
+    assert len(queries) == 1
+
+
 # --- last used --------------------------------------------------------------------------------
 
 
