@@ -6,7 +6,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from .models import ApiKey, ApiPartner, FailedLogin
+from .models import ApiKey, ApiPartner, FailedLogin, ShownOnce
 
 admin.site.site_header = "labsite"
 admin.site.site_title = "labsite"
@@ -77,7 +77,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "API key created",
             "api_key": api_key,
-            "raw_key": raw_key,
+            "raw_key": ShownOnce(raw_key),
             "opts": self.model._meta,
         }
         response = TemplateResponse(request, "admin/labsite/apikey/created.html", context)
@@ -127,7 +127,7 @@ class ApiPartnerAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
-            "issued": issued,
+            "issued": [(partner, ShownOnce(key)) for partner, key in issued],
             "opts": self.model._meta,
         }
         response = TemplateResponse(request, "admin/labsite/apipartner/keys.html", context)

@@ -17,6 +17,19 @@ from django.utils import timezone
 KEY_PREFIX = "lab_"
 
 
+class ShownOnce(str):
+    """A secret shown to a person once (a new key on an admin page).
+
+    It renders as itself, but its repr, which is what a log record or an error report shows
+    of a template context or of local variables, does not give it away.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<secret, shown once>"
+
+
 def hash_api_key(raw_key: str) -> str:
     # Keys are 256-bit random values, so a fast hash is enough: there is nothing to brute-force.
     return hashlib.sha256(raw_key.encode()).hexdigest()

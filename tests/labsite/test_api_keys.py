@@ -311,3 +311,17 @@ def test_a_raw_key_never_reaches_the_logs(order, issued, all_logs, settings):
     assert any("Unauthorized" in r.getMessage() for r in all_logs.records)
     assert raw_key not in all_logs.text
     assert not [r for r in all_logs.records if raw_key in r.getMessage()]
+
+
+def test_a_key_shown_once_renders_as_itself_but_its_repr_hides_it():
+    from django.template import Context, Template
+
+    from labsite.models import ShownOnce
+
+    shown = ShownOnce("lab_secret-value")
+    assert Template("<code>{{ key }}</code>").render(Context({"key": shown})) == (
+        "<code>lab_secret-value</code>"
+    )
+    assert "secret-value" not in repr(shown)
+    assert "secret-value" not in repr({"key": shown})
+    assert shown == "lab_secret-value"

@@ -1,0 +1,303 @@
+"""Keys are never stored in clear nor logged (DESIGN.md, decision 6: "stored hashed").
+
+Every kind of secret a client holds is issued the way the project issues it (API keys by
+``ApiKey.issue`` and in the admin, login tokens and refresh tokens by ``POST /api/auth`` and
+its refresh, partner billing keys by ``ApiPartner.issue`` and in the admin), then used in
+requests that succeed and in requests that fail and log, while every log record of every
+logger is captured at DEBUG, SQL included. Then no log record and no database column may hold
+any of the raw secrets.
+"""
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlencode
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.test import Client
+
+import pytest
+
+from labsite.models import ApiKey, ApiPartner, hash_api_key
+
+from .conftest import FaceClient
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class LogCapture:
+    records: list[logging.LogRecord] = field(default_factory=list)
+    stream: io.StringIO = field(default_factory=io.StringIO)
+
+    def texts(self) -> list[str]:
+        """Each record's template, arguments, message, and formatted line with its traceback
+        and stack; then what the project's handlers wrote."""
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+        texts = []
+        for record in self.records:
+            texts.append(str(record.msg))
+            texts.append(repr(record.args))
+            texts.append(record.getMessage())
+            texts.append(formatter.format(record))
+        texts.append(self.stream.getvalue())
+        return texts
+
+
+@pytest.fixture
+def all_logs(caplog, monkeypatch):
+    """Every record any logger handles, at DEBUG everywhere, SQL with its parameters, and what
+    the project's own handlers write."""
+    capture = LogCapture()
+    original = logging.Logger.callHandlers
+
+    def keep(self, record):
+        capture.records.append(record)
+        return original(self, record)
+
+    monkeypatch.setattr(logging.Logger, "callHandlers", keep)
+    caplog.set_level(logging.DEBUG)
+    for name in list(logging.root.manager.loggerDict):
+        caplog.set_level(logging.DEBUG, logger=name)
+    handlers = {
+        handler
+        for logger in [logging.root, *logging.root.manager.loggerDict.values()]
+        for handler in getattr(logger, "handlers", [])
+        if type(handler) is logging.StreamHandler
+    }
+    previous = {handler: handler.setStream(capture.stream) for handler in handlers}
+    database = connections[DEFAULT_DB_ALIAS]
+    debug_cursor, database.force_debug_cursor = database.force_debug_cursor, True
+    try:
+        yield capture
+    finally:
+        database.force_debug_cursor = debug_cursor
+        for handler, stream in previous.items():
+            handler.setStream(stream)
+
+
+def record_text(record: logging.LogRecord) -> str:
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    return "\n".join([str(record.msg), repr(record.args), formatter.format(record)])
+
+
+def database_dump() -> str:
+    """Every value of every row of every table, as text."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            for row in cursor.fetchall():
+                for value in row:
+                    if isinstance(value, memoryview | bytes | bytearray):
+                        value = bytes(value).decode("latin-1")
+                    chunks.append(f"{table}: {value}")
+    return "\n".join(chunks)
+
+
+def forms_of(secret: str) -> set[str]:
+    """The secret as it may be written: raw, URL-encoded once or twice."""
+    return {secret, quote(secret, safe=""), quote(quote(secret, safe=""), safe="")}
+
+
+def bearer(key: str) -> FaceClient:
+    return FaceClient(authorization=f"Bearer {key}")
+
+
+def admin_issued_keys(superuser, user) -> dict[str, str]:
+    """An API key, a partner billing key and a rotated billing key made in the admin, read off
+    the pages that show them once."""
+    browser = Client()
+    browser.force_login(superuser)
+    page = browser.post("/admin/labsite/apikey/add/", {"name": "admin key", "user": user.pk})
+    assert page.status_code == 200, page.content[:500]
+    [api_key] = re.findall(r'<code id="api-key"[^>]*>([^<]+)</code>', page.content.decode())
+    page = browser.post(
+        "/admin/labsite/apipartner/add/",
+        {"name": "Admin Partner", "recipe_id": "admin-partner", "user": user.pk},
+    )
+    assert page.status_code == 200, page.content[:500]
+    [billing_key] = re.findall(PARTNER_KEY, page.content.decode())
+    partner = ApiPartner.objects.get(recipe_id="admin-partner")
+    page = browser.post(
+        "/admin/labsite/apipartner/",
+        {"action": "rotate_keys", "_selected_action": [partner.pk], "apply": "1", "index": 0},
+    )
+    assert page.status_code == 200, page.content[:500]
+    [rotated_key] = re.findall(PARTNER_KEY, page.content.decode())
+    assert len({api_key, billing_key, rotated_key}) == 3
+    return {
+        "API key from the admin": api_key,
+        "billing key from the admin": billing_key,
+        "rotated billing key": rotated_key,
+    }
+
+
+PARTNER_KEY = r'<code class="partner-key"[^>]*>([^<]+)</code>'
+
+
+def leaks_of(secrets_by_kind: dict[str, str], all_logs: LogCapture | None, dump: str) -> list:
+    """Where each secret shows up, in any of its written forms."""
+    leaks = []
+    for kind, secret in secrets_by_kind.items():
+        for form in forms_of(secret):
+            for record in all_logs.records if all_logs else []:
+                if form in record_text(record):
+                    leaks.append((kind, "log", record.name, record.levelname, str(record.msg)))
+            if all_logs and form in all_logs.stream.getvalue():
+                leaks.append((kind, "handler output"))
+            if form in dump:
+                leaks.append((kind, "database"))
+    return leaks
+
+
+@pytest.fixture
+def rx_client(make_user, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
+    user = make_user(rights=("orders.cancel_order", "orders.view_order"), username="rx-client")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def test_api_keys_login_tokens_and_billing_keys_are_never_logged_nor_stored(
+    all_logs, lab_data, rx_client
+):
+    order = lab_data.order
+    cancel = f"/api/orderCancel?{urlencode({'orderId': order.number})}"
+    unknown_order = "/api/orderCancel?orderId=99"
+    ids = {"Ids": [lab_data.item_id]}
+
+    # --- issue every kind of secret the APIs use ------------------------------------------
+    _, api_key = ApiKey.issue(user=rx_client, name="issued in code")
+    partner, billing_key = ApiPartner.issue(name="Code Partner", user=rx_client)
+    other, other_key = ApiPartner.issue(name="Other Partner", user=rx_client)
+    anonymous = Client()
+    login = anonymous.post(
+        "/api/auth",
+        {"UserName": "rx-client", "Password": PASSWORD, "DeviceName": "scanner 1"},
+        content_type="application/json",
+    )
+    assert login.status_code == 200, login.content
+    token, refresh_token = login.json()["tokenId"], login.json()["refreshToken"]
+    refreshed = anonymous.post(
+        "/api/auth/refresh", {"refreshToken": refresh_token}, content_type="application/json"
+    )
+    assert refreshed.status_code == 200, refreshed.content
+    token_2, refresh_token_2 = refreshed.json()["tokenId"], refreshed.json()["refreshToken"]
+
+    secrets_by_kind = {
+        "API key": api_key,
+        "login token": token,
+        "refresh token": refresh_token,
+        "login token after refresh": token_2,
+        "refresh token after refresh": refresh_token_2,
+        "billing key": billing_key,
+        "other billing key": other_key,
+        "password": PASSWORD,
+    }
+    assert len(set(secrets_by_kind.values())) == len(secrets_by_kind)
+
+    def as_partner(recipe_id: str, key: str) -> FaceClient:
+        return FaceClient(partner_query={"recipeid": recipe_id, "partnerBillingKey": key})
+
+    # --- use them: successes and failures (which log) --------------------------------------
+    answers = [
+        # successes
+        (bearer(api_key).send("GET", f"/api/v2/orders/{order.number}"), 200),
+        (bearer(token_2).send("GET", f"/orders/{order.public_id}"), 200),
+        (as_partner(partner.recipe_id, billing_key).send("PUT", cancel, ids), 200),
+        # a right the key lacks: 403s, logged as problems by the Orders API
+        (bearer(api_key).send("POST", "/orders", {"ids": [str(order.public_id)]}), 403),
+        (
+            bearer(token_2).send("POST", f"/orders/{order.public_id}/status", {"status": "Done"}),
+            403,
+        ),
+        (bearer(api_key).send("GET", "/api/v2/settings"), 403),
+        # used, revoked and misplaced secrets: 401s
+        (bearer(token).send("GET", "/orders"), 401),  # replaced by the refresh
+        (bearer(refresh_token_2).send("GET", "/orders"), 401),  # a refresh token is no key
+        (bearer(billing_key).send("GET", f"/api/v2/orders/{order.number}"), 401),
+        (bearer(other_key).send("PUT", cancel, ids), 401),
+        (
+            anonymous.post(
+                "/api/auth/refresh",
+                {"refreshToken": refresh_token},
+                content_type="application/json",
+            ),
+            401,  # already used
+        ),
+        (
+            anonymous.post(
+                "/api/auth",
+                {"UserName": "rx-client", "Password": PASSWORD + "!", "DeviceName": "x"},
+                content_type="application/json",
+            ),
+            401,
+        ),
+        (as_partner(other.recipe_id, billing_key).send("PUT", cancel, ids), 401),
+        (as_partner(partner.recipe_id, api_key).send("PUT", cancel, ids), 401),
+        # past authentication, failing in the view (logged with a reference)
+        (
+            as_partner(other.recipe_id, other_key).send("PUT", unknown_order, ids),
+            404,
+        ),
+        (bearer(api_key).send("PUT", cancel, {"Ids": "everything"}), 400),
+        (bearer(token_2).send("GET", "/orders?number=nonsense:1"), 400),
+        # logging out: the token stops working
+        (bearer(token_2).send("DELETE", "/api/auth"), 204),
+        (bearer(token_2).send("GET", "/orders"), 401),
+    ]
+    for number, (response, status) in enumerate(answers):
+        assert response.status_code == status, (number, response.status_code, response.content)
+
+    # --- the capture worked: it saw requests, their refusals and their SQL -----------------
+    names = {record.name for record in all_logs.records}
+    assert "django.db.backends" in names  # SQL with its parameters
+    assert "labsite.api.problems" in names  # the Orders API's problem lines
+    assert "labsite.api.item_cancel" in names  # the item-cancel reference lines
+    assert "django.request" in names  # 4xx lines, whatever the configured level
+    assert any("problem 401" in record.getMessage() for record in all_logs.records)
+    assert "[req " in all_logs.stream.getvalue()  # the project's handler wrote its lines
+    dump = database_dump()
+    for kind in ("API key", "login token after refresh", "billing key"):
+        assert hash_api_key(secrets_by_kind[kind]) in dump, f"the dump misses the {kind} row"
+
+    # --- and no raw secret anywhere --------------------------------------------------------
+    leaks = leaks_of(secrets_by_kind, all_logs, dump)
+    assert leaks == [], "\n".join(map(str, leaks))
+
+
+def test_keys_made_in_the_admin_are_stored_only_as_hashes(lab_data, rx_client, make_user):
+    superuser = make_user(username="root", is_staff=True, is_superuser=True)
+    secrets_by_kind = admin_issued_keys(superuser, rx_client)
+
+    # They work (so they are the real keys), and only their hashes are in the database.
+    api_key = secrets_by_kind["API key from the admin"]
+    response = bearer(api_key).send("GET", f"/api/v2/orders/{lab_data.order.number}")
+    assert response.status_code == 200
+    dump = database_dump()
+    assert hash_api_key(api_key) in dump
+    assert hash_api_key(secrets_by_kind["rotated billing key"]) in dump
+    assert hash_api_key(secrets_by_kind["billing key from the admin"]) not in dump  # rotated
+    leaks = leaks_of(secrets_by_kind, None, dump)
+    assert leaks == [], "\n".join(map(str, leaks))
+
+
+def test_keys_shown_once_in_the_admin_are_not_logged(all_logs, rx_client, make_user):
+    superuser = make_user(username="root", is_staff=True, is_superuser=True)
+    secrets_by_kind = admin_issued_keys(superuser, rx_client)
+    assert {record.name for record in all_logs.records} & {"django.db.backends"}
+    leaks = leaks_of(secrets_by_kind, all_logs, "")
+    assert leaks == [], "\n".join(map(str, leaks))
+
+
+def test_the_capture_would_see_a_leaked_secret(all_logs):
+    """The check above is only as good as its capture: a key logged anywhere is found."""
+    secret = "lab_" + "x" * 40
+    logging.getLogger("django.request").debug("Authorization: Bearer %s", secret)
+    logging.getLogger("some.new.logger").info("key=%s", secret)
+    assert sum(secret in text for text in all_logs.texts()) >= 4
