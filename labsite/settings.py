@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "labsite",
     "orders",
     "tracker",
@@ -181,11 +182,55 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "labsite API",
-    "DESCRIPTION": "Order back office of a production lab: Lab API v2, Orders API, item cancel.",
+    "DESCRIPTION": (
+        "Order back office of a production lab, three API faces on the same orders:\n\n"
+        "- **Lab API v2** (`/api/v2/...`, `/api/jt/checkin`): every error is "
+        '`{"error": "<summary>", "details": ["..."]}` (`V2Error`).\n'
+        "- **Orders API** (`/orders...`, `/api/auth`): every error is an RFC 7807 problem, "
+        "`application/problem+json` (`Problem`).\n"
+        "- **Item cancel** (`PUT /api/orderCancel`): every answer is the `HadError` envelope "
+        "(`ItemCancelAnswer`).\n\n"
+        "Besides the statuses each operation lists, any of them may answer 405, 406, 415 (item "
+        "cancel: 400) or 500, in its face's error shape (never an HTML page), and an unknown "
+        "path under a face's prefix answers 404 in that shape."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    # The schema is checked by `manage.py spectacular --validate --fail-on-warn`, not by
-    # every `check --deploy` on a production host.
+    # The schema (/api/schema/) and Swagger UI (/api/docs/) are served to anyone: they describe
+    # contracts already handed to client vendors and hold no data; every endpoint they describe
+    # still needs a key. A stray Authorization header must not turn them into a 401.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the drf-spectacular-sidecar package's static files: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name `status`: the v2 state (U, V, P, C, W) and the
+    # processing status of the Orders API (New, InProgress, Done, Cancelled).
+    "ENUM_NAME_OVERRIDES": {
+        "LabOrderStatusEnum": "orders.api.v2.serializers.V2_STATUS_CHOICES",
+        "ProcessingStatusEnum": "orders.status.ProcessingStatus.values",
+    },
+    "TAGS": [
+        {"name": "Lab API v2: orders", "description": "Fetch, create, cancel, hold, release."},
+        {
+            "name": "Lab API v2: job tracking",
+            "description": "Stations (changing them is our extension), check-in, completion.",
+        },
+        {
+            "name": "Lab API v2: printing",
+            "description": "Work tickets; printers and workstations (our extension).",
+        },
+        {
+            "name": "Lab API v2: configuration",
+            "description": "Reason codes, lab settings (our extension).",
+        },
+        {"name": "Orders API", "description": "NData queries, processing, statuses, cancel."},
+        {"name": "Orders API: login", "description": "Expiring tokens for Orders API clients."},
+        {"name": "Item cancel", "description": "Cancel items of a pre-production order."},
+    ],
+    # The schema is checked by `manage.py spectacular --validate --fail-on-warn` and by
+    # tests/openapi, not by every `check --deploy` on a production host.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from labsite import views
 from orders.api.v2.base import UnknownRouteView
@@ -14,6 +15,12 @@ urlpatterns = [
     path("api/jt/", include(tracker_urls.legacy_urlpatterns)),
     path("", include("orders.api.pos.urls")),
     path("api/orderCancel", include("orders.api.item_cancel.urls")),
+    # The OpenAPI schema of all three faces and Swagger UI on it, open to anyone (see
+    # SPECTACULAR_SETTINGS): the endpoints they describe still need a key.
+    path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path(
+        "api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="openapi-docs"
+    ),
     # Must stay last among API routes: anything unmatched answers in the v2 envelope.
     re_path(r"^api/(v2|jt)/", UnknownRouteView.as_view(), name="v2-unknown-route"),
     path("", views.home, name="home"),

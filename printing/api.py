@@ -1,15 +1,31 @@
 """Lab API v2 printing: print_ticket, and printer / workstation configuration."""
 
 from django.db import transaction
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from labsite.api.pagination import BoundedLimitOffsetPagination
+from labsite.api.schema import (
+    PAGE_PARAMETERS,
+    PAGE_PARAMETERS_INVALID,
+    V2_INCORRECT_ARGUMENTS,
+    V2ErrorSerializer,
+    paginated,
+    v2_errors,
+)
 from labsite.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from orders.api.payloads import identifiers
-from orders.api.v2.base import V2View
+from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_IDENTIFIER, V2View
 from orders.api.v2.params import query_or_body_param
+from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
 
@@ -19,12 +35,69 @@ from .services import queue_ticket
 
 PORT_NAMES = [f"LPT{n}" for n in range(1, 10)]
 
+TAG = "Lab API v2: printing"
+LPT_PORT_DOC = "`LPT1`..`LPT9` or `1`..`9`; default `LPT1`."
+
+
+def rejected(reason: str) -> str:
+    return f'`{{"error": "Printing request rejected", "details": ["{reason}"]}}`'
+
 
 class PrintTicketView(V2View):
     required_rights = {"POST": "printing.print_ticket"}
     # Print stations often post a bare form; lptPort may come in either, or the query string.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
+    @extend_schema(
+        operation_id="v2_order_print_ticket",
+        tags=[TAG],
+        summary="Print an order's work ticket",
+        description=(
+            "Queues the order's work ticket for the printer on workstation `00`'s LPT port; "
+            "the print spooler renders and sends it. `lptPort` may come in the query string or "
+            "the body (JSON or form); the query string wins."
+        ),
+        parameters=[ORDER_IDENTIFIER, OpenApiParameter("lptPort", str, description=LPT_PORT_DOC)],
+        request=inline_serializer(
+            "PrintTicketRequest",
+            {"lptPort": serializers.CharField(required=False, help_text=LPT_PORT_DOC)},
+        ),
+        responses={
+            200: OpenApiResponse(
+                V2ErrorSerializer,
+                description=(
+                    'The order is marked for cancelation: `{"error": "Order marked for '
+                    'cancelation", "details": []}` (the vendor\'s documented behaviour); '
+                    "nothing is printed."
+                ),
+            ),
+            201: OpenApiResponse(
+                inline_serializer(
+                    "V2PrintAccepted",
+                    {
+                        **V2OrderIdentifiersSerializer().get_fields(),
+                        "message": serializers.CharField(help_text="`Printing in process`."),
+                    },
+                ),
+                description="Queued for the print spooler.",
+            ),
+            **v2_errors(
+                {
+                    400: (
+                        f"{rejected('<reason>')} with the reason `Order is a stock order and "
+                        "there is no work ticket`, `Order waiting for tray` (setting `Trays "
+                        "required`) or `Provided: <lptPort>` (a bad port); or an ambiguous "
+                        f"identifier ({AMBIGUOUS}) or a body that is not an object."
+                    ),
+                    404: NO_RECORD,
+                    500: (
+                        "The lab's configuration is incomplete: "
+                        f"{rejected('No printer defined for workstation 00')}."
+                    ),
+                }
+            ),
+        },
+    )
     def post(self, request, identifier: str):
         order = resolve_order_identifier(identifier)
         if order.is_cancelled:
@@ -49,6 +122,20 @@ def printer_payload(printer: Printer) -> dict:
     }
 
 
+@extend_schema_serializer(component_name="Printer")
+class PrinterViewSerializer(serializers.Serializer):
+    """A printer."""
+
+    name = serializers.CharField()
+    driver = serializers.ChoiceField(choices=Driver.choices)
+    folder = serializers.CharField(allow_null=True, help_text="spool: the folder PDFs go to.")
+    cupsQueue = serializers.CharField(allow_null=True, help_text="cups: the destination name.")
+    host = serializers.CharField(allow_null=True, help_text="socket: the printer's host.")
+    port = serializers.IntegerField(help_text="socket: the TCP port (9100 by default).")
+    enabled = serializers.BooleanField()
+
+
+@extend_schema_serializer(component_name="PrinterInput")
 class PrinterSerializer(StrictSerializer):
     FIELDS = {
         "name": "name",
@@ -109,14 +196,49 @@ def find_printer(name: str) -> Printer:
     return printer
 
 
+PRINTER_NAME = OpenApiParameter(
+    "name", str, OpenApiParameter.PATH, description="The printer's name (case-sensitive)."
+)
+NO_SUCH_PRINTER = (
+    'No such printer: `{"error": "No record found", "details": ["Provided: <name>"]}`.'
+)
+PRINTER_INVALID = (
+    f"{V2_INCORRECT_ARGUMENTS} Also when the name is taken, or the driver's target (`folder`, "
+    "`cupsQueue` or `host`) is missing."
+)
+
+
 class PrinterListView(V2View):
     required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
 
+    @extend_schema(
+        operation_id="v2_printers_list",
+        tags=[TAG],
+        summary="List printers",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: OpenApiResponse(
+                paginated("PaginatedPrinterList", PrinterViewSerializer()),
+                description="A page of printers, by name.",
+            ),
+            **v2_errors({400: PAGE_PARAMETERS_INVALID}),
+        },
+    )
     def get(self, request):
         paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(Printer.objects.order_by("name"), request, self)
         return paginator.get_paginated_response([printer_payload(p) for p in page])
 
+    @extend_schema(
+        operation_id="v2_printers_create",
+        tags=[TAG],
+        summary="Add a printer",
+        request=PrinterSerializer,
+        responses={
+            201: OpenApiResponse(PrinterViewSerializer, description="The new printer."),
+            **v2_errors({400: PRINTER_INVALID}),
+        },
+    )
     def post(self, request):
         serializer = PrinterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -130,15 +252,58 @@ class PrinterDetailView(V2View):
         "DELETE": "printing.delete_printer",
     }
 
+    @extend_schema(
+        operation_id="v2_printer_get",
+        tags=[TAG],
+        summary="Fetch a printer",
+        parameters=[PRINTER_NAME],
+        responses={
+            200: OpenApiResponse(PrinterViewSerializer, description="The printer."),
+            **v2_errors({404: NO_SUCH_PRINTER}),
+        },
+    )
     def get(self, request, name: str):
         return Response(printer_payload(find_printer(name)))
 
+    @extend_schema(
+        operation_id="v2_printer_update",
+        tags=[TAG],
+        summary="Change a printer",
+        parameters=[PRINTER_NAME],
+        request=PrinterSerializer,
+        responses={
+            200: OpenApiResponse(PrinterViewSerializer, description="The printer, changed."),
+            **v2_errors({400: PRINTER_INVALID, 404: NO_SUCH_PRINTER}),
+        },
+    )
     def patch(self, request, name: str):
         printer = find_printer(name)
         serializer = PrinterSerializer(data=request.data, printer=printer, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(printer_payload(serializer.save()))
 
+    @extend_schema(
+        operation_id="v2_printer_delete",
+        tags=[TAG],
+        summary="Delete a printer",
+        description=(
+            "Only a printer that never had a print job can be deleted (disable it instead); "
+            "the LPT ports it was on fall back to no printer."
+        ),
+        parameters=[PRINTER_NAME],
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            **v2_errors(
+                {
+                    400: (
+                        'The printer has print jobs: `{"error": "Printer in use", "details": '
+                        '["Printer <name> has N print job(s); disable it instead"]}`.'
+                    ),
+                    404: NO_SUCH_PRINTER,
+                }
+            ),
+        },
+    )
     def delete(self, request, name: str):
         printer = find_printer(name)
         jobs = printer.jobs.count()
@@ -155,6 +320,40 @@ def workstation_payload(workstation: Workstation) -> dict:
         "description": workstation.description or None,
         "lptPorts": {f"LPT{n}": mapped.get(n) for n in range(1, 10)},
     }
+
+
+def lpt_ports_serializer(name: str, *, required: bool) -> serializers.Serializer:
+    """The ``lptPorts`` map for the schema: ``LPT1``..``LPT9`` -> a printer name or null."""
+    return inline_serializer(
+        name,
+        {
+            port: serializers.CharField(
+                allow_null=True, required=required, help_text="A printer's name, or null."
+            )
+            for port in PORT_NAMES
+        },
+    )
+
+
+@extend_schema_serializer(component_name="Workstation")
+class WorkstationViewSerializer(serializers.Serializer):
+    """A workstation (`00` is the one the API prints with) and its LPT ports."""
+
+    code = serializers.CharField(help_text="Two digits, e.g. `00`.")
+    description = serializers.CharField(allow_null=True)
+    lptPorts = lpt_ports_serializer("LptPorts", required=True)
+
+
+@extend_schema_serializer(component_name="WorkstationInput")
+class WorkstationChangeSerializer(serializers.Serializer):
+    """A workstation's description and LPT ports, as PUT and PATCH take them."""
+
+    # The schema's view of ``WorkstationSerializer``, with the ports spelt out.
+
+    description = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, allow_null=True
+    )
+    lptPorts = lpt_ports_serializer("LptPortsInput", required=False)
 
 
 class WorkstationSerializer(StrictSerializer):
@@ -179,6 +378,26 @@ class WorkstationSerializer(StrictSerializer):
         return {int(port[3:]): printers.get(name) for port, name in value.items()}
 
 
+WORKSTATION_CODE = OpenApiParameter(
+    "code", str, OpenApiParameter.PATH, description="Two digits: `00` is the API's workstation."
+)
+NO_SUCH_WORKSTATION = (
+    'No such workstation: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
+)
+WORKSTATION_CHANGE_RESPONSES = {
+    200: OpenApiResponse(WorkstationViewSerializer, description="The workstation, changed."),
+    **v2_errors(
+        {
+            400: (
+                f"{V2_INCORRECT_ARGUMENTS} Also for a port other than `LPT1`..`LPT9` or an "
+                "unknown printer name."
+            ),
+            404: f"The code is not two digits. {NO_SUCH_WORKSTATION}",
+        }
+    ),
+}
+
+
 class WorkstationView(V2View):
     required_rights = {
         "GET": "printing.view_workstation",
@@ -193,12 +412,46 @@ class WorkstationView(V2View):
             raise errors.WorkstationNotFound(code)
         return found
 
+    @extend_schema(
+        operation_id="v2_workstation_get",
+        tags=[TAG],
+        summary="Fetch a workstation and its LPT ports",
+        parameters=[WORKSTATION_CODE],
+        responses={
+            200: OpenApiResponse(WorkstationViewSerializer, description="The workstation."),
+            **v2_errors({404: NO_SUCH_WORKSTATION}),
+        },
+    )
     def get(self, request, code: str):
         return Response(workstation_payload(self._workstation(code)))
 
+    @extend_schema(
+        operation_id="v2_workstation_replace",
+        tags=[TAG],
+        summary="Set a workstation's LPT ports",
+        description=(
+            "Replaces the whole port map: a port left out has no printer afterwards. The "
+            "workstation is created when it does not exist yet."
+        ),
+        parameters=[WORKSTATION_CODE],
+        request=WorkstationChangeSerializer,
+        responses=WORKSTATION_CHANGE_RESPONSES,
+    )
     def put(self, request, code: str):
         return self._save(request, code, replace=True)
 
+    @extend_schema(
+        operation_id="v2_workstation_update",
+        tags=[TAG],
+        summary="Change some of a workstation's LPT ports",
+        description=(
+            "Changes the ports given (null: no printer) and leaves the others. The workstation "
+            "is created when it does not exist yet."
+        ),
+        parameters=[WORKSTATION_CODE],
+        request=WorkstationChangeSerializer,
+        responses=WORKSTATION_CHANGE_RESPONSES,
+    )
     def patch(self, request, code: str):
         return self._save(request, code, replace=False)
 

@@ -1,14 +1,29 @@
 """Lab API v2 job tracking: stations, check-in (and the legacy /api/jt/checkin), complete."""
 
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from labsite.api.pagination import BoundedLimitOffsetPagination
+from labsite.api.schema import (
+    PAGE_PARAMETERS,
+    PAGE_PARAMETERS_INVALID,
+    V2_INCORRECT_ARGUMENTS,
+    paginated,
+    v2_errors,
+)
 from labsite.api.strict import StrictBooleanField, StrictSerializer
 from orders.api.payloads import identifiers, iso_utc_ms
 from orders.api.v2.base import V2View
+from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, resolve_order_identifier
@@ -31,6 +46,24 @@ def station_payload(station: Station) -> dict:
     }
 
 
+@extend_schema_serializer(component_name="Station")
+class StationViewSerializer(serializers.Serializer):
+    """A station."""
+
+    code = serializers.CharField(help_text="Case-sensitive.")
+    desc = serializers.CharField()
+    customerDesc = serializers.CharField(allow_null=True)
+    operator = serializers.BooleanField(help_text="The station is an operator (see check-in).")
+    nonCancel = serializers.BooleanField(
+        help_text="An order checked in here can no longer be cancelled."
+    )
+    requiresOperator = serializers.BooleanField(help_text="Check-in here needs an operator.")
+    flowStep = serializers.ChoiceField(
+        choices=FlowStep.choices, allow_null=True, help_text="The flow step it performs, if any."
+    )
+
+
+@extend_schema_serializer(component_name="StationInput")
 class StationSerializer(StrictSerializer):
     # Wire name -> Station field.
     FIELDS = {
@@ -91,14 +124,46 @@ def order_for_checkin(identifier: str) -> Order:
         raise errors.CheckinOrderNotFound from None
 
 
+TAG = "Lab API v2: job tracking"
+STATION_CODE = OpenApiParameter(
+    "code", str, OpenApiParameter.PATH, description="The station code (case-sensitive)."
+)
+NO_SUCH_STATION = (
+    'No such station: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
+)
+
+
 class StationListView(V2View):
     required_rights = {"GET": "tracker.view_station", "POST": "tracker.add_station"}
 
+    @extend_schema(
+        operation_id="v2_stations_list",
+        tags=[TAG],
+        summary="List stations",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: OpenApiResponse(
+                paginated("PaginatedStationList", StationViewSerializer()),
+                description="A page of stations, by code.",
+            ),
+            **v2_errors({400: PAGE_PARAMETERS_INVALID}),
+        },
+    )
     def get(self, request):
         paginator = BoundedLimitOffsetPagination()
         page = paginator.paginate_queryset(Station.objects.order_by("code"), request, self)
         return paginator.get_paginated_response([station_payload(s) for s in page])
 
+    @extend_schema(
+        operation_id="v2_stations_create",
+        tags=[TAG],
+        summary="Add a station",
+        request=StationSerializer,
+        responses={
+            201: OpenApiResponse(StationViewSerializer, description="The new station."),
+            **v2_errors({400: f"{V2_INCORRECT_ARGUMENTS} Also when the code exists."}),
+        },
+    )
     def post(self, request):
         serializer = StationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -120,19 +185,104 @@ class StationDetailView(V2View):
             raise errors.StationNotFoundForConfig(code)
         return station
 
+    @extend_schema(
+        operation_id="v2_station_get",
+        tags=[TAG],
+        summary="Fetch a station",
+        parameters=[STATION_CODE],
+        responses={
+            200: OpenApiResponse(StationViewSerializer, description="The station."),
+            **v2_errors({404: NO_SUCH_STATION}),
+        },
+    )
     def get(self, request, code: str):
         return Response(station_payload(self._station(code)))
 
+    @extend_schema(
+        operation_id="v2_station_update",
+        tags=[TAG],
+        summary="Change a station",
+        parameters=[STATION_CODE],
+        request=StationSerializer,
+        responses={
+            200: OpenApiResponse(StationViewSerializer, description="The station, changed."),
+            **v2_errors(
+                {
+                    400: f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
+                    404: NO_SUCH_STATION,
+                }
+            ),
+        },
+    )
     def patch(self, request, code: str):
         station = self._station(code)
         serializer = StationSerializer(data=request.data, station=station, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(station_payload(serializer.save()))
 
+    @extend_schema(
+        operation_id="v2_station_delete",
+        tags=[TAG],
+        summary="Delete a station",
+        description="Only a station nothing was ever checked in at can be deleted.",
+        parameters=[STATION_CODE],
+        responses={
+            204: OpenApiResponse(description="Deleted."),
+            **v2_errors(
+                {
+                    400: (
+                        'The station has check-ins: `{"error": "Station in use", "details": '
+                        '["Station <code> is referenced by N check-in(s)"]}`.'
+                    ),
+                    404: NO_SUCH_STATION,
+                }
+            ),
+        },
+    )
     def delete(self, request, code: str):
         delete_station(station=self._station(code))
         return Response(status=204)
 
+    @extend_schema(
+        operation_id="v2_station_check_in",
+        tags=[TAG],
+        summary="Check an order in at this station",
+        description="A valid order goes into process (state `P`).",
+        parameters=[STATION_CODE],
+        request=CheckInSerializer,
+        responses={
+            201: OpenApiResponse(
+                inline_serializer(
+                    "V2CheckIn",
+                    {
+                        **V2OrderIdentifiersSerializer().get_fields(),
+                        "code": serializers.CharField(help_text="The station's code."),
+                        "customerDesc": serializers.CharField(allow_null=True),
+                        "desc": serializers.CharField(),
+                        "statusDateTime": serializers.DateTimeField(
+                            help_text="When: ISO 8601 in UTC with milliseconds and `Z`."
+                        ),
+                    },
+                ),
+                description="Checked in.",
+            ),
+            **v2_errors(
+                {
+                    400: (
+                        '`{"error": "Checkin not performed", "details": [<reason>]}` with the '
+                        "reason `Station not found`, `Order not found`, `Operator required`, "
+                        "the order's state (`Order marked for cancelation`, `Order already "
+                        "completed`, `Order on hold`, `Order unvalid`) or a flow message such as "
+                        f"`AR not needed`. {V2_INCORRECT_ARGUMENTS}"
+                    ),
+                    404: (
+                        'The operator is unknown: `{"error": "Checkin not performed", '
+                        '"details": ["Operator not found"]}`.'
+                    ),
+                }
+            ),
+        },
+    )
     def post(self, request, code: str):
         """Check an order in at this station."""
         serializer = CheckInSerializer(data=request.data)
@@ -166,6 +316,29 @@ class LegacyCheckInSerializer(StrictSerializer):
     station = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
+LEGACY_RESULT = inline_serializer(
+    "LegacyCheckInResult",
+    {
+        "input-job": serializers.CharField(help_text="The `order` sent."),
+        "input-station": serializers.CharField(help_text="The `station` sent."),
+        "result": serializers.CharField(
+            help_text=(
+                "`successful`, `order not found`, `invalid station`, or why the check-in was "
+                "refused (e.g. `Operator required`, `AR not needed`)."
+            )
+        ),
+    },
+)
+LEGACY_PARAMETERS = [
+    OpenApiParameter(
+        "order",
+        str,
+        description="The order identifier (as in the Lab API v2); overrides the body's.",
+    ),
+    OpenApiParameter("station", str, description="The station code; overrides the body's."),
+]
+
+
 class LegacyCheckInView(V2View):
     """``POST /api/jt/checkin``: the old scanner interface; the outcome is in ``result``."""
 
@@ -178,6 +351,23 @@ class LegacyCheckInView(V2View):
         errors.CheckinOrderNotFound: "order not found",
     }
 
+    @extend_schema(
+        operation_id="jt_checkin",
+        tags=[TAG],
+        summary="Check an order in (legacy scanner interface)",
+        description=(
+            "`order` and `station` come in a JSON or form body, or in the query string. A "
+            "refused check-in still answers 200: the outcome is in `result`."
+        ),
+        parameters=LEGACY_PARAMETERS,
+        request=LegacyCheckInSerializer,
+        responses={
+            200: OpenApiResponse(
+                LEGACY_RESULT, description="The outcome, in `result`, whether checked in or not."
+            ),
+            **v2_errors({400: V2_INCORRECT_ARGUMENTS}),
+        },
+    )
     def post(self, request):
         body = request.data if request.data not in (None, "") else {}
         if hasattr(body, "dict"):  # a form's QueryDict
@@ -207,9 +397,59 @@ class LegacyCheckInView(V2View):
         return Response({"input-job": order_ref, "input-station": station_code, "result": result})
 
 
+def completion_refusal(number: str, message: str) -> str:
+    return (
+        f'`{{"error": "Could not complete order", "details": ["Error Code: {number}", '
+        f'"Error Message: {message}"]}}`'
+    )
+
+
 class CompleteOrderView(V2View):
     required_rights = {"POST": "tracker.complete_order"}
 
+    @extend_schema(
+        operation_id="v2_order_complete",
+        tags=[TAG],
+        summary="Complete an order",
+        description=(
+            "Flags the order for completion; the Job Tracker completes it afterwards. Once 201 "
+            "is sent the completion happens, even if the tracker restarts. Takes the order "
+            "number only (not a tray or PO number). The checks run in the contract's order."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "identifier", str, OpenApiParameter.PATH, description="The order number."
+            )
+        ],
+        request=None,
+        responses={
+            201: OpenApiResponse(
+                inline_serializer(
+                    "V2CompletionAccepted",
+                    {
+                        "orderNumber": serializers.CharField(),
+                        "message": serializers.CharField(help_text="`Successful`."),
+                    },
+                ),
+                description="Accepted: the Job Tracker will complete the order.",
+            ),
+            **v2_errors(
+                {
+                    400: (
+                        f"{completion_refusal('NN', '<text>')} with `02` `Order deleted`, `03` "
+                        "`Order unvalid`, `04` `Order already completed` (or pending "
+                        "completion), `05` `Order on hold`, `20` a flow message such as `Needs "
+                        "Backside Coat!` (setting `Jobtrack station verify`)."
+                    ),
+                    404: f"No such order: {completion_refusal('01', 'Order not found')}.",
+                    503: (
+                        "Our addition: no Job Tracker heartbeat within the configured window, "
+                        f"nothing queued: {completion_refusal('30', 'Job Tracker is not running')}."
+                    ),
+                }
+            ),
+        },
+    )
     def post(self, request, identifier: str):
         # The vendor's complete takes the order number only.
         order = None

@@ -1,5 +1,5 @@
-"""The item-cancel contract's shapes, for the OpenAPI schema (the view parses and renders them
-itself: see ``inputs.py`` and ``labsite/api/item_cancel.py``)."""
+"""The item-cancel request shape, for the OpenAPI schema (the view parses the body itself: see
+``inputs.py``). Its answer, the ``HadError`` envelope, is ``labsite.api.schema``'s."""
 
 from rest_framework import serializers
 
@@ -12,26 +12,4 @@ class ItemCancelRequestSerializer(serializers.Serializer):
         min_length=1,
         max_length=MAX_IDS,
         help_text="Ids of the order's items to cancel (JSON integers; a repeated id counts once).",
-    )
-
-
-class ItemCancelErrorSerializer(serializers.Serializer):
-    PropertyName = serializers.CharField(
-        allow_null=True, help_text='"Ids" for a per-item failure; the input concerned otherwise.'
-    )
-    AttemptedValue = serializers.JSONField(
-        allow_null=True, help_text="The value refused: for a per-item failure, the item id."
-    )
-    ErrorMessage = serializers.CharField()
-    CustomState = serializers.JSONField(allow_null=True, help_text="Always null.")
-
-
-class ItemCancelAnswerSerializer(serializers.Serializer):
-    HadError = serializers.BooleanField()
-    Errors = ItemCancelErrorSerializer(many=True)
-    Success = serializers.ListField(
-        child=serializers.IntegerField(), help_text="Ids of the items this request cancelled."
-    )
-    ErrorReferenceCode = serializers.UUIDField(
-        required=False, help_text="Only when HadError: quote it to the lab; it is in its log."
     )

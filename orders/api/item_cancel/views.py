@@ -1,18 +1,19 @@
 """``PUT /api/orderCancel?orderId=...``: cancel items of a pre-production order."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
 from labsite.api import item_cancel as envelope
 from labsite.api.authentication import ApiKeyAuthentication
+from labsite.api.schema import item_cancel_responses
 from labsite.models import ApiPartner
 from orders import errors
 from orders.services import cancel_items
 
 from .authentication import PartnerAuthentication
 from .inputs import parse_ids, query_values, required_query_param, resolve_order
-from .serializers import ItemCancelAnswerSerializer, ItemCancelRequestSerializer
+from .serializers import ItemCancelRequestSerializer
 
 DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.OrderNotFound: 404,
@@ -39,9 +40,6 @@ def item_cancel_exception_handler(exc, context) -> Response:
         failure = envelope.error(exc.message, property_name="orderId", attempted_value=order_id)
         return Response(envelope.envelope(status=status, errors=[failure]), status=status)
     return envelope.drf_exception_handler(exc, context)
-
-
-ANSWER = ItemCancelAnswerSerializer
 
 
 class OrderCancelView(APIView):
@@ -76,18 +74,20 @@ class OrderCancelView(APIView):
             )
         ],
         request=ItemCancelRequestSerializer,
-        responses={
-            200: OpenApiResponse(
-                ANSWER, description="Per item: cancelled, or an error (HadError)."
-            ),
-            400: OpenApiResponse(
-                ANSWER, description='Body not {"Ids": [ints]}, or the order is not pre-production.'
-            ),
-            401: OpenApiResponse(ANSWER, description="Missing or wrong credentials."),
-            403: OpenApiResponse(ANSWER, description="Requires: orders.cancel_order."),
-            404: OpenApiResponse(ANSWER, description="No such order."),
-            500: OpenApiResponse(ANSWER, description="Internal error (see ErrorReferenceCode)."),
-        },
+        responses=item_cancel_responses(
+            {
+                200: "Per item: cancelled (`Success`), or an error in `Errors` (`HadError`).",
+                400: (
+                    'The body is not `{"Ids": [ints]}` (at most 1000), `orderId` is missing, or '
+                    "the order is not pre-production (nothing cancelled, one error naming its "
+                    "status)."
+                ),
+                401: "Missing or wrong credentials (partner pair or API key).",
+                403: "The partner's or key's user lacks the right `orders.cancel_order`.",
+                404: "No order with that number or public id.",
+                500: "Internal error; the `ErrorReferenceCode` is on the server's log line.",
+            }
+        ),
     )
     def put(self, request):
         order_id = required_query_param(request, "orderId")

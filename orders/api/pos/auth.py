@@ -1,19 +1,20 @@
 """Login, token refresh and logout for Orders API clients (``/api/auth``)."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from labsite.api import login
+from labsite.api.schema import PROBLEM_UNAUTHENTICATED, problem_responses
 from orders.api.payloads import iso_utc_ms
 
 from .base import OrdersApiView
 from .rights import rights_of
-from .serializers import LoginSerializer, RefreshSerializer
+from .serializers import IssuedLoginSerializer, LoginSerializer, RefreshSerializer
 
-PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="Problem details (RFC 7807)")
+TAG = "Orders API: login"
+ISSUED = OpenApiResponse(IssuedLoginSerializer, description="A new token and refresh token.")
 
 
 def issued_payload(issued: login.IssuedLogin) -> dict:
@@ -45,9 +46,22 @@ class LoginView(AnonymousPostView):
 
     @extend_schema(
         operation_id="auth_login",
+        tags=[TAG],
         auth=[],
         request=LoginSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM, 429: PROBLEM},
+        responses={
+            200: ISSUED,
+            **problem_responses(
+                {
+                    400: "An invalid body (errorCode 3).",
+                    401: "Wrong user name or password, or an inactive user (errorCode 1).",
+                    429: (
+                        "Too many failed logins of this user name or from this address within "
+                        "the window; `Retry-After` says when to try again."
+                    ),
+                }
+            ),
+        },
         description="Exchange a user name and password for an expiring token.",
     )
     def post(self, request):
@@ -68,7 +82,19 @@ class LoginView(AnonymousPostView):
 
     @extend_schema(
         operation_id="auth_logout",
-        responses={204: None, 400: PROBLEM, 401: PROBLEM},
+        tags=[TAG],
+        responses={
+            204: OpenApiResponse(description="Logged out."),
+            **problem_responses(
+                {
+                    400: (
+                        "The key was issued in the admin, not by a login: revoke it there "
+                        "(errorCode 3)."
+                    ),
+                    401: PROBLEM_UNAUTHENTICATED,
+                }
+            ),
+        },
         description="Log out: the token used for this call stops working.",
     )
     def delete(self, request):
@@ -84,9 +110,18 @@ class LoginView(AnonymousPostView):
 class RefreshView(AnonymousPostView):
     @extend_schema(
         operation_id="auth_refresh",
+        tags=[TAG],
         auth=[],
         request=RefreshSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM},
+        responses={
+            200: ISSUED,
+            **problem_responses(
+                {
+                    400: "An invalid body (errorCode 3).",
+                    401: "Unknown, used or expired refresh token (errorCode 1).",
+                }
+            ),
+        },
         description="Exchange a refresh token for a new token and refresh token (once).",
     )
     def post(self, request):

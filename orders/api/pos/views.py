@@ -1,10 +1,14 @@
 """Orders API: query orders with NData, fetch one, process, set statuses, cancel."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from labsite.api import ndata, problems
+from labsite.api.schema import (
+    PROBLEM_UNAUTHENTICATED,
+    problem_permission_denied,
+    problem_responses,
+)
 from orders.api.payloads import orders_api_payloads
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
@@ -21,12 +25,21 @@ from orders.services import (
 from .base import OrdersApiView
 from .members import DEFAULT_SORT, ID, ORDER_MEMBERS, UNIQUE_MEMBERS
 from .rights import ORDER_DELETE, ORDER_PROCESS, ORDER_UPDATE
-from .serializers import ProcessOrdersSerializer, StatusSerializer
+from .serializers import (
+    OrderSerializer,
+    ProcessOrdersSerializer,
+    QueryResultSerializer,
+    StatusSerializer,
+)
 
 MAX_TAKE = 1000
 
-PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="Problem details (RFC 7807)")
-ORDER = OpenApiResponse(OpenApiTypes.OBJECT, description="Order")
+TAG = "Orders API"
+ORDER = OpenApiResponse(OrderSerializer, description="The order, as it is now.")
+ORDER_ID = OpenApiParameter(
+    "order_id", str, OpenApiParameter.PATH, description="The order's public id (`id`, a UUID)."
+)
+NO_SUCH_ORDER = "No order with that id (no errorCode)."
 
 QUERY_PARAMETERS = [
     OpenApiParameter("$skip", int, description="Matches to skip (non-negative)."),
@@ -87,8 +100,23 @@ class OrderCollectionView(OrdersApiView):
 
     @extend_schema(
         operation_id="orders_query",
+        tags=[TAG],
         parameters=QUERY_PARAMETERS,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 401: PROBLEM},
+        responses={
+            200: OpenApiResponse(
+                QueryResultSerializer, description="A page of matching orders, or their count."
+            ),
+            **problem_responses(
+                {
+                    400: (
+                        "A malformed query: unknown member or operator, wrong arity, a value "
+                        "that does not parse, a bad `$skip`/`$take`/`$sort` (errorCode 3; "
+                        "`errors[].memberName` names the parameter)."
+                    ),
+                    401: PROBLEM_UNAUTHENTICATED,
+                }
+            ),
+        },
         description="Query orders with NData filters, sorting and paging.",
     )
     def get(self, request):
@@ -109,8 +137,24 @@ class OrderCollectionView(OrdersApiView):
 
     @extend_schema(
         operation_id="orders_process",
+        tags=[TAG],
         request=ProcessOrdersSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        responses={
+            200: OpenApiResponse(
+                OrderSerializer(many=True), description="Every affected order, processed."
+            ),
+            **problem_responses(
+                {
+                    400: (
+                        "An invalid body, or an order that is not processable (named in "
+                        "`errors[]`, member `ids`); nothing is processed (errorCode 3)."
+                    ),
+                    401: PROBLEM_UNAUTHENTICATED,
+                    403: problem_permission_denied("orderProcess"),
+                    404: "An id names no order; nothing is processed.",
+                }
+            ),
+        },
         description="Release orders to their endpoints, all or none.",
     )
     def post(self, request):
@@ -127,7 +171,16 @@ class OrderCollectionView(OrdersApiView):
 class OrderView(OrdersApiView):
     required_rights = {"GET": None, "DELETE": ORDER_DELETE}
 
-    @extend_schema(operation_id="orders_get", responses={200: ORDER, 404: PROBLEM})
+    @extend_schema(
+        operation_id="orders_get",
+        tags=[TAG],
+        description="Fetch one order by its public id.",
+        parameters=[ORDER_ID],
+        responses={
+            200: OpenApiResponse(OrderSerializer, description="The order."),
+            **problem_responses({401: PROBLEM_UNAUTHENTICATED, 404: NO_SUCH_ORDER}),
+        },
+    )
     def get(self, request, order_id: str):
         found = orders_api_payloads(Order.objects.filter(public_id=public_id_of(order_id)))
         if not found:
@@ -136,8 +189,32 @@ class OrderView(OrdersApiView):
 
     @extend_schema(
         operation_id="orders_delete",
-        parameters=[OpenApiParameter("deleteReason", str, description="Reason code.")],
-        responses={204: None, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        tags=[TAG],
+        parameters=[
+            ORDER_ID,
+            OpenApiParameter(
+                "deleteReason",
+                str,
+                description=(
+                    "Reason code, as for the Lab API v2 (also accepted as a field of a JSON "
+                    "object body)."
+                ),
+            ),
+        ],
+        responses={
+            204: OpenApiResponse(description="Cancelled (marked for cancelation)."),
+            **problem_responses(
+                {
+                    400: (
+                        "A Lab API v2 cancel refusal; `detail` is its `error` string, e.g. "
+                        "`Order already completed` (errorCode 3)."
+                    ),
+                    401: PROBLEM_UNAUTHENTICATED,
+                    403: problem_permission_denied("orderDelete"),
+                    404: NO_SUCH_ORDER,
+                }
+            ),
+        },
         description="Cancel the order, with the rules of DELETE /api/v2/orders/{orderIdentifier}.",
     )
     def delete(self, request, order_id: str):
@@ -147,10 +224,29 @@ class OrderView(OrdersApiView):
         return Response(status=204)
 
 
-STATUS_SCHEMA = {
-    "request": StatusSerializer,
-    "responses": {200: ORDER, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
-}
+def status_schema(*, not_found: str, **extra) -> dict:
+    """What the three status endpoints share in the schema."""
+    return {
+        "tags": [TAG],
+        "request": StatusSerializer,
+        "responses": {
+            200: ORDER,
+            **problem_responses(
+                {
+                    400: (
+                        "An invalid body, or a refused change: the order is not processed yet, "
+                        "completed or marked for cancelation, or the item is cancelled "
+                        "(errorCode 3)."
+                    ),
+                    401: PROBLEM_UNAUTHENTICATED,
+                    403: problem_permission_denied("orderUpdate"),
+                    404: not_found,
+                    409: "`_v` is stale: nothing changed (errorCode 6).",
+                }
+            ),
+        },
+        **extra,
+    }
 
 
 class StatusView(OrdersApiView):
@@ -174,7 +270,12 @@ class StatusView(OrdersApiView):
 class OrderStatusView(StatusView):
     set_status = staticmethod(set_order_status)
 
-    @extend_schema(operation_id="orders_set_status", **STATUS_SCHEMA)
+    @extend_schema(
+        operation_id="orders_set_status",
+        parameters=[ORDER_ID],
+        description="Sets every live item of the order, at all of its endpoints.",
+        **status_schema(not_found=NO_SUCH_ORDER),
+    )
     def post(self, request, order_id: str):
         return self.change(request, order_id)
 
@@ -182,7 +283,17 @@ class OrderStatusView(StatusView):
 class ItemStatusView(StatusView):
     set_status = staticmethod(set_item_status)
 
-    @extend_schema(operation_id="orders_set_item_status", **STATUS_SCHEMA)
+    @extend_schema(
+        operation_id="orders_set_item_status",
+        parameters=[
+            ORDER_ID,
+            OpenApiParameter(
+                "item_id", str, OpenApiParameter.PATH, description="The item's `id` (digits)."
+            ),
+        ],
+        description="Sets that item of the order, at all of its endpoints.",
+        **status_schema(not_found="No order with that id, or no such item in it."),
+    )
     def post(self, request, order_id: str, item_id: str):
         if not (item_id.isascii() and item_id.isdigit() and len(item_id) <= 18):
             find_order(order_id)  # an unknown order is named before its item
@@ -193,6 +304,16 @@ class ItemStatusView(StatusView):
 class EndpointStatusView(StatusView):
     set_status = staticmethod(set_endpoint_status)
 
-    @extend_schema(operation_id="orders_set_endpoint_status", **STATUS_SCHEMA)
+    @extend_schema(
+        operation_id="orders_set_endpoint_status",
+        parameters=[
+            ORDER_ID,
+            OpenApiParameter(
+                "endpoint_name", str, OpenApiParameter.PATH, description="The endpoint's name."
+            ),
+        ],
+        description="Sets every live item of the order at that endpoint.",
+        **status_schema(not_found="No order with that id, or it has nothing at the endpoint."),
+    )
     def post(self, request, order_id: str, endpoint_name: str):
         return self.change(request, order_id, endpoint=endpoint_name)

@@ -1,9 +1,11 @@
 """The v2 face's base view and its table of domain error -> HTTP status."""
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
 from labsite.api import v2 as envelope
+from labsite.api.schema import V2AutoSchema
 from orders import errors
 from printing import errors as printing_errors
 from tracker import errors as tracker_errors
@@ -59,6 +61,7 @@ class V2View(APIView):
     """Base of every Lab API v2 view: API-key auth, per-method rights, the v2 envelope."""
 
     required_rights: dict[str, str | None] = {}
+    schema = V2AutoSchema()
 
     def get_exception_handler(self):
         return v2_exception_handler
@@ -69,8 +72,28 @@ class UnknownRouteView(V2View):
 
     required_rights = {}
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    schema = None  # not an endpoint: left out of the OpenAPI schema
 
     def _not_found(self, request, *args, **kwargs):
         return Response(envelope.not_found_body(request), status=404)
 
     get = post = put = patch = delete = head = options = _not_found
+
+
+# --- For the OpenAPI schema: what the order-identifier endpoints share ------------------------
+
+ORDER_IDENTIFIER = OpenApiParameter(
+    "identifier",
+    str,
+    OpenApiParameter.PATH,
+    description=(
+        "The contract's `{orderIdentifier}`: an order number; else a tray number, among active "
+        "orders only; else a PO number carried by exactly one order."
+    ),
+)
+
+NO_RECORD = 'No such order: `{"error": "No record found", "details": ["Provided: <id>"]}`.'
+AMBIGUOUS = (
+    'The PO number matches several orders: `{"error": "Order identifier is ambiguous", '
+    '"details": ["Provided: <id>", "Matches: N orders by PO number"]}`.'
+)

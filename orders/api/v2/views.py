@@ -1,7 +1,14 @@
 """Lab API v2: orders — fetch, status, create, hold, release, cancel."""
 
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework.response import Response
 
+from labsite.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
 from labsite.api.v2 import error_body
 from orders.api.payloads import order_payload, order_status_payload
 from orders.errors import OrderMarkedForCancelation
@@ -9,11 +16,34 @@ from orders.identifiers import resolve_order_identifier
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
 
-from .base import V2View
+from .base import AMBIGUOUS, NO_RECORD, ORDER_IDENTIFIER, V2View
 from .params import query_or_body_param
-from .serializers import OrderCreateSerializer
+from .serializers import (
+    OrderCreateSerializer,
+    V2CancelledOrderSerializer,
+    V2OrderSerializer,
+    V2OrderStatusSerializer,
+)
 
 MARKED_FOR_CANCELATION = error_body(OrderMarkedForCancelation.message)
+
+TAG = "Lab API v2: orders"
+MARKED_FOR_CANCELATION_DOC = (
+    'or, for an order marked for cancelation, `{"error": "Order marked for cancelation", '
+    '"details": []}` (the vendor\'s documented behaviour)'
+)
+
+
+def answer_or_cancelation(name: str, answer) -> OpenApiResponse:
+    """A 200 that is the model, or the error body for an order marked for cancelation."""
+    return OpenApiResponse(
+        PolymorphicProxySerializer(
+            component_name=name,
+            serializers=[answer, V2ErrorSerializer],
+            resource_type_field_name=None,
+        ),
+        description=f"The order, {MARKED_FOR_CANCELATION_DOC}.",
+    )
 
 
 def displayed(order: Order) -> Order:
@@ -24,6 +54,20 @@ def displayed(order: Order) -> Order:
 class OrderListView(V2View):
     required_rights = {"POST": "orders.add_order"}
 
+    @extend_schema(
+        operation_id="v2_orders_create",
+        tags=[TAG],
+        summary="Create an order",
+        description=(
+            "Our extension (the vendor's create takes a larger Rx model). The order number is "
+            "assigned from a sequence when not given; an order without items is unvalid (U)."
+        ),
+        request=OrderCreateSerializer,
+        responses={
+            201: OpenApiResponse(V2OrderSerializer, description="The new order."),
+            **v2_errors({400: V2_INCORRECT_ARGUMENTS}),
+        },
+    )
     def post(self, request):
         serializer = OrderCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -38,6 +82,16 @@ class OrderListView(V2View):
 class OrderDetailView(V2View):
     required_rights = {"GET": "orders.view_order", "DELETE": "orders.cancel_order"}
 
+    @extend_schema(
+        operation_id="v2_order_get",
+        tags=[TAG],
+        summary="Fetch an order",
+        parameters=[ORDER_IDENTIFIER],
+        responses={
+            200: answer_or_cancelation("V2OrderOrCancelation", V2OrderSerializer),
+            **v2_errors({400: AMBIGUOUS, 404: NO_RECORD}),
+        },
+    )
     def get(self, request, identifier: str):
         order = resolve_order_identifier(identifier, Order.objects.for_display())
         if order.is_cancelled:
@@ -45,6 +99,47 @@ class OrderDetailView(V2View):
             return Response(MARKED_FOR_CANCELATION)
         return Response(order_payload(order))
 
+    @extend_schema(
+        operation_id="v2_order_cancel",
+        tags=[TAG],
+        summary="Cancel an order",
+        description=(
+            "Marks the order for cancelation (nothing is ever deleted): reason, user and time "
+            "are recorded, its tray is freed and its queued print jobs are cancelled. The checks "
+            "run in the contract's order and the first that fails answers. `deleteReason` may "
+            "also be sent as a field of a JSON object body."
+        ),
+        parameters=[
+            ORDER_IDENTIFIER,
+            OpenApiParameter(
+                "deleteReason",
+                str,
+                description=(
+                    "An active reason code; required while the setting `Enter reason code when "
+                    "deleting order` is on, ignored (with a warning in `message`) while it is off."
+                ),
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                V2CancelledOrderSerializer,
+                description="The order's last known state, with `message`.",
+            ),
+            **v2_errors(
+                {
+                    400: (
+                        "One of, in this order: `Job Tracker module required for cancel method`, "
+                        "`Order already completed` (completed, pending completion or already "
+                        "marked for cancelation), `The delete reasons file is empty`, `Delete "
+                        "reason code does not exist` (details `Provided: <value or empty>`), "
+                        "`Order has been through a non-cancel station`; or an ambiguous "
+                        "identifier."
+                    ),
+                    404: NO_RECORD,
+                }
+            ),
+        },
+    )
     def delete(self, request, identifier: str):
         order = resolve_order_identifier(identifier)
         reason_code = query_or_body_param(request, "deleteReason")
@@ -55,6 +150,16 @@ class OrderDetailView(V2View):
 class OrderStatusView(V2View):
     required_rights = {"GET": "orders.view_order"}
 
+    @extend_schema(
+        operation_id="v2_order_status",
+        tags=[TAG],
+        summary="Fetch an order's status",
+        parameters=[ORDER_IDENTIFIER],
+        responses={
+            200: answer_or_cancelation("V2OrderStatusOrCancelation", V2OrderStatusSerializer),
+            **v2_errors({400: AMBIGUOUS, 404: NO_RECORD}),
+        },
+    )
     def get(self, request, identifier: str):
         order = resolve_order_identifier(
             identifier, Order.objects.select_related("current_station")
@@ -67,6 +172,27 @@ class OrderStatusView(V2View):
 class OrderHoldView(V2View):
     required_rights = {"POST": "orders.hold_order"}
 
+    @extend_schema(
+        operation_id="v2_order_hold",
+        tags=[TAG],
+        summary="Put an order on hold",
+        description="Our extension (the vendor documents no hold).",
+        parameters=[ORDER_IDENTIFIER],
+        request=None,
+        responses={
+            200: OpenApiResponse(V2OrderSerializer, description="The order, now on hold."),
+            **v2_errors(
+                {
+                    400: (
+                        "`Order marked for cancelation`, `Order already completed`, `Hold orders "
+                        "are not allowed` (setting), `Order is already on hold`; or an ambiguous "
+                        "identifier."
+                    ),
+                    404: NO_RECORD,
+                }
+            ),
+        },
+    )
     def post(self, request, identifier: str):
         order = hold_order(order=resolve_order_identifier(identifier), actor=request.user)
         return Response(order_payload(displayed(order)))
@@ -75,6 +201,26 @@ class OrderHoldView(V2View):
 class OrderReleaseView(V2View):
     required_rights = {"POST": "orders.hold_order"}
 
+    @extend_schema(
+        operation_id="v2_order_release",
+        tags=[TAG],
+        summary="Release an order from hold",
+        description="Our extension (the vendor documents no release).",
+        parameters=[ORDER_IDENTIFIER],
+        request=None,
+        responses={
+            200: OpenApiResponse(V2OrderSerializer, description="The order, released."),
+            **v2_errors(
+                {
+                    400: (
+                        "`Order marked for cancelation`, `Order is not on hold`; or an ambiguous "
+                        "identifier."
+                    ),
+                    404: NO_RECORD,
+                }
+            ),
+        },
+    )
     def post(self, request, identifier: str):
         order = release_order(order=resolve_order_identifier(identifier), actor=request.user)
         return Response(order_payload(displayed(order)))
