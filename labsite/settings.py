@@ -181,6 +181,10 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "labsite.api.schema.document_server_limits",
+    ],
     "TITLE": "labsite API",
     "DESCRIPTION": (
         "Order back office of a production lab, three API faces on the same orders:\n\n"

@@ -248,3 +248,27 @@ def item_cancel_responses(by_status: dict[int, str]) -> dict[int, OpenApiRespons
         status: OpenApiResponse(ItemCancelAnswerSerializer, description=text)
         for status, text in by_status.items()
     }
+
+
+# What the HTTP server in front of Django answers before any face sees the request. gunicorn
+# (labsite's server) refuses a request line over 4094 bytes with its own short HTML page.
+SERVER_LIMIT_RESPONSES = {
+    "414": {
+        "description": (
+            "The request line (method, path and query string) is longer than the HTTP server "
+            "accepts (4094 bytes with labsite's gunicorn). Answered by the server, not by the "
+            "API: a short HTML page, not the face's error body."
+        ),
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+}
+
+
+def document_server_limits(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation may meet the server's limits."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in SERVER_LIMIT_RESPONSES.items():
+                responses.setdefault(status, response)
+    return result
