@@ -1,7 +1,8 @@
 """Supervisor admin for orders, delete reasons and lab settings.
 
 Orders are read-only here: every change goes through the services (the same ones the API
-calls), via the actions, and a refusal is shown with the message an API client would get.
+calls), via the list's actions or the order page's buttons (orders/admin_views.py), and a
+refusal is shown with the message an API client would get.
 """
 
 from django import forms
@@ -12,14 +13,16 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from printing.ticket import render_ticket
 from tracker.admin import CheckInInline, CompletionInline
 
+from . import admin_views
 from .errors import DomainError
-from .identifiers import ORDER_NUMBER_RE
-from .models import DeleteReason, LabSettings, LabSettingsChange, Order, OrderEvent, OrderItem
+from .identifiers import ORDER_NUMBER_RE, parse_public_id
+from .models import ACTIVE_ORDER, DeleteReason, LabSettings, LabSettingsChange, Order
 from .services import cancel_order, hold_order, release_order, update_lab_settings
 
 
@@ -49,44 +52,49 @@ class ProcessedFilter(MomentSetFilter):
     field = "processed_at"
 
 
-class OrderItemInline(admin.TabularInline):
-    model = OrderItem
-    fields = ["sku", "name", "quantity", "status", "endpoint_statuses"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class YesNoFilter(admin.SimpleListFilter):
+    """Yes / No on a condition of the order (``condition``, a Q object)."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
 
-    def has_view_permission(self, request, obj=None):
-        # Items are part of the order: whoever may see the order sees its items (the groups
-        # grant no separate right on items).
-        return request.user.has_perm("orders.view_order")
+    def condition(self) -> Q:
+        raise NotImplementedError
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("endpoints")
-
-    @admin.display(description="endpoints")
-    def endpoint_statuses(self, item):
-        return ", ".join(f"{e.name}: {e.status}" for e in item.endpoints.all()) or "—"
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(self.condition())
+        if self.value() == "no":
+            return queryset.exclude(self.condition())
+        return queryset
 
 
-class OrderEventInline(admin.TabularInline):
-    model = OrderEvent
-    verbose_name_plural = "history"
-    fields = ["at", "kind", "actor_name", "from_value", "to_value", "reason", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    ordering = ["at", "id"]
+class WorkInProgressFilter(YesNoFilter):
+    """In progress: neither completed nor marked for cancelation (the dashboard's orders)."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    title = "in progress"
+    parameter_name = "wip"
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def condition(self) -> Q:
+        return ACTIVE_ORDER
+
+
+class HasTrayFilter(YesNoFilter):
+    title = "has a tray"
+    parameter_name = "has_tray"
+
+    def condition(self) -> Q:
+        return ~Q(tray="")
+
+
+class OverdueFilter(YesNoFilter):
+    """Overdue: in progress, and the date wanted has passed."""
+
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def condition(self) -> Q:
+        return ACTIVE_ORDER & Q(date_wanted__lt=timezone.localdate())
 
 
 class CancelForm(forms.Form):
@@ -111,25 +119,90 @@ class OrderAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["current_station"]
     list_filter = [
+        WorkInProgressFilter,
         "state",
         "on_hold",
         CancelledFilter,
+        "current_station",
+        OverdueFilter,
+        HasTrayFilter,
         "pending_completion",
         ProcessedFilter,
         "processing_status",
         "job_type",
     ]
+    date_hierarchy = "received_at"
     search_fields = ["number"]  # enables the box; get_search_results does the matching
-    search_help_text = "Order number, tray number or PO number (exact)."
-    inlines = [OrderItemInline, CheckInInline, CompletionInline, OrderEventInline]
+    search_help_text = "Order number, tray number, PO number or public id (exact)."
+    # The order page draws items and history itself (templates/admin/orders/order/).
+    inlines = [CheckInInline, CompletionInline]
     actions = ["hold_selected", "release_selected", "cancel_selected"]
+    # Lists stay fast on large tables: no second COUNT(*) over all orders, no per-filter
+    # counts, and a page count that reads a bounded number of rows.
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = admin_views.BoundedCountPaginator
     readonly_fields = [
         f.name for f in Order._meta.get_fields() if f.concrete and not f.auto_created
     ]
 
     def has_add_permission(self, request):
         return False  # orders arrive through the API
+
+    fieldsets = [
+        (
+            "Order",
+            {
+                "fields": [
+                    ("number", "tray", "po_number"),
+                    ("customer_number", "customer_job_id"),
+                    ("patient", "job_type", "calculation_desc"),
+                    ("ticket_id", "ticket_name"),
+                    "work_ticket",
+                ]
+            },
+        ),
+        (
+            "Dates",
+            {
+                "fields": [
+                    ("date_ordered", "date_wanted"),
+                    ("received_at", "valid_at", "completed_at"),
+                ]
+            },
+        ),
+        (
+            "State",
+            {
+                "fields": [
+                    ("state", "on_hold", "pending_completion"),
+                    "unvalid_message",
+                    ("current_station", "current_station_at"),
+                    ("processed_at", "processing_status"),
+                    ("cancelled_at", "cancelled_by", "cancel_reason"),
+                ]
+            },
+        ),
+        (
+            "Flow requirements",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("requires_backside_coat", "requires_ar_coat", "requires_tint"),
+                    ("requires_mirror", "requires_uv", "requires_hard_coat"),
+                    ("requires_polish", "requires_etching", "requires_drop_ball"),
+                    "requires_final_qa",
+                ],
+            },
+        ),
+        (
+            "Origin",
+            {
+                "classes": ["collapse"],
+                "fields": [("created_by", "created_device"), ("public_id", "version")],
+            },
+        ),
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         return ["work_ticket", *self.readonly_fields]
@@ -142,11 +215,32 @@ class OrderAdmin(admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank">View the work ticket (PDF)</a>', url)
 
     def get_urls(self):
-        ticket = self.admin_site.admin_view(self.ticket_view)
+        view = self.admin_site.admin_view
         return [
-            path("<int:pk>/ticket.pdf", ticket, name="orders_order_ticket"),
+            path("<int:pk>/ticket.pdf", view(self.ticket_view), name="orders_order_ticket"),
+            path("<int:pk>/hold/", view(admin_views.hold_view), name="orders_order_hold"),
+            path("<int:pk>/release/", view(admin_views.release_view), name="orders_order_release"),
+            path("<int:pk>/cancel/", view(admin_views.cancel_view), name="orders_order_cancel"),
+            path(
+                "<int:pk>/complete/", view(admin_views.complete_view), name="orders_order_complete"
+            ),
+            path("<int:pk>/print/", view(admin_views.print_view), name="orders_order_print"),
             *super().get_urls(),
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        context = {
+            # Nothing on the form is editable: changes are the buttons above it.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+            **(extra_context or {}),
+        }
+        if order is not None and self.has_view_permission(request, order):
+            context["panel"] = admin_views.order_page_context(request, order)
+        return super().change_view(request, object_id, form_url, extra_context=context)
 
     def ticket_view(self, request, pk: int):
         """The order's work ticket, rendered now, shown inline in the browser."""
@@ -174,9 +268,13 @@ class OrderAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        # Every identifier the API accepts, matched exactly (each one indexed). Unlike the
+        # API, which picks one order, the list shows all matches: trays are reused over time.
         match = Q(tray=term) | Q(po_number=term)
         if ORDER_NUMBER_RE.fullmatch(term):
             match |= Q(number=int(term))
+        if (public_id := parse_public_id(term)) is not None:
+            match |= Q(public_id=public_id)
         return queryset.filter(match), False
 
     # --- actions: each calls the service per order and reports refusals -------------------
@@ -255,12 +353,72 @@ class DeleteReasonAdmin(admin.ModelAdmin):
         self.message_user(request, f"Deactivated {count} reason(s).", messages.SUCCESS)
 
 
+# What each setting changes, in plain words: for supervisors here, and for the API clients
+# whose answers it changes (the texts quote the API's error messages).
+SETTING_EXPLANATIONS = {
+    "enter_reason_code_when_deleting_order": (
+        "On: cancelling an order needs a reason code, both from API clients (the deleteReason "
+        "parameter of DELETE /api/v2/orders/{id}) and on an order's page here. Without one, or "
+        'with a code that is not an active delete reason, the API answers 400 "Delete '
+        'reason code does not exist"; while no active delete reason exists at all, it '
+        'answers 400 "The delete reasons file is empty". The reason is kept with the '
+        "order and shown in its history. Off: no reason is needed; one sent anyway is ignored, "
+        "and the answer's message says so."
+    ),
+    "job_tracker_module_installed": (
+        'Off: no order can be cancelled. The API answers 400 "Job Tracker module required '
+        'for cancel method" (the vendor ties cancelling to this module).'
+    ),
+    "jobtrack_station_verify": (
+        "On: a check-in at a station whose flow step the order does not require is refused "
+        '(e.g. "AR not needed"), and completion is refused while a required flow step '
+        'has no check-in (code 20, e.g. "Needs AR Coat!"). Off: any station, any time.'
+    ),
+    "tracker_heartbeat_seconds": (
+        "How recently the Job Tracker (run_tracker) must have reported for completions to be "
+        'accepted. Past it, completing an order answers 503, code 30 "Job Tracker is not '
+        'running", and nothing is queued. The dashboard shows the tracker red past it.'
+    ),
+    "allow_hold_orders": (
+        'Off: putting an order on hold is refused with 400 "Hold orders are not '
+        'allowed". Orders already on hold can still be released.'
+    ),
+    "trays_required": (
+        "On: a work ticket prints only for an order that has a tray; otherwise print_ticket "
+        'answers 400 "Printing request rejected" with "Order waiting for '
+        'tray". Off: tickets print with or without a tray.'
+    ),
+    "ticket_paper_size": (
+        "The paper the work tickets are laid out for, printed or viewed here: Letter or A4."
+    ),
+}
+
+
+class LabSettingsForm(forms.ModelForm):
+    class Meta:
+        model = LabSettings
+        fields = list(SETTING_EXPLANATIONS)
+        help_texts = SETTING_EXPLANATIONS
+
+
 @admin.register(LabSettings)
 class LabSettingsAdmin(admin.ModelAdmin):
     """One page for the single settings row; saving goes through the service (with history)."""
 
+    form = LabSettingsForm
     fieldsets = [
-        ("Cancelling orders", {"fields": ["enter_reason_code_when_deleting_order"]}),
+        (
+            "Cancelling orders",
+            {
+                "fields": ["enter_reason_code_when_deleting_order"],
+                "description": (
+                    "Cancelling marks an order for cancelation; nothing is deleted. The order "
+                    "keeps its data and history, its tray becomes free, and its queued work "
+                    "tickets are not printed. These rules apply to API clients and to this "
+                    "admin alike."
+                ),
+            },
+        ),
         (
             "Job tracking",
             {
@@ -269,10 +427,20 @@ class LabSettingsAdmin(admin.ModelAdmin):
                     "jobtrack_station_verify",
                     "tracker_heartbeat_seconds",
                     "allow_hold_orders",
-                ]
+                ],
+                "description": (
+                    "How orders move through the stations, are held, and are completed by the "
+                    "Job Tracker."
+                ),
             },
         ),
-        ("Work tickets", {"fields": ["trays_required", "ticket_paper_size"]}),
+        (
+            "Work tickets",
+            {
+                "fields": ["trays_required", "ticket_paper_size"],
+                "description": "When work tickets may print, and on what paper.",
+            },
+        ),
     ]
 
     def has_add_permission(self, request):

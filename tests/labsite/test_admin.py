@@ -173,9 +173,9 @@ def test_order_page_shows_items_and_history(admin_client, staff_supervisor, make
     assert "SKU0" in content
     assert "Lens 1" in content
     assert "SURF: New, AR: New" in content
-    assert 'id="items-group"' in content
-    assert 'id="events-group"' in content
-    assert "History" in content
+    assert 'id="order-items"' in content
+    assert 'id="order-timeline"' in content
+    assert "Timeline" in content
     assert "Created" in content
     assert "Put on hold" in content
     assert staff_supervisor.username in content

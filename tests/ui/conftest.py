@@ -1,0 +1,166 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live labsite server.
+
+Neither is a Python dependency of labsite: ``playwright`` is in the ``dev`` extras, and the
+browser is the system's (``apt-get install chromium``; ``playwright install`` is not used).
+Where one is missing the tests are skipped with a message saying how to install it, unless
+``LABSITE_REQUIRE_SYSTEM_TOOLS=1`` is set (CI sets it): then they fail, so CI cannot pass by
+skipping what it was meant to prove.
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from django.contrib.auth.models import Group, User
+from django.db import connections
+
+import pytest
+
+from orders.models import Order
+from orders.services import NewItem, NewOrder, cancel_order, create_order
+from tracker.models import Station
+from tracker.services import check_in
+
+REQUIRE_SYSTEM_TOOLS = "LABSITE_REQUIRE_SYSTEM_TOOLS"
+CHROMIUM = os.environ.get("LABSITE_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+PASSWORD = "lens-lab-supervisor-9"
+
+
+def unavailable(reason: str, *, install: str) -> None:
+    """Skip, saying how to enable the test; fail instead where tools are required (CI)."""
+    message = f"{reason}; enable with: {install}"
+    if os.environ.get(REQUIRE_SYSTEM_TOOLS, "") == "1":
+        pytest.fail(f"{message} ({REQUIRE_SYSTEM_TOOLS}=1: missing tools fail)", pytrace=False)
+    pytest.skip(f"{message} (set {REQUIRE_SYSTEM_TOOLS}=1 to fail instead of skipping)")
+
+
+@pytest.fixture
+def chromium(transactional_db):
+    """A headless Chromium (the system's), driven by Playwright, for one test.
+
+    Not shared between tests: while Playwright's synchronous API runs, it keeps an event loop
+    on this thread, and Django then keys its database connections to that loop's context
+    instead of the thread. The test's database set-up and its final flush must use the
+    thread's own connection (the one that holds the migrations' data for the restore), so the
+    browser starts after the set-up and is gone before the flush.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable(
+            "needs the Python package playwright (not installed)",
+            install=".venv/bin/pip install -e '.[dev]' (or pip install playwright)",
+        )
+    executable = shutil.which(CHROMIUM) or (CHROMIUM if os.access(CHROMIUM, os.X_OK) else None)
+    if executable is None:
+        unavailable(
+            f"needs Chromium at {CHROMIUM} (not installed)", install="apt-get install chromium"
+        )
+    # The same loop makes Django refuse database access from this thread; the tests use the
+    # database only between browser steps, never concurrently with them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+                connections.close_all()  # the connections opened in the loop's context
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1366, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, "name")`` saves test-output/screenshots/<name>.png (whole page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def supervisor_login(db):
+    """A staff supervisor with a password, for the login form."""
+    user = User.objects.create_user(
+        username="sally", password=PASSWORD, is_staff=True, first_name="Sally"
+    )
+    user.groups.add(Group.objects.get(name="Supervisors"))
+    return user
+
+
+def log_in(page, user: User) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def new_order(number: int, *, tray: str = "", po: str = "", **fields):
+    return create_order(
+        data=NewOrder(
+            number=str(number),
+            tray=tray,
+            po_number=po,
+            patient=f"Patient {number}",
+            items=[NewItem(sku="SV-1.6", name="Single vision 1.6", quantity=2, endpoints=["SURF"])],
+            **fields,
+        ),
+        actor=None,
+    )
+
+
+@pytest.fixture
+def seeded_lab(supervisor_login):
+    """Stations and orders spread over them, as the live server will show them.
+
+    Returns {station code: [order numbers in progress there]}, "" for not checked in yet.
+    """
+    stations = {
+        code: Station.objects.create(code=code, description=description)
+        for code, description in [
+            ("SURF", "Surfacing"),
+            ("AR", "AR coating"),
+            ("EDGE", "Edging"),
+            ("QA", "Final inspection"),
+        ]
+    }
+    layout = {"SURF": [30001, 30002, 30003], "AR": [30004, 30005], "EDGE": [30006], "": [30007]}
+    for code, numbers in layout.items():
+        for number in numbers:
+            order = new_order(number, tray=str(number)[-3:], po=f"PO-{number}")
+            if code:
+                check_in(order=order, station=stations[code], operator=None, actor=None)
+    # Neither counts as work in progress: one completed at SURF, one cancelled at AR.
+    done = new_order(30008)
+    check_in(order=done, station=stations["SURF"], operator=None, actor=None)
+    Order.objects.filter(pk=done.pk).update(state="C")
+    gone = new_order(30009)
+    check_in(order=gone, station=stations["AR"], operator=None, actor=None)
+    cancel_order(order=gone, actor=None, reason_code=None)
+    return layout
