@@ -325,3 +325,52 @@ def test_a_key_shown_once_renders_as_itself_but_its_repr_hides_it():
     assert "secret-value" not in repr(shown)
     assert "secret-value" not in repr({"key": shown})
     assert shown == "lab_secret-value"
+
+
+# --- rights ---------------------------------------------------------------------------------
+
+
+def test_holds_right_answers_as_has_perm_in_one_statement(make_user):
+    from django.contrib.auth.models import Group, Permission, User
+
+    from labsite.api.rights import holds_right
+
+    cancel = Permission.objects.get(content_type__app_label="orders", codename="cancel_order")
+    direct = make_user(username="direct-right")
+    direct.user_permissions.add(cancel)
+    in_group = make_user(username="group-right")
+    group = Group.objects.create(name="Cancellers")
+    group.permissions.add(cancel)
+    in_group.groups.add(group)
+    nothing = make_user(username="no-right")
+    root = make_user(username="root-user", is_superuser=True)
+    gone = make_user(username="gone-user", is_superuser=True)
+    gone.is_active = False
+    gone.save()
+    rights = ["orders.cancel_order", "orders.process_order", "printing.print_ticket", "x.nope"]
+
+    for user in (direct, in_group, nothing, root, gone):
+        for right in rights:
+            fresh = User.objects.get(pk=user.pk)
+            with CaptureQueriesContext(connection) as queries:
+                held = holds_right(fresh, right)
+            assert held == User.objects.get(pk=user.pk).has_perm(right), (user.username, right)
+            assert len(queries) <= 1
+    assert holds_right(User.objects.get(pk=direct.pk), "orders.cancel_order")
+    assert holds_right(User.objects.get(pk=in_group.pk), "orders.cancel_order")
+    assert not holds_right(User.objects.get(pk=nothing.pk), "orders.cancel_order")
+
+
+def test_holds_right_defers_to_has_perm_when_other_backends_are_configured(make_user, settings):
+    from django.contrib.auth.models import User
+
+    from labsite.api.rights import holds_right
+
+    settings.AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "django.contrib.auth.backends.AllowAllUsersModelBackend",
+    ]
+    user = make_user(username="many-backends")
+    with CaptureQueriesContext(connection) as queries:
+        assert holds_right(User.objects.get(pk=user.pk), "orders.cancel_order") is False
+    assert len(queries) == 3  # the user, then has_perm's own two
