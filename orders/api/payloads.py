@@ -75,8 +75,12 @@ def order_status_payload(order: Order) -> dict:
     }
 
 
-def order_payload(order: Order) -> dict:
-    """The v2 fetch model: identifiers first, then the rest alphabetically."""
+def order_payload(order: Order, *, items: list[dict] | None = None) -> dict:
+    """The v2 fetch model: identifiers first, then the rest alphabetically.
+
+    ``items`` are the order's item payloads when the caller read them (``items_payloads``);
+    otherwise they come from the order, loaded with ``for_display``.
+    """
     status, status_desc = status_pair(order)
     rest = {
         "calculationDesc": order.calculation_desc or None,
@@ -90,7 +94,7 @@ def order_payload(order: Order) -> dict:
         "dateReceived": iso_date(order.received_at),
         "dateTimeValid": iso_date(order.valid_at),
         "dateWanted": iso_date(order.date_wanted),
-        "items": [item_payload(item) for item in order.items.all()],
+        "items": items if items is not None else [item_payload(i) for i in order.items.all()],
         "jobType": order.job_type,
         "onHold": order.on_hold,
         "patient": order.patient or None,
@@ -141,12 +145,22 @@ def orders_api_payloads(orders) -> list[dict]:
     rows = list(orders.values(*_ORDER_VALUES, creator=F("created_by__username")))
     if not rows:
         return []
-    order_ids = [row["id"] for row in rows]
+    items_by_order = items_payloads([row["id"] for row in rows])
+    return [_orders_api_payload(row, items_by_order[row["id"]]) for row in rows]
+
+
+def items_payloads(order_ids: list[int]) -> dict[int, list[dict]]:
+    """The item payloads (with their endpoints) of each order, by order id, in one statement.
+
+    An item without endpoints comes once, with None for the endpoint; items and endpoints come
+    in id order, as ``for_display`` reads them. The statement is written out rather than built
+    by the ORM: its text never changes, and compiling it (or prefetching items and endpoints as
+    models) cost a small page as much as running it.
+    """
     items_by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
+    if not order_ids:
+        return items_by_order
     item: dict = {}
-    # Items with their endpoints in one statement (an item without endpoints comes once, with
-    # None for the endpoint), in item then endpoint order. Written out rather than built by the
-    # ORM: its text never changes, and compiling it cost a small page as much as running it.
     with connection.cursor() as cursor:
         cursor.execute(_ITEMS_SQL.format(ids=", ".join(["%s"] * len(order_ids))), order_ids)
         item_rows = cursor.fetchall()
@@ -163,7 +177,7 @@ def orders_api_payloads(orders) -> list[dict]:
             items_by_order[order_id].append(item)
         if endpoint is not None:
             item["endpoints"].append({"name": endpoint, "status": endpoint_status})
-    return [_orders_api_payload(row, items_by_order[row["id"]]) for row in rows]
+    return items_by_order
 
 
 def _endpoint_statuses(items: list[dict]) -> list[dict]:

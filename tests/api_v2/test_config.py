@@ -45,8 +45,8 @@ def three_reasons(make_reason):
 def test_list_delete_reasons_without_limit_answers_all_sorted_by_code(
     supervisor_api, three_reasons
 ):
-    # Key lookup + key last-used write + 2 rights queries + count + page.
-    body = supervisor_api.get(REASONS, status=200, max_queries=6)
+    # Key lookup + key last-used write + the rights query + count + page.
+    body = supervisor_api.get(REASONS, status=200, max_queries=5)
 
     assert body == {
         "count": 3,
@@ -313,8 +313,8 @@ def test_get_settings_exact_body(supervisor_api):
 def test_get_settings_stays_under_the_query_ceiling(supervisor_api, lab_settings):
     lab_settings()  # the settings row exists, as in any lab that has been running
 
-    # Key lookup + key last-used write + 2 rights queries + the settings row.
-    supervisor_api.get(SETTINGS, status=200, max_queries=5)
+    # Key lookup + key last-used write + the rights query + the settings row.
+    supervisor_api.get(SETTINGS, status=200, max_queries=4)
 
 
 def test_get_settings_shows_stored_values(supervisor_api, lab_settings):

@@ -441,3 +441,17 @@ def test_fetch_by_tray_and_by_po_stay_under_the_ceiling(supervisor_api, make_ord
     # A tray is looked up after the order number misses: one query more.
     supervisor_api.get(url("55"), status=200, max_queries=FETCH_QUERY_CEILING + 1)
     supervisor_api.get(url("PO-55"), status=200, max_queries=FETCH_QUERY_CEILING)
+
+
+def test_a_fetch_reads_the_order_and_its_items_in_four_statements(supervisor_api, make_order):
+    small = make_order(items=1, endpoints=("surfacing",))
+    large = make_order(items=12, endpoints=("surfacing", "coating", "edging"))
+    supervisor_api.get(f"/api/v2/orders/{small.number}", status=200)  # the key's last-used write
+
+    # The key with its user, the right, the order with its station and creator, the items
+    # with their endpoints: whatever the number of items.
+    for order in (small, large):
+        body = supervisor_api.get(f"/api/v2/orders/{order.number}", status=200, max_queries=4)
+        assert supervisor_api.last_queries == 4
+        assert len(body["items"]) == order.items.count()
+        assert all(len(item["endpoints"]) == (1 if order is small else 3) for item in body["items"])

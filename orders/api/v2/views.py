@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from labsite.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
 from labsite.api.v2 import error_body
-from orders.api.payloads import order_payload, order_status_payload
+from orders.api.payloads import items_payloads, order_payload, order_status_payload
 from orders.errors import OrderMarkedForCancelation
 from orders.identifiers import resolve_order_identifier
 from orders.models import Order
@@ -93,11 +93,13 @@ class OrderDetailView(V2View):
         },
     )
     def get(self, request, identifier: str):
-        order = resolve_order_identifier(identifier, Order.objects.for_display())
+        order = resolve_order_identifier(
+            identifier, Order.objects.select_related("current_station", "created_by")
+        )
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
-        return Response(order_payload(order))
+        return Response(order_payload(order, items=items_payloads([order.pk])[order.pk]))
 
     @extend_schema(
         operation_id="v2_order_cancel",
