@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 # Measured with reason codes on: key lookup + key last-used write + the rights query + resolve
 # + savepoint, lock, settings, 2 reason checks, non-cancel check-ins, update, event, release
-# + the order's payload (order, items, endpoints). It must not depend on the number of items.
-CANCEL_QUERY_CEILING = 19  # includes cancelling the queued print jobs and the items, endpoints
+# + the order's payload (the order, its items with endpoints). It must not depend on the number
+# of items.
+CANCEL_QUERY_CEILING = 18  # includes cancelling the queued print jobs and the items, endpoints
 
 
 def url(identifier) -> str:
