@@ -15,7 +15,7 @@ from django.utils import timezone
 from printing.models import PrintJob, PrintStatus
 from tracker.models import CompletionRequest, CompletionStatus, Station
 
-from .models import ACTIVE_ORDER, Order
+from .models import Order
 from .status import ON_HOLD_STATUS, OrderState
 
 # Query parameters of the order list's filters (see orders/admin.py).
@@ -116,7 +116,7 @@ class Dashboard:
 
 def _order_figures(today) -> tuple[Figure, list[Figure], Chart, Chart]:
     # One query: every count over the orders in progress.
-    totals = Order.objects.filter(ACTIVE_ORDER).aggregate(
+    totals = Order.objects.active().aggregate(
         n_total=Count("pk"),
         n_on_hold=Count("pk", filter=Q(on_hold=True)),
         n_without_tray=Count("pk", filter=Q(tray="")),
@@ -128,10 +128,7 @@ def _order_figures(today) -> tuple[Figure, list[Figure], Chart, Chart]:
     )
     # One query: orders in progress per current station (None: not checked in anywhere yet).
     per_station = dict(
-        Order.objects.filter(ACTIVE_ORDER)
-        .values_list("current_station")
-        .annotate(count=Count("pk"))
-        .order_by()
+        Order.objects.active().values_list("current_station").annotate(count=Count("pk")).order_by()
     )
     # One query: the stations, so that empty ones show as empty.
     stations = list(Station.objects.filter(is_operator=False).order_by("code"))

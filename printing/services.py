@@ -146,26 +146,15 @@ def _finish(job: PrintJob, **changes) -> bool:
     )
 
 
-def send_job(
-    job: PrintJob,
-    *,
-    max_attempts=None,
-    retry_base_seconds=None,
-    order: Order | None = None,
-    paper_size: str | None = None,
-    sent: list | None = None,
-) -> str:
+def send_job(job: PrintJob, *, max_attempts=None, retry_base_seconds=None, sent=None) -> str:
     """Render and send one claimed job; record done, a retry with backoff, or failure.
 
-    ``order`` (loaded with ``for_display``) and ``paper_size`` may be passed by a caller that
-    loaded them already. With ``sent``, a successful send is not recorded here but appended to
-    that list for ``record_sent`` (one write for a batch).
+    With ``sent``, a successful send is not recorded here but appended to that list for
+    ``record_sent`` (one write for a batch).
     """
-    if order is None:
-        order = Order.objects.for_display().get(pk=job.order_id)
-    if paper_size is None:
-        paper_size = LabSettings.load().ticket_paper_size
-    document = _render(job, order, paper_size, None)
+    orders, lines = _load_tickets([job.order_id])
+    order = orders[job.order_id]
+    document = _render(job, order, LabSettings.load().ticket_paper_size, lines[order.pk])
     if document is None:
         return PrintStatus.CANCELLED
     try:
@@ -175,9 +164,15 @@ def send_job(
     return _record_success(job, reference, sent)
 
 
-def _render(
-    job: PrintJob, order: Order, paper_size: str, lines: list[TicketLine] | None
-) -> bytes | None:
+def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLine]]]:
+    """What the tickets of these orders show: the orders with their current station, and
+    their item lines (plain values: building item and endpoint models cost more than the
+    rendering)."""
+    orders = Order.objects.select_related("current_station").in_bulk(order_ids)
+    return orders, ticket_lines_for(order_ids)
+
+
+def _render(job: PrintJob, order: Order, paper_size: str, lines: list[TicketLine]) -> bytes | None:
     """The job's ticket; None (and the job recorded cancelled) if the order was cancelled."""
     if order.is_cancelled:
         _finish(job, status=PrintStatus.CANCELLED, finished_at=timezone.now())
@@ -287,9 +282,7 @@ def process_jobs(
     jobs = claim_jobs(worker=worker, limit=batch_size, sending_timeout=sending_timeout)
     if not jobs:
         return 0
-    order_ids = list({job.order_id for job in jobs})
-    orders = Order.objects.select_related("current_station").in_bulk(order_ids)
-    lines = ticket_lines_for(order_ids)
+    orders, lines = _load_tickets(list({job.order_id for job in jobs}))
     paper_size = LabSettings.load().ticket_paper_size
     started = time.monotonic()
     # Successful sends are recorded together at the end of the batch: one commit instead of

@@ -26,17 +26,6 @@ def iso_date(value) -> str | None:
     return value.isoformat()
 
 
-def item_payload(item: OrderItem) -> dict:
-    return {
-        "id": item.id,
-        "sku": item.sku,
-        "name": item.name,
-        "quantity": item.quantity,
-        "status": item.status,
-        "endpoints": [{"name": e.name, "status": e.status} for e in item.endpoints.all()],
-    }
-
-
 def status_pair(order: Order) -> tuple[str, str]:
     """The v2 ``status`` / ``statusDesc`` of an order (hold shows on top of the state)."""
     if order.on_hold:
@@ -75,12 +64,9 @@ def order_status_payload(order: Order) -> dict:
     }
 
 
-def order_payload(order: Order, *, items: list[dict] | None = None) -> dict:
-    """The v2 fetch model: identifiers first, then the rest alphabetically.
-
-    ``items`` are the order's item payloads when the caller read them (``items_payloads``);
-    otherwise they come from the order, loaded with ``for_display``.
-    """
+def order_payload(order: Order, items: list[dict]) -> dict:
+    """The v2 fetch model: identifiers first, then the rest alphabetically. ``items`` are the
+    order's item payloads (``items_payloads``)."""
     status, status_desc = status_pair(order)
     rest = {
         "calculationDesc": order.calculation_desc or None,
@@ -94,7 +80,7 @@ def order_payload(order: Order, *, items: list[dict] | None = None) -> dict:
         "dateReceived": iso_date(order.received_at),
         "dateTimeValid": iso_date(order.valid_at),
         "dateWanted": iso_date(order.date_wanted),
-        "items": items if items is not None else [item_payload(i) for i in order.items.all()],
+        "items": items,
         "jobType": order.job_type,
         "onHold": order.on_hold,
         "patient": order.patient or None,
@@ -153,7 +139,7 @@ def items_payloads(order_ids: list[int]) -> dict[int, list[dict]]:
     """The item payloads (with their endpoints) of each order, by order id, in one statement.
 
     An item without endpoints comes once, with None for the endpoint; items and endpoints come
-    in id order, as ``for_display`` reads them. The statement is written out rather than built
+    in id order. The statement is written out rather than built
     by the ORM: its text never changes, and compiling it (or prefetching items and endpoints as
     models) cost a small page as much as running it.
     """

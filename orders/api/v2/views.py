@@ -46,11 +46,20 @@ def answer_or_cancelation(name: str, answer) -> OpenApiResponse:
     )
 
 
+def with_station_and_creator():
+    """Orders as the v2 model reads them; their items come by ``answer``."""
+    return Order.objects.select_related("current_station", "created_by")
+
+
+def answer(order: Order) -> dict:
+    """The v2 model of an order read by ``with_station_and_creator``: its items, with their
+    endpoints, in one more statement."""
+    return order_payload(order, items_payloads([order.pk])[order.pk])
+
+
 def shown(order: Order) -> dict:
-    """The v2 model of ``order`` as it now stands: the row re-read with its station and
-    creator, and the items with their endpoints in one statement."""
-    order = Order.objects.select_related("current_station", "created_by").get(pk=order.pk)
-    return order_payload(order, items=items_payloads([order.pk])[order.pk])
+    """The v2 model of ``order`` as it now stands, after a change."""
+    return answer(with_station_and_creator().get(pk=order.pk))
 
 
 class OrderListView(V2View):
@@ -95,13 +104,11 @@ class OrderDetailView(V2View):
         },
     )
     def get(self, request, identifier: str):
-        order = resolve_order_identifier(
-            identifier, Order.objects.select_related("current_station", "created_by")
-        )
+        order = resolve_order_identifier(identifier, with_station_and_creator())
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
-        return Response(order_payload(order, items=items_payloads([order.pk])[order.pk]))
+        return Response(answer(order))
 
     @extend_schema(
         operation_id="v2_order_cancel",
