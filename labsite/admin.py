@@ -6,6 +6,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from .api import credentials
 from .models import ApiKey, ApiPartner, FailedLogin, ShownOnce
 
 admin.site.site_header = "labsite"
@@ -87,6 +88,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke_selected(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        credentials.forget_all()
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
 
 

@@ -7,3 +7,6 @@ class LabsiteConfig(AppConfig):
 
     def ready(self):
         from labsite.api import schema  # noqa: F401 - registers the schema extension
+        from labsite.api.credentials import connect_signals
+
+        connect_signals()

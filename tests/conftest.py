@@ -11,10 +11,18 @@ from django.utils import timezone
 
 import pytest
 
+from labsite.api import credentials
 from labsite.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order
 from orders.services import NewItem, NewOrder, create_order
 from tracker.models import CheckIn, Station
+
+
+@pytest.fixture(autouse=True)
+def _no_credentials_kept_from_an_earlier_test():
+    """Each test starts as a newly started web process does: knowing no key and no rights
+    (labsite.api.credentials), whatever an earlier test's requests left behind."""
+    credentials.forget_all()
 
 
 def pytest_runtest_setup(item):

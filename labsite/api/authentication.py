@@ -7,7 +7,8 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from labsite.models import ApiKey, hash_api_key
+from labsite.api import credentials
+from labsite.models import hash_api_key
 
 SCHEMES = {"token", "bearer"}
 MAX_KEY_LENGTH = 200
@@ -22,10 +23,12 @@ class ApiKeyAuthentication(BaseAuthentication):
         raw_key = raw_key.strip()
         if scheme.lower() not in SCHEMES or not raw_key or len(raw_key) > MAX_KEY_LENGTH:
             raise AuthenticationFailed("Invalid authorization header")
-        api_key = ApiKey.objects.usable_with_hash(hash_api_key(raw_key))
+        key_hash = hash_api_key(raw_key)
+        api_key = credentials.usable_key(key_hash)
         if api_key is None:
             raise AuthenticationFailed("Invalid API key")
         note_use(api_key)
+        credentials.noted_use(key_hash, api_key.last_used_at)
         return api_key.user, api_key
 
     def authenticate_header(self, request) -> str:

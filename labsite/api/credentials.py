@@ -1,0 +1,184 @@
+"""What this process recently verified about API keys and rights, kept for a few seconds.
+
+Every API request presents a key, and most need a right. Looking the key up and then the right
+is two round trips to the database before the request's own work starts, which is most of the
+cost of a simple read. So each process remembers, for ``API_CREDENTIAL_CACHE_SECONDS``
+(default 5; 0 turns this off):
+
+- a key that authenticated (its row and its user's row), by the key's hash;
+- the set of rights a user holds, by the user's id, name and joining time (an id alone may be
+  given again to a new user where the database reuses the ids of deleted rows).
+
+Only what passed is kept: an unknown, revoked or expired key, or an inactive user, is looked up
+every time. A kept key's expiry is still checked on every request.
+
+Saving or deleting a key, a user, a group or a permission, or changing who is in a group or
+holds a permission, clears everything kept here, in the process that made the change (at once,
+and again when its transaction commits). Other processes (the other web workers) see the change
+when what they kept runs out: a revoked key or a withdrawn right stops working everywhere
+within ``API_CREDENTIAL_CACHE_SECONDS``. Code that changes these rows with ``QuerySet.update``
+(which sends no signal) calls :func:`forget_all` itself.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import connections, models, transaction
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from labsite.models import ApiKey
+
+# Enough for every key of a large lab many times over; past it, everything starts afresh.
+MAX_ENTRIES = 10_000
+
+ALL_RIGHTS = None  # the rights of a superuser: every right
+
+
+@dataclass
+class _KnownKey:
+    api_key: ApiKey
+    until: float
+    # When this process last recorded the key's use (``note_use``), so that a kept key does not
+    # look unused to it for as long as it is kept.
+    last_used_at: object = field(default=None)
+
+
+@dataclass(frozen=True)
+class _KnownRights:
+    rights: frozenset[str] | None
+    until: float
+
+
+_keys: dict[str, _KnownKey] = {}
+_rights: dict[tuple, _KnownRights] = {}
+_lock = threading.Lock()
+# Counts the clearings, so that a lookup that began before one does not keep its (older) answer.
+_generation = 0
+
+
+def _seconds() -> float:
+    return float(getattr(settings, "API_CREDENTIAL_CACHE_SECONDS", 0))
+
+
+def _copy(instance: models.Model) -> models.Model:
+    """A new instance with the same field values: what each request gets of a kept row, so that
+    nothing one request does to its user or key reaches another."""
+    attnames = [f.attname for f in instance._meta.concrete_fields]
+    return type(instance).from_db(
+        instance._state.db, attnames, [getattr(instance, name) for name in attnames]
+    )
+
+
+def usable_key(key_hash: str) -> ApiKey | None:
+    """The usable key whose hash is ``key_hash``, with its user, or None (as
+    ``ApiKey.objects.usable_with_hash``, which answers when nothing is kept)."""
+    seconds = _seconds()
+    now = time.monotonic()
+    known = _keys.get(key_hash) if seconds > 0 else None
+    if known is not None and known.until > now and not known.api_key.is_expired:
+        api_key = _copy(known.api_key)
+        api_key.user = _copy(known.api_key.user)
+        api_key.last_used_at = known.last_used_at
+        return api_key
+    generation = _generation
+    api_key = ApiKey.objects.usable_with_hash(key_hash)
+    if api_key is None:
+        _keys.pop(key_hash, None)
+        return None
+    if seconds > 0:
+        kept = _copy(api_key)
+        kept.user = _copy(api_key.user)
+        with _lock:
+            if generation == _generation:
+                if len(_keys) >= MAX_ENTRIES:
+                    _keys.clear()
+                _keys[key_hash] = _KnownKey(kept, now + seconds, api_key.last_used_at)
+    return api_key
+
+
+def noted_use(key_hash: str, last_used_at) -> None:
+    """``note_use`` recorded (or found recorded) this use time for the kept key."""
+    known = _keys.get(key_hash)
+    if known is not None:
+        known.last_used_at = last_used_at
+
+
+def rights_of(user) -> frozenset[str] | None:
+    """Every right ``user`` holds, as ``"app_label.codename"``, directly or through a group;
+    ``ALL_RIGHTS`` (None) for an active superuser, an empty set for an inactive user. One
+    statement where nothing is kept."""
+    if not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return ALL_RIGHTS
+    seconds = _seconds()
+    now = time.monotonic()
+    who = (user.pk, user.get_username(), getattr(user, "date_joined", None))
+    known = _rights.get(who) if seconds > 0 else None
+    if known is not None and known.until > now:
+        return known.rights
+    generation = _generation
+    rights = _load_rights(user.pk, user._state.db or "default")
+    if seconds > 0:
+        with _lock:
+            if generation == _generation:
+                if len(_rights) >= MAX_ENTRIES:
+                    _rights.clear()
+                _rights[who] = _KnownRights(rights=rights, until=now + seconds)
+    return rights
+
+
+def _load_rights(user_id: int, db: str) -> frozenset[str]:
+    """The user's own permissions and their groups' permissions, in one statement."""
+    rows = (
+        Permission.objects.using(db)
+        .filter(Q(user__pk=user_id) | Q(group__user__pk=user_id))
+        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .distinct()
+    )
+    return frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
+
+
+def forget_all() -> None:
+    """Forget every kept key and right in this process, now and again when the current
+    transaction commits (so that nothing read before the commit is kept after it)."""
+    _clear()
+    if any(transaction.get_connection(alias).in_atomic_block for alias in connections):
+        for alias in connections:
+            if transaction.get_connection(alias).in_atomic_block:
+                transaction.on_commit(_clear, using=alias)
+
+
+def _clear() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+        _keys.clear()
+        _rights.clear()
+
+
+def _forget_on_change(**kwargs) -> None:
+    forget_all()
+
+
+def connect_signals() -> None:
+    """Clear what is kept whenever a key, user, group or permission, or a link between them,
+    changes in this process (called once, from ``LabsiteConfig.ready``)."""
+    user_model = get_user_model()
+    for model in (ApiKey, user_model, Group, Permission):
+        uid = f"credentials:{model._meta.label}"
+        post_save.connect(_forget_on_change, sender=model, dispatch_uid=f"{uid}:save")
+        post_delete.connect(_forget_on_change, sender=model, dispatch_uid=f"{uid}:delete")
+    for through in (
+        user_model.groups.through,
+        user_model.user_permissions.through,
+        Group.permissions.through,
+    ):
+        uid = f"credentials:{through._meta.label}:m2m"
+        m2m_changed.connect(_forget_on_change, sender=through, dispatch_uid=uid)
