@@ -1,7 +1,8 @@
 """Order, tray and PO number rules, and how an order identifier resolves (contract: "The order
 identifier")."""
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import pytest
@@ -198,11 +199,48 @@ def test_unknown_identifier_is_not_found_with_the_provided_value(make_order, ide
     assert caught.value.provided == identifier
 
 
+def field_values(order: Order) -> dict:
+    return {field.attname: getattr(order, field.attname) for field in Order._meta.concrete_fields}
+
+
 @pytest.mark.django_db
-def test_resolution_uses_the_given_queryset(make_order):
-    order = make_order(number=10001)
-    with pytest.raises(OrderNotFound):
-        resolve_order_identifier("10001", Order.objects.exclude(pk=order.pk))
+@pytest.mark.parametrize("identifier", ["10001", "42", "PO-RESOLVE"])
+@pytest.mark.parametrize("with_related", [False, True])
+def test_each_try_reads_the_order_as_the_orm_does_in_one_statement(
+    make_order, make_station, make_user, identifier, with_related
+):
+    creator = make_user(username="resolver")
+    station = make_station("SURF", description="Surfacing", customer_description="In work")
+    order = make_order(number=10001, tray="42", po_number="PO-RESOLVE", actor=creator)
+    Order.objects.filter(pk=order.pk).update(
+        current_station=station, current_station_at=timezone.now(), on_hold=True
+    )
+    expected = Order.objects.select_related("current_station", "created_by").get(pk=order.pk)
+    tries = {"10001": 1, "42": 2, "PO-RESOLVE": 1}[identifier]  # "42" is tried as a number first
+
+    with CaptureQueriesContext(connection) as queries:
+        found = resolve_order_identifier(identifier, with_related=with_related)
+        if with_related:
+            related = (found.current_station, found.created_by.get_username())
+
+    assert len(queries) == tries
+    assert field_values(found) == field_values(expected)
+    assert found.on_hold is True  # a boolean, as the ORM gives it, on every database
+    assert timezone.is_aware(found.received_at)
+    if with_related:
+        assert related[0].code == "SURF"
+        assert related[0].customer_description == "In work"
+        assert related[1] == "resolver"
+
+
+@pytest.mark.django_db
+def test_an_order_without_station_or_creator_reads_with_none_for_both(make_order):
+    make_order(number=10001)
+
+    found = resolve_order_identifier("10001", with_related=True)
+
+    assert found.current_station is None
+    assert found.created_by is None
 
 
 # --- a tray is unique among active orders (database constraint) ---------------------------------

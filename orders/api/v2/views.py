@@ -104,7 +104,7 @@ class OrderDetailView(V2View):
         },
     )
     def get(self, request, identifier: str):
-        order = resolve_order_identifier(identifier, with_station_and_creator())
+        order = resolve_order_identifier(identifier, with_related=True)
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
@@ -172,9 +172,7 @@ class OrderStatusView(V2View):
         },
     )
     def get(self, request, identifier: str):
-        order = resolve_order_identifier(
-            identifier, Order.objects.select_related("current_station")
-        )
+        order = resolve_order_identifier(identifier, with_related=True)
         if order.is_cancelled:
             return Response(MARKED_FOR_CANCELATION)
         return Response(order_status_payload(order))

@@ -1,0 +1,97 @@
+"""labsite.compiled_query: a query compiled once, run with new arguments, rows as values_list
+gives them."""
+
+from datetime import date
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+import pytest
+
+from labsite.compiled_query import CompiledQuery
+from orders.models import Order
+
+
+@pytest.fixture
+def orders(make_order):
+    return [make_order(number=n, po_number=f"PO-{n}") for n in (30001, 30002, 30003)]
+
+
+def by_number():
+    return CompiledQuery(
+        lambda number: Order.objects.filter(number=number).values_list(
+            "number", "po_number", "received_at", "on_hold", "date_ordered"
+        ),
+        2_000_000_001,
+    )
+
+
+def test_rows_are_those_values_list_gives(orders):
+    query = by_number()
+
+    for order in orders:
+        expected = list(
+            Order.objects.filter(number=order.number).values_list(
+                "number", "po_number", "received_at", "on_hold", "date_ordered"
+            )
+        )
+        assert query.rows(order.number) == expected
+
+
+def test_rows_carry_the_fields_conversions(orders):
+    [(number, po_number, received_at, on_hold, date_ordered)] = by_number().rows(30002)
+
+    assert (number, po_number) == (30002, "PO-30002")
+    assert timezone.is_aware(received_at)
+    assert on_hold is False
+    assert isinstance(date_ordered, date)
+
+
+def test_the_statement_is_compiled_once_and_its_text_reused(orders, monkeypatch):
+    query = by_number()
+    query.rows(30001)
+    monkeypatch.setattr(
+        Order.objects, "filter", lambda *a, **k: pytest.fail("the queryset was built again")
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert query.rows(30003)[0][0] == 30003
+        assert query.rows(30001)[0][0] == 30001
+
+    assert len(queries) == 2
+    assert queries[0]["sql"].replace("30003", "N") == queries[1]["sql"].replace("30001", "N")
+
+
+def test_no_row_is_an_empty_list(orders):
+    assert by_number().rows(39999) == []
+
+
+def test_several_arguments_take_their_own_places(orders):
+    query = CompiledQuery(
+        lambda low, high: (
+            Order.objects.filter(number__gte=low, number__lte=high)
+            .order_by("number")
+            .values_list("number", flat=False)
+        ),
+        2_000_000_001,
+        2_000_000_002,
+    )
+
+    assert query.rows(30002, 30003) == [(30002,), (30003,)]
+    assert query.rows(30001, 30001) == [(30001,)]
+
+
+def test_a_placeholder_that_is_not_unique_in_the_parameters_is_refused(orders):
+    query = CompiledQuery(
+        lambda text: Order.objects.filter(tray=text, po_number=text).values_list("pk"),
+        "7",
+    )
+
+    with pytest.raises(ValueError, match="placeholder '7' appears 2 times"):
+        query.rows("7")
+
+
+def test_the_wrong_number_of_arguments_is_refused(orders):
+    with pytest.raises(TypeError, match="expected 1 arguments, got 2"):
+        by_number().rows(1, 2)
