@@ -121,6 +121,16 @@ else:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
     _db["CONN_MAX_AGE"] = 0
+# The few statements compiled once (labsite/compiled_query.py) are also prepared on PostgreSQL
+# (Django's own queries never are: they bind their parameters on the client). Turn this off
+# behind a connection pooler in transaction mode (PgBouncer before 1.21).
+if env_bool("DB_PREPARE_STATEMENTS", True) and _db["ENGINE"].startswith(
+    "django.db.backends.postgresql"
+):
+    _options = _db.setdefault("OPTIONS", {})
+    _options.setdefault("prepare_threshold", 5)
+    # Planned once for any argument: only those statements are ever prepared.
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -14,11 +14,12 @@ import re
 import uuid
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from labsite.compiled_query import CompiledQuery
 
 from .errors import AmbiguousOrderIdentifier, OrderNotFound
-from .models import Order
+from .models import ACTIVE_ORDER, Order
 
 ORDER_NUMBER_RE = re.compile(r"[1-9][0-9]{0,7}")
 TRAY_NUMBER_RE = re.compile(r"[0-9]{1,5}")
@@ -68,19 +69,37 @@ def resolve_order_identifier(identifier: str, *, with_related: bool = False) -> 
     Raises ``OrderNotFound`` or ``AmbiguousOrderIdentifier``. ``with_related`` also reads the
     order's current station and its creator's user name, as the v2 model shows them. Each try
     is one statement, compiled once (``labsite.compiled_query``): every client request that
-    names an order starts here.
+    names an order starts here. An identifier that can be both an order number and a tray is
+    tried as both in one statement, the order number winning.
     """
-    lookups = _WITH_RELATED if with_related else _ORDER_ONLY
+    return _resolve(identifier, _WITH_RELATED if with_related else _ORDER_ONLY)
 
-    if ORDER_NUMBER_RE.fullmatch(identifier):
+
+def resolve_order_with_items(identifier: str) -> tuple[Order, list[tuple]]:
+    """``resolve_order_identifier(identifier, with_related=True)``, and the order's items with
+    their endpoints, in the same statement: rows of (item id, order id, SKU, name, quantity,
+    status, endpoint name, endpoint status), items and endpoints in id order, an item without
+    endpoints once with None for both endpoint columns, an order without items as one row
+    with None for the item's columns."""
+    return _resolve(identifier, _WITH_ITEMS)
+
+
+def _resolve(identifier: str, lookups: "_Lookups"):
+    is_number = ORDER_NUMBER_RE.fullmatch(identifier) is not None
+    is_tray = TRAY_NUMBER_RE.fullmatch(identifier) is not None
+    found = []
+    if is_number and is_tray:
+        number = int(identifier)
+        found = sorted(
+            lookups.by_number_or_tray(number, identifier),
+            key=lambda f: lookups.order_of(f).number != number,
+        )
+    elif is_number:
         found = lookups.by_number(int(identifier))
-        if found:
-            return found[0]
-
-    if TRAY_NUMBER_RE.fullmatch(identifier):
+    elif is_tray:
         found = lookups.by_tray(identifier)
-        if found:
-            return found[0]
+    if found:
+        return found[0]
 
     if identifier and po_number_error(identifier) is None:
         matches = lookups.by_po_number(identifier)
@@ -98,40 +117,71 @@ def resolve_order_identifier(identifier: str, *, with_related: bool = False) -> 
 _NUMBER_PLACEHOLDER = 2_000_000_001
 _TEXT_PLACEHOLDER = "\x1f(identifier)"
 
+_ITEM_COLUMNS = [
+    "items__id",
+    "id",
+    "items__sku",
+    "items__name",
+    "items__quantity",
+    "items__status",
+    "items__endpoints__name",
+    "items__endpoints__status",
+]
+
 
 class _Lookups:
-    """The three tries of ``resolve_order_identifier`` as compiled statements."""
+    """The tries of ``_resolve`` as statements compiled once. Each returns the orders found
+    (an order number and a tray are unique among the rows they can match; a PO number is read
+    for at most two orders, enough to tell "exactly one" from "ambiguous")."""
 
-    def __init__(self, *, with_related: bool):
-        self.with_related = with_related
-        self._by_number = CompiledQuery(
-            lambda number: self._values(Order.objects.filter(number=number))[:1],
-            _NUMBER_PLACEHOLDER,
-        )
-        self._by_tray = CompiledQuery(
-            # Trays are unique among active orders (a constraint): one row at most.
-            lambda tray: self._values(Order.objects.active().filter(tray=tray))[:1],
-            _TEXT_PLACEHOLDER,
+    def __init__(self, *, with_related: bool, with_items: bool = False):
+        self.with_related = with_related or with_items
+        self.with_items = with_items
+        number, text = _NUMBER_PLACEHOLDER, _TEXT_PLACEHOLDER
+        self._by_number = CompiledQuery(lambda n: self._select(Q(number=n)), number)
+        # "A tray (PO number) is not empty" is implied by the identifier's rules, and said here
+        # for the planner: the indexes on trays and PO numbers leave empty values out.
+        tray = lambda t: ACTIVE_ORDER & Q(tray=t) & ~Q(tray="")  # noqa: E731
+        self._by_tray = CompiledQuery(lambda t: self._select(tray(t)), text)
+        self._by_number_or_tray = CompiledQuery(
+            lambda n, t: self._select(Q(number=n) | tray(t)), number, text
         )
         self._by_po_number = CompiledQuery(
-            # Two rows are enough to tell "exactly one" from "ambiguous".
-            lambda po_number: self._values(Order.objects.filter(po_number=po_number))[:2],
-            _TEXT_PLACEHOLDER,
+            lambda p: self._select(
+                Q(
+                    pk__in=Order.objects.filter(po_number=p)
+                    .exclude(po_number="")
+                    .order_by()
+                    .values("pk")[:2]
+                )
+            ),
+            text,
         )
 
-    def by_number(self, number: int) -> list[Order]:
-        return self._orders(self._by_number.rows(number))
+    def by_number(self, number: int) -> list:
+        return self._found(self._by_number.rows(number))
 
-    def by_tray(self, tray: str) -> list[Order]:
-        return self._orders(self._by_tray.rows(tray))
+    def by_tray(self, tray: str) -> list:
+        return self._found(self._by_tray.rows(tray))
 
-    def by_po_number(self, po_number: str) -> list[Order]:
-        return self._orders(self._by_po_number.rows(po_number))
+    def by_number_or_tray(self, number: int, tray: str) -> list:
+        return self._found(self._by_number_or_tray.rows(number, tray))
 
-    def _values(self, orders):
-        return orders.order_by().values_list(*self._columns()[0])
+    def by_po_number(self, po_number: str) -> list:
+        return self._found(self._by_po_number.rows(po_number))
 
-    @functools.cache  # noqa: B019 - two module-level instances, kept for the process's life
+    def order_of(self, found) -> Order:
+        return found[0] if self.with_items else found
+
+    def _select(self, condition: Q):
+        names = self._columns()[0]
+        orders = Order.objects.filter(condition)
+        if self.with_items:
+            # One row per item and endpoint; an order's rows together, in id order.
+            return orders.order_by("pk", "items__id", "items__endpoints__id").values_list(*names)
+        return orders.order_by().values_list(*names)
+
+    @functools.cache  # noqa: B019 - module-level instances, kept for the process's life
     def _columns(self) -> tuple[list[str], list[str], list[str]]:
         """The values_list names, and the order's and the station's attribute names."""
         order_attnames = [field.attname for field in Order._meta.concrete_fields]
@@ -141,18 +191,25 @@ class _Lookups:
         if self.with_related:
             names += [f"current_station__{name}" for name in station_attnames]
             names.append(f"created_by__{get_user_model().USERNAME_FIELD}")
+        if self.with_items:
+            names += _ITEM_COLUMNS
         return names, order_attnames, station_attnames
 
-    def _orders(self, rows: list[tuple]) -> list[Order]:
+    def _found(self, rows: list[tuple]) -> list:
         _, order_attnames, station_attnames = self._columns()
-        split = len(order_attnames)
-        orders = []
+        order_end = len(order_attnames)
+        related_end = order_end + (len(station_attnames) + 1 if self.with_related else 0)
+        pk_at = order_attnames.index(Order._meta.pk.attname)
+        found = []
         for row in rows:
-            order = Order.from_db("default", order_attnames, row[:split])
+            if self.with_items and found and found[-1][0].pk == row[pk_at]:
+                found[-1][1].append(row[related_end:])
+                continue
+            order = Order.from_db("default", order_attnames, row[:order_end])
             if self.with_related:
-                self._attach_related(order, row[split:], station_attnames)
-            orders.append(order)
-        return orders
+                self._attach_related(order, row[order_end:related_end], station_attnames)
+            found.append((order, [row[related_end:]]) if self.with_items else order)
+        return found
 
     @staticmethod
     def _attach_related(order: Order, values: tuple, station_attnames: list[str]) -> None:
@@ -177,3 +234,4 @@ class _Lookups:
 
 _ORDER_ONLY = _Lookups(with_related=False)
 _WITH_RELATED = _Lookups(with_related=True)
+_WITH_ITEMS = _Lookups(with_related=True, with_items=True)

@@ -146,11 +146,23 @@ def items_payloads(order_ids: list[int]) -> dict[int, list[dict]]:
     items_by_order: dict[int, list[dict]] = {order_id: [] for order_id in order_ids}
     if not order_ids:
         return items_by_order
-    item: dict = {}
     with connection.cursor() as cursor:
         cursor.execute(_ITEMS_SQL.format(ids=", ".join(["%s"] * len(order_ids))), order_ids)
-        item_rows = cursor.fetchall()
-    for item_id, order_id, sku, name, quantity, status, endpoint, endpoint_status in item_rows:
+        add_item_rows(items_by_order, cursor.fetchall())
+    return items_by_order
+
+
+ItemRow = tuple  # (item id, order id, sku, name, quantity, status, endpoint, endpoint status)
+
+
+def add_item_rows(items_by_order: dict[int, list[dict]], rows: list[ItemRow]) -> None:
+    """Add the items of ``rows`` (``ItemRow``s, an item's rows together, endpoints in order) to
+    their orders' lists. A row without an item id (an order without items, outer-joined) adds
+    nothing; a row without an endpoint adds the item alone."""
+    item: dict = {}
+    for item_id, order_id, sku, name, quantity, status, endpoint, endpoint_status in rows:
+        if item_id is None:
+            continue
         if item.get("id") != item_id:
             item = {
                 "id": item_id,
@@ -160,10 +172,9 @@ def items_payloads(order_ids: list[int]) -> dict[int, list[dict]]:
                 "status": status,
                 "endpoints": [],
             }
-            items_by_order[order_id].append(item)
+            items_by_order.setdefault(order_id, []).append(item)
         if endpoint is not None:
             item["endpoints"].append({"name": endpoint, "status": endpoint_status})
-    return items_by_order
 
 
 def _endpoint_statuses(items: list[dict]) -> list[dict]:

@@ -95,3 +95,82 @@ def test_a_placeholder_that_is_not_unique_in_the_parameters_is_refused(orders):
 def test_the_wrong_number_of_arguments_is_refused(orders):
     with pytest.raises(TypeError, match="expected 1 arguments, got 2"):
         by_number().rows(1, 2)
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def number_statement(statements: list[str]) -> list[str]:
+    return [s for s in statements if '"orders_order"."number" = $1' in s]
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_statement_is_prepared_on_the_server(orders):
+    query = by_number()
+    before = number_statement(prepared_statements())
+
+    assert query.rows(30001)[0][0] == 30001
+    assert query.rows(30002)[0][0] == 30002
+
+    assert len(number_statement(prepared_statements())) == len(before) + 1
+
+
+@pytest.mark.postgres
+def test_statements_are_not_prepared_where_the_connection_prepares_none(orders, monkeypatch):
+    """DB_PREPARE_STATEMENTS=0 leaves psycopg's prepare_threshold at Django's None."""
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    query = by_number()
+
+    assert query.rows(30001)[0][0] == 30001
+
+    assert number_statement(prepared_statements()) == []
+
+
+@pytest.mark.postgres
+def test_on_postgresql_constants_are_written_into_the_text_and_arguments_stay_parameters(orders):
+    query = CompiledQuery(
+        lambda tray, po: (
+            Order.objects.active()
+            .filter(tray=tray, po_number=po)
+            .exclude(po_number="")
+            .values_list("number")
+        ),
+        "\x1ftray",
+        "\x1fpo",
+    )
+    Order.objects.filter(number=30002).update(tray="12")
+
+    assert query.rows("12", "PO-30002") == [(30002,)]
+    assert query.rows("12", "PO-30001") == []
+    compiled = query._compiled["default"]
+
+    # The arguments alone remain, in the order the text names them (here the PO number first).
+    assert sorted(compiled.params) == sorted(("\x1ftray", "\x1fpo"))
+    assert compiled.sql.count("%s") == 2
+    assert "'C'" in compiled.sql  # the active orders' state condition, as a literal
+    assert "''" in compiled.sql  # the empty PO number
+
+
+@pytest.mark.postgres
+def test_a_literal_percent_sign_in_a_constant_is_kept(orders):
+    Order.objects.filter(number=30003).update(patient="100% done")
+    query = CompiledQuery(
+        lambda number: Order.objects.filter(number=number, patient="100% done").values_list(
+            "number"
+        ),
+        2_000_000_001,
+    )
+
+    assert query.rows(30003) == [(30003,)]
+    assert query.rows(30002) == []
+
+
+@pytest.mark.postgres
+def test_labsite_connections_plan_prepared_statements_once_for_any_argument(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("force_generic_plan",)

@@ -12,6 +12,7 @@ from orders.identifiers import (
     order_number_error,
     po_number_error,
     resolve_order_identifier,
+    resolve_order_with_items,
     tray_number_error,
 )
 from orders.models import Order
@@ -216,14 +217,13 @@ def test_each_try_reads_the_order_as_the_orm_does_in_one_statement(
         current_station=station, current_station_at=timezone.now(), on_hold=True
     )
     expected = Order.objects.select_related("current_station", "created_by").get(pk=order.pk)
-    tries = {"10001": 1, "42": 2, "PO-RESOLVE": 1}[identifier]  # "42" is tried as a number first
 
     with CaptureQueriesContext(connection) as queries:
         found = resolve_order_identifier(identifier, with_related=with_related)
         if with_related:
             related = (found.current_station, found.created_by.get_username())
 
-    assert len(queries) == tries
+    assert len(queries) == 1  # "42" is tried as an order number and as a tray together
     assert field_values(found) == field_values(expected)
     assert found.on_hold is True  # a boolean, as the ORM gives it, on every database
     assert timezone.is_aware(found.received_at)
@@ -231,6 +231,71 @@ def test_each_try_reads_the_order_as_the_orm_does_in_one_statement(
         assert related[0].code == "SURF"
         assert related[0].customer_description == "In work"
         assert related[1] == "resolver"
+
+
+@pytest.mark.django_db
+def test_an_order_number_wins_over_a_tray_read_in_the_same_statement(make_order):
+    by_tray = make_order(number=10001, tray="20002")
+    by_number = make_order(number=20002)
+
+    assert resolve_order_identifier("20002").pk == by_number.pk
+    assert resolve_order_with_items("20002")[0].pk == by_number.pk
+    by_number.delete()
+    assert resolve_order_identifier("20002").pk == by_tray.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("identifier", ["10001", "42", "PO-ITEMS"])
+def test_an_order_resolves_with_its_items_and_endpoints_in_one_statement(make_order, identifier):
+    order = make_order(
+        number=10001, tray="42", po_number="PO-ITEMS", items=3, endpoints=("surfacing", "coating")
+    )
+    make_order(number=10002, po_number="PO-OTHER", items=2)
+    expected = [
+        (item.pk, order.pk, item.sku, item.name, item.quantity, item.status, e.name, e.status)
+        for item in order.items.order_by("pk")
+        for e in item.endpoints.order_by("pk")
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        found, item_rows = resolve_order_with_items(identifier)
+
+    assert len(queries) == 1
+    assert found.pk == order.pk
+    assert found.created_by is None
+    assert item_rows == expected
+
+
+@pytest.mark.django_db
+def test_an_order_without_items_resolves_with_one_row_without_an_item(make_order):
+    order = make_order(number=10001, items=0)
+
+    found, item_rows = resolve_order_with_items("10001")
+
+    assert found.pk == order.pk
+    assert item_rows == [(None, order.pk, None, None, None, None, None, None)]
+
+
+@pytest.mark.django_db
+def test_an_item_without_endpoints_comes_once(make_order):
+    order = make_order(number=10001, items=1, endpoints=())
+    [item] = order.items.all()
+
+    assert resolve_order_with_items("10001")[1] == [
+        (item.pk, order.pk, item.sku, item.name, item.quantity, item.status, None, None)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_po_number_of_two_orders_with_many_items_each_is_ambiguous(make_order):
+    make_order(number=10001, po_number="PO-MANY", items=3, endpoints=("a", "b"))
+    make_order(number=10002, po_number="PO-MANY", items=3, endpoints=("a", "b"))
+    make_order(number=10003, po_number="PO-MANY", items=1)
+
+    with pytest.raises(AmbiguousOrderIdentifier) as caught:
+        resolve_order_with_items("PO-MANY")
+
+    assert caught.value.matches == 3
 
 
 @pytest.mark.django_db

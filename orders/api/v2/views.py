@@ -10,9 +10,14 @@ from rest_framework.response import Response
 
 from labsite.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
 from labsite.api.v2 import error_body
-from orders.api.payloads import items_payloads, order_payload, order_status_payload
+from orders.api.payloads import (
+    add_item_rows,
+    items_payloads,
+    order_payload,
+    order_status_payload,
+)
 from orders.errors import OrderMarkedForCancelation
-from orders.identifiers import resolve_order_identifier
+from orders.identifiers import resolve_order_identifier, resolve_order_with_items
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
 
@@ -104,11 +109,13 @@ class OrderDetailView(V2View):
         },
     )
     def get(self, request, identifier: str):
-        order = resolve_order_identifier(identifier, with_related=True)
+        order, item_rows = resolve_order_with_items(identifier)
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
-        return Response(answer(order))
+        items: dict[int, list[dict]] = {order.pk: []}
+        add_item_rows(items, item_rows)
+        return Response(order_payload(order, items[order.pk]))
 
     @extend_schema(
         operation_id="v2_order_cancel",
