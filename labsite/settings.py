@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
 # once in the process that changed it and within this many seconds in the others. 0: never kept.
 API_CREDENTIAL_CACHE_SECONDS = float(os.environ.get("API_CREDENTIAL_CACHE_SECONDS", "5"))
 
+# How long a process keeps the lab settings row it read (orders.LabSettings.load): a change
+# made in the admin counts at once in that process and within this many seconds in the others.
+LAB_SETTINGS_CACHE_SECONDS = float(os.environ.get("LAB_SETTINGS_CACHE_SECONDS", "5"))
+
 # How long an API key's last-used time may lag behind, to keep reads free of writes.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 

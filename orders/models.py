@@ -1,9 +1,10 @@
 """The lab's orders, their items, history, delete reasons and runtime settings."""
 
+import time
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -327,16 +328,56 @@ class LabSettings(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1  # there is exactly one row
         super().save(*args, **kwargs)
+        forget_lab_settings()
 
     @classmethod
     def load(cls, *, for_update: bool = False) -> "LabSettings":
-        """The settings row; created with defaults on first use."""
+        """The settings row; created with defaults on first use.
+
+        Every write through an API reads the settings, so each process keeps what it read for
+        ``LAB_SETTINGS_CACHE_SECONDS`` (default 5): a change made in this process counts at
+        once, one made in another process within those seconds. ``for_update`` always reads
+        the row, under a lock. Each call returns its own copy.
+        """
+        if not for_update:
+            kept = _kept_lab_settings
+            if kept is not None and kept[0] > time.monotonic():
+                return _copy_of(kept[1])
+        generation = _lab_settings_generation
         queryset = cls.objects.select_for_update() if for_update else cls.objects
         try:
-            return queryset.get(pk=1)
+            loaded = queryset.get(pk=1)
         except cls.DoesNotExist:
-            obj, _ = cls.objects.get_or_create(pk=1)
-            return obj
+            loaded, _ = cls.objects.get_or_create(pk=1)
+        _keep_lab_settings(loaded, generation)
+        return loaded
+
+
+_kept_lab_settings: tuple[float, LabSettings] | None = None
+# Counts the forgettings, so that a read that began before one does not keep its older answer.
+_lab_settings_generation = 0
+
+
+def _copy_of(lab: LabSettings) -> LabSettings:
+    attnames = [field.attname for field in LabSettings._meta.concrete_fields]
+    return LabSettings.from_db(lab._state.db, attnames, [getattr(lab, name) for name in attnames])
+
+
+def _keep_lab_settings(lab: LabSettings, generation: int) -> None:
+    global _kept_lab_settings
+    seconds = float(getattr(settings, "LAB_SETTINGS_CACHE_SECONDS", 0))
+    if seconds > 0 and generation == _lab_settings_generation:
+        _kept_lab_settings = (time.monotonic() + seconds, _copy_of(lab))
+
+
+def forget_lab_settings() -> None:
+    """Read the lab settings afresh from now on, and again once the current transaction
+    commits (what is read before the commit may be older than the change)."""
+    global _kept_lab_settings, _lab_settings_generation
+    _lab_settings_generation += 1
+    _kept_lab_settings = None
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(forget_lab_settings)
 
 
 class LabSettingsChange(models.Model):

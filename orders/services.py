@@ -13,6 +13,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from labsite.compiled_query import CompiledQuery
 from printing.models import PrintJob
 from tracker.models import CheckIn
 
@@ -122,8 +123,21 @@ def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
 
 
 def lock_order(order: Order) -> Order:
-    """Re-read ``order`` under a row lock. Every service that changes an order starts here."""
-    return Order.objects.select_for_update().get(pk=order.pk)
+    """Re-read ``order`` under a row lock. Every service that changes an order starts here, so
+    the statement is compiled once (``labsite.compiled_query``)."""
+    rows = _LOCKED_ORDER.rows(order.pk)
+    if not rows:
+        raise Order.DoesNotExist(f"Order {order.pk} does not exist")
+    return Order.from_db("default", _ORDER_ATTNAMES, rows[0])
+
+
+_ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
+_LOCKED_ORDER = CompiledQuery(
+    lambda pk: (
+        Order.objects.select_for_update().filter(pk=pk).order_by().values_list(*_ORDER_ATTNAMES)
+    ),
+    2**62 + 1,  # an id placeholder
+)
 
 
 # --- create -----------------------------------------------------------------------------------

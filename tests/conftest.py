@@ -13,7 +13,7 @@ import pytest
 
 from labsite.api import credentials
 from labsite.models import ApiKey
-from orders.models import DeleteReason, LabSettings, Order
+from orders.models import DeleteReason, LabSettings, Order, forget_lab_settings
 from orders.services import NewItem, NewOrder, create_order
 from tracker.models import CheckIn, Station
 
@@ -23,6 +23,12 @@ def _no_credentials_kept_from_an_earlier_test():
     """Each test starts as a newly started web process does: knowing no key and no rights
     (labsite.api.credentials), whatever an earlier test's requests left behind."""
     credentials.forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _lab_settings_read_afresh():
+    """Nor does it keep the lab settings an earlier test read (orders.LabSettings.load)."""
+    forget_lab_settings()
 
 
 def pytest_runtest_setup(item):
