@@ -84,6 +84,15 @@ def resolve_order_with_items(identifier: str) -> tuple[Order, list[tuple]]:
     return _resolve(identifier, _WITH_ITEMS)
 
 
+def order_with_items(pk: int) -> tuple[Order, list[tuple]]:
+    """The order with primary key ``pk`` as ``resolve_order_with_items`` reads it: how a write
+    shows the order it has just changed. Raises ``Order.DoesNotExist``."""
+    found = _WITH_ITEMS.by_pk(pk)
+    if not found:
+        raise Order.DoesNotExist(f"Order {pk} does not exist")
+    return found[0]
+
+
 def _resolve(identifier: str, lookups: "_Lookups"):
     is_number = ORDER_NUMBER_RE.fullmatch(identifier) is not None
     is_tray = TRAY_NUMBER_RE.fullmatch(identifier) is not None
@@ -116,6 +125,7 @@ def _resolve(identifier: str, lookups: "_Lookups"):
 # of these queries takes.
 _NUMBER_PLACEHOLDER = 2_000_000_001
 _TEXT_PLACEHOLDER = "\x1f(identifier)"
+_PK_PLACEHOLDER = 2**62 + 1
 
 _ITEM_COLUMNS = [
     "items__id",
@@ -138,6 +148,7 @@ class _Lookups:
         self.with_related = with_related or with_items
         self.with_items = with_items
         number, text = _NUMBER_PLACEHOLDER, _TEXT_PLACEHOLDER
+        self._by_pk = CompiledQuery(lambda pk: self._select(Q(pk=pk)), _PK_PLACEHOLDER)
         self._by_number = CompiledQuery(lambda n: self._select(Q(number=n)), number)
         # "A tray (PO number) is not empty" is implied by the identifier's rules, and said here
         # for the planner: the indexes on trays and PO numbers leave empty values out.
@@ -157,6 +168,9 @@ class _Lookups:
             ),
             text,
         )
+
+    def by_pk(self, pk: int) -> list:
+        return self._found(self._by_pk.rows(pk))
 
     def by_number(self, number: int) -> list:
         return self._found(self._by_number.rows(number))

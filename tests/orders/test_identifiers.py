@@ -10,6 +10,7 @@ import pytest
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.identifiers import (
     order_number_error,
+    order_with_items,
     po_number_error,
     resolve_order_identifier,
     resolve_order_with_items,
@@ -264,6 +265,30 @@ def test_an_order_resolves_with_its_items_and_endpoints_in_one_statement(make_or
     assert found.pk == order.pk
     assert found.created_by is None
     assert item_rows == expected
+
+
+@pytest.mark.django_db
+def test_an_order_is_read_by_its_id_with_its_items_in_one_statement(make_order, make_user):
+    order = make_order(number=10001, items=2, endpoints=("surfacing",), actor=make_user())
+    make_order(number=10002, items=3)
+
+    with CaptureQueriesContext(connection) as queries:
+        found, item_rows = order_with_items(order.pk)
+
+    assert len(queries) == 1
+    assert field_values(found) == field_values(Order.objects.get(pk=order.pk))
+    assert found.created_by.get_username() == order.created_by.get_username()
+    assert [row[0] for row in item_rows] == list(
+        order.items.order_by("pk").values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_reading_an_order_id_that_does_not_exist_raises(make_order):
+    order = make_order(number=10001)
+
+    with pytest.raises(Order.DoesNotExist):
+        order_with_items(order.pk + 1000)
 
 
 @pytest.mark.django_db

@@ -12,12 +12,15 @@ from labsite.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_err
 from labsite.api.v2 import error_body
 from orders.api.payloads import (
     add_item_rows,
-    items_payloads,
     order_payload,
     order_status_payload,
 )
 from orders.errors import OrderMarkedForCancelation
-from orders.identifiers import resolve_order_identifier, resolve_order_with_items
+from orders.identifiers import (
+    order_with_items,
+    resolve_order_identifier,
+    resolve_order_with_items,
+)
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
 
@@ -51,20 +54,16 @@ def answer_or_cancelation(name: str, answer) -> OpenApiResponse:
     )
 
 
-def with_station_and_creator():
-    """Orders as the v2 model reads them; their items come by ``answer``."""
-    return Order.objects.select_related("current_station", "created_by")
-
-
-def answer(order: Order) -> dict:
-    """The v2 model of an order read by ``with_station_and_creator``: its items, with their
-    endpoints, in one more statement."""
-    return order_payload(order, items_payloads([order.pk])[order.pk])
+def answer(order: Order, item_rows: list[tuple]) -> dict:
+    """The v2 model of an order read with its items (``resolve_order_with_items``)."""
+    items: dict[int, list[dict]] = {order.pk: []}
+    add_item_rows(items, item_rows)
+    return order_payload(order, items[order.pk])
 
 
 def shown(order: Order) -> dict:
-    """The v2 model of ``order`` as it now stands, after a change."""
-    return answer(with_station_and_creator().get(pk=order.pk))
+    """The v2 model of ``order`` as it now stands, after a change: one statement."""
+    return answer(*order_with_items(order.pk))
 
 
 class OrderListView(V2View):
@@ -113,9 +112,7 @@ class OrderDetailView(V2View):
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
-        items: dict[int, list[dict]] = {order.pk: []}
-        add_item_rows(items, item_rows)
-        return Response(order_payload(order, items[order.pk]))
+        return Response(answer(order, item_rows))
 
     @extend_schema(
         operation_id="v2_order_cancel",
