@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class _Compiled:
     params: tuple
     positions: tuple[int, ...]  # where each argument goes in ``params``
     converters: dict  # column position -> (converter functions, expression), as Django's
+    for_update: bool  # SELECT ... FOR UPDATE: only inside a transaction
 
 
 class CompiledQuery:
@@ -53,10 +55,19 @@ class CompiledQuery:
         if len(arguments) != len(self._placeholders):
             raise TypeError(f"expected {len(self._placeholders)} arguments, got {len(arguments)}")
         compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        if (
+            compiled.for_update
+            and connection.get_autocommit()
+            and (connection.features.has_select_for_update)
+        ):
+            # What Django checks while compiling, which happens here once only.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(compiled.params)
         for position, argument in zip(compiled.positions, arguments, strict=True):
             params[position] = argument
-        connection = connections[using]
         with connection.cursor() as cursor:
             if _can_prepare(cursor):
                 _prepare_on_the_server(cursor)
@@ -92,6 +103,7 @@ class CompiledQuery:
                 params=tuple(params),
                 positions=tuple(positions),
                 converters=compiler.get_converters(columns),
+                for_update=queryset.query.select_for_update,
             )
             self._compiled[using] = compiled
             return compiled

@@ -1,5 +1,6 @@
 """The lab's orders, their items, history, delete reasons and runtime settings."""
 
+import threading
 import time
 import uuid
 
@@ -337,7 +338,11 @@ class LabSettings(models.Model):
         Every write through an API reads the settings, so each process keeps what it read for
         ``LAB_SETTINGS_CACHE_SECONDS`` (default 5): a change made in this process counts at
         once, one made in another process within those seconds. ``for_update`` always reads
-        the row, under a lock. Each call returns its own copy.
+        the row, under a lock: change the settings from a row read that way
+        (``update_lab_settings``), never from a kept copy, which may be seconds old. Each call
+        returns its own copy. A change that is rolled back after this process read the
+        changed row in the same transaction may be kept for those seconds; the services read
+        the settings before they change anything.
         """
         if not for_update:
             kept = _kept_lab_settings
@@ -356,6 +361,7 @@ class LabSettings(models.Model):
 _kept_lab_settings: tuple[float, LabSettings] | None = None
 # Counts the forgettings, so that a read that began before one does not keep its older answer.
 _lab_settings_generation = 0
+_lab_settings_lock = threading.Lock()
 
 
 def _copy_of(lab: LabSettings) -> LabSettings:
@@ -366,16 +372,21 @@ def _copy_of(lab: LabSettings) -> LabSettings:
 def _keep_lab_settings(lab: LabSettings, generation: int) -> None:
     global _kept_lab_settings
     seconds = float(getattr(settings, "LAB_SETTINGS_CACHE_SECONDS", 0))
-    if seconds > 0 and generation == _lab_settings_generation:
-        _kept_lab_settings = (time.monotonic() + seconds, _copy_of(lab))
+    if seconds <= 0:
+        return
+    kept = (time.monotonic() + seconds, _copy_of(lab))
+    with _lab_settings_lock:
+        if generation == _lab_settings_generation:
+            _kept_lab_settings = kept
 
 
 def forget_lab_settings() -> None:
     """Read the lab settings afresh from now on, and again once the current transaction
     commits (what is read before the commit may be older than the change)."""
     global _kept_lab_settings, _lab_settings_generation
-    _lab_settings_generation += 1
-    _kept_lab_settings = None
+    with _lab_settings_lock:
+        _lab_settings_generation += 1
+        _kept_lab_settings = None
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(forget_lab_settings)
 

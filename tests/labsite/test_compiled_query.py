@@ -3,7 +3,8 @@ gives them."""
 
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -174,3 +175,22 @@ def test_labsite_connections_plan_prepared_statements_once_for_any_argument(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone() == ("force_generic_plan",)
+
+
+@pytest.mark.postgres
+# Outside any transaction, so a transactional test; serialized_rollback restores the rows the
+# migrations made (groups, rights), which the flush that ends such a test removes.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_row_lock_outside_a_transaction_is_refused_as_django_refuses_it():
+    Order.objects.create(number=30009)
+    query = CompiledQuery(
+        lambda number: Order.objects.select_for_update().filter(number=number).values_list("pk"),
+        2_000_000_001,
+    )
+    with pytest.raises(TransactionManagementError):
+        query.rows(30009)  # Django's own check, while compiling
+    with transaction.atomic():
+        assert len(query.rows(30009)) == 1
+
+    with pytest.raises(TransactionManagementError, match="outside of a transaction"):
+        query.rows(30009)  # compiled already: the same check, made here
