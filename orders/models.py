@@ -1,13 +1,13 @@
 """The lab's orders, their items, history, delete reasons and runtime settings."""
 
-import threading
-import time
 import uuid
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from labsite.kept import MISSING, KeptRows, copy_of
 
 from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
 
@@ -345,50 +345,26 @@ class LabSettings(models.Model):
         the settings before they change anything.
         """
         if not for_update:
-            kept = _kept_lab_settings
-            if kept is not None and kept[0] > time.monotonic():
-                return _copy_of(kept[1])
-        generation = _lab_settings_generation
+            kept = _kept_lab_settings.get("row")
+            if kept is not MISSING:
+                return copy_of(kept)
+        reading = _kept_lab_settings.reading()
         queryset = cls.objects.select_for_update() if for_update else cls.objects
         try:
             loaded = queryset.get(pk=1)
         except cls.DoesNotExist:
             loaded, _ = cls.objects.get_or_create(pk=1)
-        _keep_lab_settings(loaded, generation)
+        _kept_lab_settings.keep("row", copy_of(loaded), reading)
         return loaded
 
 
-_kept_lab_settings: tuple[float, LabSettings] | None = None
-# Counts the forgettings, so that a read that began before one does not keep its older answer.
-_lab_settings_generation = 0
-_lab_settings_lock = threading.Lock()
-
-
-def _copy_of(lab: LabSettings) -> LabSettings:
-    attnames = [field.attname for field in LabSettings._meta.concrete_fields]
-    return LabSettings.from_db(lab._state.db, attnames, [getattr(lab, name) for name in attnames])
-
-
-def _keep_lab_settings(lab: LabSettings, generation: int) -> None:
-    global _kept_lab_settings
-    seconds = float(getattr(settings, "LAB_SETTINGS_CACHE_SECONDS", 0))
-    if seconds <= 0:
-        return
-    kept = (time.monotonic() + seconds, _copy_of(lab))
-    with _lab_settings_lock:
-        if generation == _lab_settings_generation:
-            _kept_lab_settings = kept
+_kept_lab_settings = KeptRows("LAB_SETTINGS_CACHE_SECONDS")
 
 
 def forget_lab_settings() -> None:
     """Read the lab settings afresh from now on, and again once the current transaction
     commits (what is read before the commit may be older than the change)."""
-    global _kept_lab_settings, _lab_settings_generation
-    with _lab_settings_lock:
-        _lab_settings_generation += 1
-        _kept_lab_settings = None
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(forget_lab_settings)
+    _kept_lab_settings.forget()
 
 
 class LabSettingsChange(models.Model):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 import pytest
 
+from labsite import kept
 from labsite.api import credentials
 from labsite.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order, forget_lab_settings
@@ -29,6 +30,19 @@ def _no_credentials_kept_from_an_earlier_test():
 def _lab_settings_read_afresh():
     """Nor does it keep the lab settings an earlier test read (orders.LabSettings.load)."""
     forget_lab_settings()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The monotonic clock that what a process keeps runs out by (labsite.kept), moved by hand:
+    ``clock(5.1)`` lets 5.1 seconds pass."""
+    now = [1000.0]
+    monkeypatch.setattr(kept.time, "monotonic", lambda: now[0])
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    return advance
 
 
 def pytest_runtest_setup(item):

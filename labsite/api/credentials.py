@@ -22,91 +22,54 @@ this process read the changed rows in the same transaction may be kept for those
 requests verify their key and rights first, outside any transaction.
 """
 
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from labsite.kept import MISSING, KeptRows, copy_of
 from labsite.models import ApiKey
 
-# Enough for every key of a large lab many times over; past it, everything starts afresh.
-MAX_ENTRIES = 10_000
-
 ALL_RIGHTS = None  # the rights of a superuser: every right
+
+# Keys by ("key", hash), rights by ("rights", user id, user name, joining time).
+_kept = KeptRows("API_CREDENTIAL_CACHE_SECONDS")
 
 
 @dataclass
 class _KnownKey:
     api_key: ApiKey
-    until: float
     # When this process last recorded the key's use (``note_use``), so that a kept key does not
     # look unused to it for as long as it is kept.
-    last_used_at: object = field(default=None)
-
-
-@dataclass(frozen=True)
-class _KnownRights:
-    rights: frozenset[str] | None
-    until: float
-
-
-_keys: dict[str, _KnownKey] = {}
-_rights: dict[tuple, _KnownRights] = {}
-_lock = threading.Lock()
-# Counts the clearings, so that a lookup that began before one does not keep its (older) answer.
-_generation = 0
-
-
-def _seconds() -> float:
-    return float(getattr(settings, "API_CREDENTIAL_CACHE_SECONDS", 0))
-
-
-def _copy(instance: models.Model) -> models.Model:
-    """A new instance with the same field values: what each request gets of a kept row, so that
-    nothing one request does to its user or key reaches another."""
-    attnames = [f.attname for f in instance._meta.concrete_fields]
-    return type(instance).from_db(
-        instance._state.db, attnames, [getattr(instance, name) for name in attnames]
-    )
+    last_used_at: object
 
 
 def usable_key(key_hash: str) -> ApiKey | None:
     """The usable key whose hash is ``key_hash``, with its user, or None (as
     ``ApiKey.objects.usable_with_hash``, which answers when nothing is kept)."""
-    seconds = _seconds()
-    now = time.monotonic()
-    known = _keys.get(key_hash) if seconds > 0 else None
-    if known is not None and known.until > now and not known.api_key.is_expired:
-        api_key = _copy(known.api_key)
-        api_key.user = _copy(known.api_key.user)
+    known = _kept.get(("key", key_hash))
+    if known is not MISSING and not known.api_key.is_expired:
+        api_key = copy_of(known.api_key)
+        api_key.user = copy_of(known.api_key.user)
         api_key.last_used_at = known.last_used_at
         return api_key
-    generation = _generation
+    reading = _kept.reading()
     api_key = ApiKey.objects.usable_with_hash(key_hash)
     if api_key is None:
-        _keys.pop(key_hash, None)
+        _kept.discard(("key", key_hash))
         return None
-    if seconds > 0:
-        kept = _copy(api_key)
-        kept.user = _copy(api_key.user)
-        with _lock:
-            if generation == _generation:
-                if len(_keys) >= MAX_ENTRIES:
-                    _keys.clear()
-                _keys[key_hash] = _KnownKey(kept, now + seconds, api_key.last_used_at)
+    kept = copy_of(api_key)
+    kept.user = copy_of(api_key.user)
+    _kept.keep(("key", key_hash), _KnownKey(kept, api_key.last_used_at), reading)
     return api_key
 
 
 def noted_use(key_hash: str, last_used_at) -> None:
     """``note_use`` recorded (or found recorded) this use time for the kept key."""
-    known = _keys.get(key_hash)
-    if known is not None:
+    known = _kept.get(("key", key_hash))
+    if known is not MISSING:
         known.last_used_at = last_used_at
 
 
@@ -118,20 +81,12 @@ def rights_of(user) -> frozenset[str] | None:
         return frozenset()
     if user.is_superuser:
         return ALL_RIGHTS
-    seconds = _seconds()
-    now = time.monotonic()
-    who = (user.pk, user.get_username(), getattr(user, "date_joined", None))
-    known = _rights.get(who) if seconds > 0 else None
-    if known is not None and known.until > now:
-        return known.rights
-    generation = _generation
-    rights = _load_rights(user.pk, user._state.db or "default")
-    if seconds > 0:
-        with _lock:
-            if generation == _generation:
-                if len(_rights) >= MAX_ENTRIES:
-                    _rights.clear()
-                _rights[who] = _KnownRights(rights=rights, until=now + seconds)
+    who = ("rights", user.pk, user.get_username(), getattr(user, "date_joined", None))
+    rights = _kept.get(who)
+    if rights is MISSING:
+        reading = _kept.reading()
+        rights = _load_rights(user.pk, user._state.db or "default")
+        _kept.keep(who, rights, reading)
     return rights
 
 
@@ -149,20 +104,8 @@ def _load_rights(user_id: int, db: str) -> frozenset[str]:
 
 def forget_all() -> None:
     """Forget every kept key and right in this process, now and again when the current
-    transaction commits (so that nothing read before the commit is kept after it)."""
-    _clear()
-    if any(transaction.get_connection(alias).in_atomic_block for alias in connections):
-        for alias in connections:
-            if transaction.get_connection(alias).in_atomic_block:
-                transaction.on_commit(_clear, using=alias)
-
-
-def _clear() -> None:
-    global _generation
-    with _lock:
-        _generation += 1
-        _keys.clear()
-        _rights.clear()
+    transaction commits."""
+    _kept.forget()
 
 
 def _forget_on_change(**kwargs) -> None:

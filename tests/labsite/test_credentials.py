@@ -32,18 +32,6 @@ def issued(lab_client):
     return ApiKey.issue(user=lab_client, name="rx system")
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """The monotonic clock the cache reads, moved by hand."""
-    now = [1000.0]
-    monkeypatch.setattr(credentials.time, "monotonic", lambda: now[0])
-
-    def advance(seconds: float) -> None:
-        now[0] += seconds
-
-    return advance
-
-
 def fetch(order, raw_key: str):
     """GET the order; the response and the statements that read keys or permissions."""
     with CaptureQueriesContext(connection) as queries:

@@ -8,7 +8,6 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from orders import models as order_models
 from orders.models import LabSettings
 
 SETTINGS_PAGE = "/admin/orders/labsettings/1/change/"
@@ -18,17 +17,6 @@ SETTINGS_PAGE = "/admin/orders/labsettings/1/change/"
 def db(db):
     """The settings row exists, as in any lab that has been running."""
     LabSettings().save()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [5000.0]
-    monkeypatch.setattr(order_models.time, "monotonic", lambda: now[0])
-
-    def advance(seconds: float) -> None:
-        now[0] += seconds
-
-    return advance
 
 
 def reads(callable_) -> tuple[object, int]:
