@@ -4,9 +4,7 @@ partners' billing keys are rotated here."""
 from django.contrib import admin, messages
 from django.db import transaction
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
-from .api import credentials
 from .models import ApiKey, ApiPartner, FailedLogin, ShownOnce
 
 admin.site.site_header = "labsite"
@@ -87,8 +85,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke_selected(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        credentials.forget_all()
+        count = queryset.revoke()
         self.message_user(request, f"Revoked {count} key(s).", messages.SUCCESS)
 
 

@@ -44,6 +44,20 @@ class ApiKeyQuerySet(models.QuerySet):
             user__is_active=True,
         )
 
+    def revoke(self) -> int:
+        """Revoke the keys not revoked yet (their refresh tokens with them); how many.
+
+        An update sends no signal, so this also makes the web process forget the keys it keeps
+        (``labsite.api.credentials``): the revocation counts here at once.
+        """
+        from labsite.api.credentials import forget_all  # which reads these models
+
+        count = self.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), refresh_hash=None
+        )
+        forget_all()
+        return count
+
     def usable_with_hash(self, key_hash: str) -> "ApiKey | None":
         """The usable key whose hash is ``key_hash``, with its user, or None.
 

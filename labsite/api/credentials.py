@@ -17,9 +17,10 @@ holds a permission, clears everything kept here, in the process that made the ch
 and again when its transaction commits). Other processes (the other web workers) see the change
 when what they kept runs out: a revoked key or a withdrawn right stops working everywhere
 within ``API_CREDENTIAL_CACHE_SECONDS``. Code that changes these rows with ``QuerySet.update``
-(which sends no signal) calls :func:`forget_all` itself. A change that is rolled back after
-this process read the changed rows in the same transaction may be kept for those seconds:
-requests verify their key and rights first, outside any transaction.
+(which sends no signal) calls :func:`forget_all` itself, as ``ApiKey.objects.revoke()`` does.
+A change that is rolled back after this process read the changed rows in the same transaction
+may be kept for those seconds: requests verify their key and rights first, outside any
+transaction.
 """
 
 from dataclasses import dataclass

@@ -14,7 +14,6 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 
-from labsite.api import credentials
 from labsite.models import ApiKey, FailedLogin, hash_api_key
 
 
@@ -131,5 +130,4 @@ def refresh(*, refresh_token: str) -> IssuedLogin:
 def log_out(api_key: ApiKey) -> None:
     if not api_key.from_login:
         raise NotALoginKey
-    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now(), refresh_hash=None)
-    credentials.forget_all()
+    ApiKey.objects.filter(pk=api_key.pk).revoke()
