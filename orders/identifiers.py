@@ -12,6 +12,7 @@ orders, then as a PO number carried by exactly one order.
 import functools
 import re
 import uuid
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -188,62 +189,81 @@ class _Lookups:
         return found[0] if self.with_items else found
 
     def _select(self, condition: Q):
-        names = self._columns()[0]
         orders = Order.objects.filter(condition)
         if self.with_items:
             # One row per item and endpoint; an order's rows together, in id order.
-            return orders.order_by("pk", "items__id", "items__endpoints__id").values_list(*names)
-        return orders.order_by().values_list(*names)
+            orders = orders.order_by("pk", "items__id", "items__endpoints__id")
+        else:
+            orders = orders.order_by()
+        return orders.values_list(*self._shape().names)
 
     @functools.cache  # noqa: B019 - module-level instances, kept for the process's life
-    def _columns(self) -> tuple[list[str], list[str], list[str]]:
-        """The values_list names, and the order's and the station's attribute names."""
-        order_attnames = [field.attname for field in Order._meta.concrete_fields]
+    def _shape(self) -> "_RowShape":
         station_model = Order._meta.get_field("current_station").related_model
+        user_model = get_user_model()
+        order_attnames = [field.attname for field in Order._meta.concrete_fields]
         station_attnames = [field.attname for field in station_model._meta.concrete_fields]
         names = list(order_attnames)
         if self.with_related:
             names += [f"current_station__{name}" for name in station_attnames]
-            names.append(f"created_by__{get_user_model().USERNAME_FIELD}")
+            names.append(f"created_by__{user_model.USERNAME_FIELD}")
         if self.with_items:
             names += _ITEM_COLUMNS
-        return names, order_attnames, station_attnames
+        order_end = len(order_attnames)
+        return _RowShape(
+            names=names,
+            order_attnames=order_attnames,
+            station_model=station_model,
+            station_attnames=station_attnames,
+            user_model=user_model,
+            user_attnames=[user_model._meta.pk.attname, user_model.USERNAME_FIELD],
+            order_end=order_end,
+            related_end=order_end + (len(station_attnames) + 1 if self.with_related else 0),
+            pk_at=order_attnames.index(Order._meta.pk.attname),
+        )
 
     def _found(self, rows: list[tuple]) -> list:
-        _, order_attnames, station_attnames = self._columns()
-        order_end = len(order_attnames)
-        related_end = order_end + (len(station_attnames) + 1 if self.with_related else 0)
-        pk_at = order_attnames.index(Order._meta.pk.attname)
+        shape = self._shape()
         found = []
         for row in rows:
-            if self.with_items and found and found[-1][0].pk == row[pk_at]:
-                found[-1][1].append(row[related_end:])
+            if self.with_items and found and found[-1][0].pk == row[shape.pk_at]:
+                found[-1][1].append(row[shape.related_end :])
                 continue
-            order = Order.from_db("default", order_attnames, row[:order_end])
+            order = Order.from_db("default", shape.order_attnames, row[: shape.order_end])
             if self.with_related:
-                self._attach_related(order, row[order_end:related_end], station_attnames)
-            found.append((order, [row[related_end:]]) if self.with_items else order)
+                _attach_related(order, row[shape.order_end : shape.related_end], shape)
+            found.append((order, [row[shape.related_end :]]) if self.with_items else order)
         return found
 
-    @staticmethod
-    def _attach_related(order: Order, values: tuple, station_attnames: list[str]) -> None:
-        station_values, username = values[:-1], values[-1]
-        station_model = Order._meta.get_field("current_station").related_model
-        order.current_station = (
-            station_model.from_db("default", station_attnames, station_values)
-            if order.current_station_id is not None
-            else None
-        )
-        user_model = get_user_model()
-        order.created_by = (
-            user_model.from_db(
-                "default",
-                [user_model._meta.pk.attname, user_model.USERNAME_FIELD],
-                [order.created_by_id, username],
-            )
-            if order.created_by_id is not None
-            else None
-        )
+
+@dataclass(frozen=True)
+class _RowShape:
+    """Where a lookup's row holds what: the values_list names and how to split a row."""
+
+    names: list[str]
+    order_attnames: list[str]
+    station_model: type
+    station_attnames: list[str]
+    user_model: type
+    user_attnames: list[str]
+    order_end: int  # the order's columns end here; its station's and creator's follow
+    related_end: int  # and end here; the item columns follow
+    pk_at: int
+
+
+def _attach_related(order: Order, values: tuple, shape: _RowShape) -> None:
+    """Give ``order`` its current station and its creator (id and user name only)."""
+    station_values, username = values[:-1], values[-1]
+    order.current_station = (
+        shape.station_model.from_db("default", shape.station_attnames, station_values)
+        if order.current_station_id is not None
+        else None
+    )
+    order.created_by = (
+        shape.user_model.from_db("default", shape.user_attnames, [order.created_by_id, username])
+        if order.created_by_id is not None
+        else None
+    )
 
 
 _ORDER_ONLY = _Lookups(with_related=False)
