@@ -20,15 +20,11 @@ from tracker.models import CheckIn, Station
 
 
 @pytest.fixture(autouse=True)
-def _no_credentials_kept_from_an_earlier_test():
-    """Each test starts as a newly started web process does: knowing no key and no rights
-    (labsite.api.credentials), whatever an earlier test's requests left behind."""
+def _nothing_kept_from_an_earlier_test():
+    """Each test starts as a newly started process does: keeping no key, no rights
+    (labsite.api.credentials) and no lab settings (orders.LabSettings.load), whatever an
+    earlier test's requests left behind."""
     credentials.forget_all()
-
-
-@pytest.fixture(autouse=True)
-def _lab_settings_read_afresh():
-    """Nor does it keep the lab settings an earlier test read (orders.LabSettings.load)."""
     forget_lab_settings()
 
 
