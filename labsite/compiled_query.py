@@ -13,16 +13,27 @@ whose best plan does not depend on the argument's value; their constants are wri
 text, where the planner sees them. The setting ``DB_PREPARE_STATEMENTS`` turns preparing off,
 for a connection pooler in transaction mode (PgBouncer before 1.21), which cannot keep prepared
 statements. Only these statements are prepared; Django's own queries never are.
+
+The writes every request makes (the history row, the order's changed fields, the statuses a
+cancel sets) are compiled the same way: ``CompiledUpdate`` is a ``QuerySet.update`` of a fixed
+shape, ``CompiledInsert`` the ``INSERT`` of ``Model.save`` for a new row, and ``save_fields``
+is ``Model.save(update_fields=...)``. Their SQL is the ORM's own, compiled once with slots where
+the values go; each value is converted for its column by its field at every run, as the ORM
+converts it. They send no model signals, so they refuse models that have receivers.
 """
 
+import contextlib
 import functools
+import inspect
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db import DatabaseError, connections
+from django.db.models import Expression, Model, QuerySet
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
 
@@ -68,9 +79,7 @@ class CompiledQuery:
         params = list(compiled.params)
         for position, argument in zip(compiled.positions, arguments, strict=True):
             params[position] = argument
-        with connection.cursor() as cursor:
-            if _can_prepare(cursor):
-                _prepare_on_the_server(cursor)
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if not compiled.converters:
@@ -109,6 +118,230 @@ class CompiledQuery:
             return compiled
 
 
+class _Slot(Expression):
+    """Where one value of a compiled write goes: it compiles to a parameter that is itself, so
+    its position among the statement's parameters can be found after compiling."""
+
+    def __init__(self, field=None):
+        super().__init__(output_field=field)
+        self.target = field
+
+    # Never a copy (the ORM copies expressions as it resolves, relabels and clones queries):
+    # the slot is found again among the parameters by identity.
+    def resolve_expression(self, *args, **kwargs):
+        return self
+
+    def relabeled_clone(self, change_map):
+        return self
+
+    def copy(self):
+        return self
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+@dataclass(frozen=True)
+class _CompiledWrite:
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, object], ...]  # (position in params, field converting the value)
+
+
+def _refuse_signals(model) -> None:
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise TypeError(
+            f"{model._meta.label} has save signal receivers, which a compiled write would not "
+            "call: save it through the ORM"
+        )
+
+
+def _compile_write(sql: str, params, slots: list[_Slot], using: str) -> _CompiledWrite:
+    params = list(params)
+    positions = []
+    for slot in slots:
+        found = [i for i, param in enumerate(params) if param is slot]
+        if len(found) != 1:
+            raise ValueError(f"a value appears {len(found)} times in the statement, not once")
+        positions.append(found[0])
+    if not all(
+        any(param is slot for slot in slots) for param in params if isinstance(param, _Slot)
+    ):
+        raise ValueError("the statement has a slot that is not one of its values")
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        sql, params, positions = _with_constants_inlined(sql, params, positions, connection)
+    return _CompiledWrite(
+        sql=sql,
+        params=tuple(params),
+        slots=tuple(
+            (position, slot.target) for position, slot in zip(positions, slots, strict=True)
+        ),
+    )
+
+
+def _bound(compiled: _CompiledWrite, values, connection) -> list:
+    params = list(compiled.params)
+    for (position, field), value in zip(compiled.slots, values, strict=True):
+        params[position] = (
+            value if field is None else field.get_db_prep_save(value, connection=connection)
+        )
+    return params
+
+
+class _PerDatabase:
+    def __init__(self):
+        self._compiled: dict[str, _CompiledWrite] = {}
+        self._lock = threading.Lock()
+
+    def compiled(self, using: str) -> _CompiledWrite:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using)
+                if compiled is None:
+                    compiled = self._compiled[using] = self._compile(using)
+        return compiled
+
+
+class CompiledUpdate(_PerDatabase):
+    """``build(*arguments).update(**values)`` compiled once per database.
+
+    ``build`` receives one slot per parameter it declares and returns the queryset to change;
+    a slot stands for a filter value, which ``run`` passes to the database as given (of the
+    column's type, as ``CompiledQuery``'s arguments). ``fields`` are the fields set: ``run``
+    takes their values by name and converts each as ``QuerySet.update`` would. A value that is
+    the same on every run (a status set by a cancel) belongs in ``build``'s filters or in
+    ``constants``, which are compiled into the statement. Returns the number of rows changed.
+    """
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        fields: Sequence[str],
+        constants: dict | None = None,
+    ):
+        super().__init__()
+        self._build = build
+        self._arguments = len(inspect.signature(build).parameters)
+        self._fields = tuple(fields)
+        self._constants = dict(constants or {})
+
+    def run(self, *arguments, using: str = "default", **values) -> int:
+        if len(arguments) != self._arguments:
+            raise TypeError(f"expected {self._arguments} arguments, got {len(arguments)}")
+        if set(values) != set(self._fields):
+            raise TypeError(f"expected values for {sorted(self._fields)}, got {sorted(values)}")
+        compiled = self.compiled(using)
+        connection = connections[using]
+        ordered = [*arguments, *(values[name] for name in self._fields)]
+        with _cursor(connection) as cursor:
+            cursor.execute(compiled.sql, _bound(compiled, ordered, connection))
+            return cursor.rowcount
+
+    def _compile(self, using: str) -> _CompiledWrite:
+        filter_slots = [_Slot() for _ in range(self._arguments)]
+        queryset = self._build(*filter_slots)
+        _refuse_signals(queryset.model)
+        meta = queryset.model._meta
+        value_slots = {name: _Slot(meta.get_field(name)) for name in self._fields}
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values({**self._constants, **value_slots})
+        query.annotations = {}
+        compiler = query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        if query.get_related_updates():
+            raise ValueError("a compiled update changes one table only")
+        return _compile_write(sql, params, [*filter_slots, *value_slots.values()], using)
+
+
+class CompiledInsert(_PerDatabase):
+    """``Model.save()`` of a new row, compiled once per database: ``run(instance)`` inserts
+    the instance's concrete fields (its primary key from the database) as the ORM's own insert
+    does, ``pre_save`` included, and sets its primary key."""
+
+    def __init__(self, model: type[Model]):
+        super().__init__()
+        self._model = model
+        meta = model._meta
+        self._fields = [
+            field
+            for field in meta.local_concrete_fields
+            if not field.generated and field is not meta.auto_field
+        ]
+
+    def run(self, instance: Model, *, using: str = "default") -> Model:
+        if type(instance) is not self._model:
+            raise TypeError(f"expected a {self._model._meta.label}, got {type(instance)!r}")
+        if not instance._state.adding:
+            raise ValueError("the instance is already saved")
+        compiled = self.compiled(using)
+        connection = connections[using]
+        values = [field.pre_save(instance, add=True) for field in self._fields]
+        with _cursor(connection) as cursor:
+            cursor.execute(compiled.sql, _bound(compiled, values, connection))
+            meta = self._model._meta
+            if connection.features.can_return_columns_from_insert:
+                pk = cursor.fetchone()[0]
+            else:
+                pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+        instance.pk = meta.pk.to_python(pk)
+        instance._state.adding = False
+        instance._state.db = using
+        return instance
+
+    def _compile(self, using: str) -> _CompiledWrite:
+        _refuse_signals(self._model)
+        slots = [_Slot(field) for field in self._fields]
+        row = self._model()
+        for field, slot in zip(self._fields, slots, strict=True):
+            setattr(row, field.attname, slot)
+        query = InsertQuery(self._model)
+        query.insert_values(self._fields, [row])
+        compiler = query.get_compiler(using)
+        compiler.returning_fields = [self._model._meta.pk]
+        statements = compiler.as_sql()
+        if len(statements) != 1:
+            raise ValueError("an insert of one row compiled to more than one statement")
+        sql, params = statements[0]
+        return _compile_write(sql, params, slots, using)
+
+
+_SAVES: dict[tuple, CompiledUpdate] = {}
+
+
+def save_fields(instance: Model, fields: Sequence[str], *, using: str = "default") -> None:
+    """``instance.save(update_fields=fields)`` through a statement compiled once per model and
+    set of fields. Raises ``DatabaseError``, as ``save`` does, when no row was changed."""
+    model = type(instance)
+    key = (model, tuple(fields))
+    update = _SAVES.get(key)
+    if update is None:
+        attnames = [model._meta.get_field(name).attname for name in fields]
+        update = _SAVES.setdefault(
+            key, CompiledUpdate(lambda pk: model._base_manager.filter(pk=pk), attnames)
+        )
+    meta = model._meta
+    values = {}
+    for name in fields:
+        field = meta.get_field(name)
+        values[field.attname] = field.pre_save(instance, add=False)
+    if not update.run(instance.pk, using=using, **values):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
 _PLACEHOLDER_OR_PERCENT = re.compile(r"(%%|%s)")
 
 
@@ -144,6 +377,15 @@ def _with_constants_inlined(sql: str, params: list, positions: list[int], connec
         [params[position] for position in arguments],
         [arguments.index(position) for position in positions],
     )
+
+
+@contextlib.contextmanager
+def _cursor(connection):
+    """A cursor of ``connection`` that prepares its statement on the server where it can."""
+    with connection.cursor() as cursor:
+        if _can_prepare(cursor):
+            _prepare_on_the_server(cursor)
+        yield cursor
 
 
 def _can_prepare(cursor) -> bool:

@@ -94,6 +94,12 @@ def order_with_items(pk: int) -> tuple[Order, list[tuple]]:
     return found[0]
 
 
+def order_by_number(number: int) -> Order | None:
+    """The order with this order number, or None (one statement, compiled once)."""
+    found = _ORDER_ONLY.by_number(number)
+    return found[0] if found else None
+
+
 def _resolve(identifier: str, lookups: "_Lookups"):
     is_number = ORDER_NUMBER_RE.fullmatch(identifier) is not None
     is_tray = TRAY_NUMBER_RE.fullmatch(identifier) is not None

@@ -13,8 +13,8 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from labsite.compiled_query import CompiledQuery
-from printing.models import PrintJob
+from labsite.compiled_query import CompiledInsert, CompiledQuery, CompiledUpdate, save_fields
+from printing.models import cancel_queued_jobs
 from tracker.models import CheckIn
 
 from .errors import (
@@ -113,13 +113,18 @@ def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
         name: _fit(name, value) if isinstance(value, str) else value
         for name, value in values.items()
     }
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order,
         kind=kind,
         actor=actor,
         actor_name=_fit("actor_name", actor_name(actor)),
         **values,
     )
+    return _INSERT_EVENT.run(event)
+
+
+# Every change writes one; compiled once (``labsite.compiled_query``).
+_INSERT_EVENT = CompiledInsert(OrderEvent)
 
 
 def lock_order(order: Order) -> Order:
@@ -302,7 +307,7 @@ def hold_order(*, order: Order, actor) -> Order:
             raise OrderAlreadyOnHold
         order.on_hold = True
         order.version += 1
-        order.save(update_fields=["on_hold", "version"])
+        save_fields(order, ["on_hold", "version"])
         record_event(order, kind=EventKind.HOLD, actor=actor, from_value="", to_value="On Hold")
         return order
 
@@ -317,7 +322,7 @@ def release_order(*, order: Order, actor) -> Order:
             raise OrderNotOnHold
         order.on_hold = False
         order.version += 1
-        order.save(update_fields=["on_hold", "version"])
+        save_fields(order, ["on_hold", "version"])
         record_event(
             order,
             kind=EventKind.RELEASE,
@@ -355,30 +360,20 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
         elif reason_code:
             message = REASON_IGNORED_WARNING
 
-        if CheckIn.objects.filter(order=order, station__non_cancel=True).exists():
+        if _NON_CANCEL_CHECKIN.rows(order.pk):
             raise NonCancelStation
 
-        cancelled_jobs = PrintJob.objects.cancel_queued_for(order)
+        cancelled_jobs = cancel_queued_jobs(order)
         # The work is abandoned: every item, at every endpoint, is cancelled with the order.
-        OrderItemEndpoint.objects.filter(item__order=order).exclude(
-            status=ProcessingStatus.CANCELLED
-        ).update(status=ProcessingStatus.CANCELLED)
-        OrderItem.objects.filter(order=order).exclude(status=ProcessingStatus.CANCELLED).update(
-            status=ProcessingStatus.CANCELLED
-        )
+        _CANCEL_ENDPOINTS.run(order.pk)
+        _CANCEL_ITEMS.run(order.pk)
         order.processing_status = ProcessingStatus.CANCELLED
         order.cancelled_at = timezone.now()
         order.cancelled_by = actor
         order.cancel_reason = reason
         order.version += 1
-        order.save(
-            update_fields=[
-                "cancelled_at",
-                "cancelled_by",
-                "cancel_reason",
-                "processing_status",
-                "version",
-            ]
+        save_fields(
+            order, ["cancelled_at", "cancelled_by", "cancel_reason", "processing_status", "version"]
         )
         record_event(
             order,
@@ -397,6 +392,31 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
             ),
         )
         return CancelResult(order=order, message=message)
+
+
+# What a cancel runs on every call, compiled once (``labsite.compiled_query``).
+_NON_CANCEL_CHECKIN = CompiledQuery(
+    lambda order_id: (
+        CheckIn.objects.filter(order_id=order_id, station__non_cancel=True)
+        .order_by()
+        .values_list("pk")[:1]
+    ),
+    2**62 + 1,  # an id placeholder
+)
+_CANCEL_ENDPOINTS = CompiledUpdate(
+    lambda order_id: OrderItemEndpoint.objects.filter(item__order_id=order_id).exclude(
+        status=ProcessingStatus.CANCELLED
+    ),
+    fields=[],
+    constants={"status": ProcessingStatus.CANCELLED},
+)
+_CANCEL_ITEMS = CompiledUpdate(
+    lambda order_id: OrderItem.objects.filter(order_id=order_id).exclude(
+        status=ProcessingStatus.CANCELLED
+    ),
+    fields=[],
+    constants={"status": ProcessingStatus.CANCELLED},
+)
 
 
 # --- cancel items -----------------------------------------------------------------------------
@@ -423,10 +443,8 @@ def _production_status(order: Order) -> str | None:
     if order.current_station_id is not None:
         station = order.current_station.code
     else:
-        checkin = (
-            CheckIn.objects.filter(order=order).select_related("station").order_by("-at").first()
-        )
-        station = checkin.station.code if checkin is not None else None
+        latest = _LATEST_CHECKIN_STATION.rows(order.pk)
+        station = latest[0][0] if latest else None
     if order.state in PRE_PRODUCTION_STATES and station is None:
         return None
     parts = [order.get_state_display()]
@@ -435,6 +453,28 @@ def _production_status(order: Order) -> str | None:
     if station is not None:
         parts.append(f"checked in at station {station}")
     return ", ".join(parts)
+
+
+@dataclass
+class _ItemState:
+    """An item of the order being changed, as read with its endpoints' statuses."""
+
+    pk: int
+    sku: str
+    status: str
+    endpoint_statuses: list[str]
+
+
+def _items_of(order: Order) -> dict[int, _ItemState]:
+    """The order's items with their endpoints' statuses, in id order (one statement)."""
+    items: dict[int, _ItemState] = {}
+    for item_id, sku, status, endpoint_id, endpoint_status in _ITEMS_WITH_ENDPOINTS.rows(order.pk):
+        item = items.get(item_id)
+        if item is None:
+            item = items[item_id] = _ItemState(item_id, sku, status, [])
+        if endpoint_id is not None:
+            item.endpoint_statuses.append(endpoint_status)
+    return items
 
 
 def cancel_items(
@@ -448,6 +488,9 @@ def cancel_items(
     is already cancelled. A repeated id counts once. The order itself is never cancelled,
     even when its last live item is: it stays visible with its history. ``partner_name``
     names the API partner that asked, in the history.
+
+    The items' and the order's statuses are then derived again, as
+    ``refresh_processing_status`` derives them, from the rows read before the change.
     """
     wanted = list(dict.fromkeys(item_ids))
     with transaction.atomic():
@@ -460,14 +503,11 @@ def cancel_items(
         if status is not None:
             raise OrderNotPreProduction(status)
 
-        found = OrderItem.objects.filter(
-            order=order, pk__in=[item_id for item_id in wanted if 0 < item_id <= MAX_ITEM_ID]
-        )
-        items = {item.pk: item for item in found}
-        to_cancel: list[OrderItem] = []
+        items = _items_of(order)
+        to_cancel: list[_ItemState] = []
         failures: dict[int, str] = {}
         for item_id in wanted:
-            item = items.get(item_id)
+            item = items.get(item_id) if 0 < item_id <= MAX_ITEM_ID else None
             if item is None:
                 failures[item_id] = ItemNotFound.message
             elif item.status == ProcessingStatus.CANCELLED:
@@ -476,32 +516,84 @@ def cancel_items(
                 to_cancel.append(item)
 
         if to_cancel:
-            cancelled_pks = [item.pk for item in to_cancel]
-            OrderItemEndpoint.objects.filter(item_id__in=cancelled_pks).update(
-                status=ProcessingStatus.CANCELLED
-            )
-            OrderItem.objects.filter(pk__in=cancelled_pks).update(status=ProcessingStatus.CANCELLED)
-            refresh_processing_status(order)
+            previous = {item.pk: item.status for item in to_cancel}
+            _cancel_item_rows([item.pk for item in to_cancel])
+            for item in to_cancel:
+                item.status = ProcessingStatus.CANCELLED
+                item.endpoint_statuses = [ProcessingStatus.CANCELLED] * len(item.endpoint_statuses)
+            for item in items.values():
+                # What refresh_processing_status would correct: an item whose status is not the
+                # one its endpoints give (never one just cancelled, whose endpoints all are).
+                if item.endpoint_statuses:
+                    derived = derive_status(item.endpoint_statuses)
+                    if derived != item.status:
+                        OrderItem.objects.filter(pk=item.pk).update(status=derived)
+                        item.status = derived
+            order.processing_status = derive_status(item.status for item in items.values())
             order.version += 1
-            Order.objects.filter(pk=order.pk).update(version=order.version)
+            save_fields(order, ["processing_status", "version"])
             now = timezone.now()
             by = f" by partner {partner_name} (as {actor_name(actor)})" if partner_name else ""
-            OrderEvent.objects.bulk_create(
+            events = [
                 OrderEvent(
                     order=order,
                     at=now,
                     kind=EventKind.ITEMS_CANCELLED,
                     actor=actor,
-                    actor_name=partner_name or actor_name(actor),
-                    from_value=item.status,
+                    actor_name=_fit("actor_name", partner_name or actor_name(actor)),
+                    from_value=previous[item.pk],
                     to_value=ProcessingStatus.CANCELLED,
                     note=f"item {item.pk} ({item.sku}) cancelled{by}",
                 )
                 for item in to_cancel
-            )
+            ]
+            if len(events) == 1:
+                _INSERT_EVENT.run(events[0])
+            else:
+                OrderEvent.objects.bulk_create(events)
         return CancelItemsResult(
             order=order, cancelled=[item.pk for item in to_cancel], failures=failures
         )
+
+
+def _cancel_item_rows(item_ids: list[int]) -> None:
+    """Cancel these items at every endpoint. One item, the usual request, runs statements
+    compiled once; several run the same statements built for their list of ids."""
+    if len(item_ids) == 1:
+        _CANCEL_ITEM_ENDPOINTS.run(item_ids[0])
+        _CANCEL_ITEM.run(item_ids[0])
+        return
+    OrderItemEndpoint.objects.filter(item_id__in=item_ids).update(status=ProcessingStatus.CANCELLED)
+    OrderItem.objects.filter(pk__in=item_ids).update(status=ProcessingStatus.CANCELLED)
+
+
+# What an item cancel runs on every call, compiled once (``labsite.compiled_query``).
+_LATEST_CHECKIN_STATION = CompiledQuery(
+    lambda order_id: (
+        CheckIn.objects.filter(order_id=order_id)
+        .order_by("-at", "-pk")
+        .values_list("station__code")[:1]
+    ),
+    2**62 + 1,  # an id placeholder
+)
+_ITEMS_WITH_ENDPOINTS = CompiledQuery(
+    lambda order_id: (
+        OrderItem.objects.filter(order_id=order_id)
+        .order_by("pk", "endpoints__pk")
+        .values_list("pk", "sku", "status", "endpoints__pk", "endpoints__status")
+    ),
+    2**62 + 1,
+)
+_CANCEL_ITEM_ENDPOINTS = CompiledUpdate(
+    lambda item_id: OrderItemEndpoint.objects.filter(item_id=item_id),
+    fields=[],
+    constants={"status": ProcessingStatus.CANCELLED},
+)
+_CANCEL_ITEM = CompiledUpdate(
+    lambda item_id: OrderItem.objects.filter(pk=item_id),
+    fields=[],
+    constants={"status": ProcessingStatus.CANCELLED},
+)
 
 
 # --- process and processing status -------------------------------------------------------------

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from labsite.compiled_query import CompiledUpdate
+
 LPT_PORTS = range(1, 10)
 
 
@@ -97,14 +99,6 @@ class PrintStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class PrintJobQuerySet(models.QuerySet):
-    def cancel_queued_for(self, order) -> int:
-        """Cancel the order's tickets not sent yet (inside the caller's transaction)."""
-        return self.filter(order=order, status=PrintStatus.QUEUED).update(
-            status=PrintStatus.CANCELLED, finished_at=timezone.now()
-        )
-
-
 class PrintJob(models.Model):
     """One work ticket to print. The spooler sends it, retrying with backoff on failure."""
 
@@ -133,8 +127,6 @@ class PrintJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PrintJobQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         permissions = [("print_ticket", "Can print work tickets")]
@@ -148,3 +140,16 @@ class PrintJob(models.Model):
 
     def __str__(self) -> str:
         return f"Ticket of {self.order} on {self.printer} ({self.get_status_display()})"
+
+
+def cancel_queued_jobs(order) -> int:
+    """Cancel the order's tickets not sent yet (inside the caller's transaction). Every cancel
+    runs this, so its statement is compiled once (``labsite.compiled_query``)."""
+    return _CANCEL_QUEUED.run(order.pk, finished_at=timezone.now())
+
+
+_CANCEL_QUEUED = CompiledUpdate(
+    lambda order_id: PrintJob.objects.filter(order_id=order_id, status=PrintStatus.QUEUED),
+    fields=["finished_at"],
+    constants={"status": PrintStatus.CANCELLED},
+)

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from labsite.compiled_query import CompiledInsert, CompiledQuery
 from orders.models import LabSettings, Order
 from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
@@ -51,28 +52,44 @@ def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=
         if not order.tray and LabSettings.load().trays_required:
             raise errors.OrderWaitingForTray
         port = parse_lpt_port(lpt_port)
-        mapping = (
-            WorkstationPort.objects.select_related("printer", "workstation")
-            .filter(workstation__code=workstation_code, number=port, printer__isnull=False)
-            .first()
-        )
-        if mapping is None:
+        mapping = _PORT_MAPPING.rows(workstation_code, port)
+        if not mapping:
             raise errors.NoPrinterDefined(workstation_code)
-        job = PrintJob.objects.create(
-            order=order,
-            workstation=mapping.workstation,
-            port=port,
-            printer=mapping.printer,
-            requested_by=actor,
+        workstation_id, printer_id, printer_name = mapping[0]
+        job = _INSERT_JOB.run(
+            PrintJob(
+                order=order,
+                workstation_id=workstation_id,
+                port=port,
+                printer_id=printer_id,
+                requested_by=actor,
+            )
         )
         record_event(
             order,
             kind=EventKind.PRINT_REQUESTED,
             actor=actor,
-            to_value=f"LPT{port} {mapping.printer.name}",
+            to_value=f"LPT{port} {printer_name}",
             note=f"print job {job.pk}",
         )
         return job
+
+
+# Every ticket printed runs these; compiled once (labsite.compiled_query).
+_PORT_MAPPING = CompiledQuery(
+    lambda workstation_code, port: (
+        WorkstationPort.objects.filter(
+            workstation__code=workstation_code, number=port, printer__isnull=False
+        )
+        .order_by()
+        .values_list("workstation_id", "printer_id", "printer__name")
+    ),
+    # Placeholders: no workstation code holds a NUL, and LPT ports are 1..9 (a port number
+    # is a small integer: a larger placeholder would make the ORM compile "no rows").
+    "\x00workstation",
+    32_001,
+)
+_INSERT_JOB = CompiledInsert(PrintJob)
 
 
 def retry_job(job: PrintJob) -> bool:

@@ -26,7 +26,7 @@ from orders.api.v2.base import V2View
 from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
-from orders.identifiers import ORDER_NUMBER_RE, resolve_order_identifier
+from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
 from orders.models import Order
 
 from . import errors
@@ -454,7 +454,7 @@ class CompleteOrderView(V2View):
         # The vendor's complete takes the order number only.
         order = None
         if ORDER_NUMBER_RE.fullmatch(identifier):
-            order = Order.objects.filter(number=int(identifier)).first()
+            order = order_by_number(int(identifier))
         if order is None:
             raise errors.CompletionOrderNotFound
         request_completion(order=order, actor=request.user)

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from labsite.compiled_query import CompiledInsert, CompiledQuery, save_fields
 from labsite.workers import worker_is_alive
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.models import LabSettings, Order, OrderEvent
@@ -60,17 +61,38 @@ class CheckInResult:
 
 
 def find_station(code: str) -> Station:
-    station = Station.objects.filter(code=code, is_operator=False).first()
+    station = _station_by_code(code, is_operator=False)
     if station is None:
         raise errors.StationNotFound
     return station
 
 
 def find_operator(code: str) -> Station:
-    operator = Station.objects.filter(code=code, is_operator=True).first()
+    operator = _station_by_code(code, is_operator=True)
     if operator is None:
         raise errors.OperatorNotFound
     return operator
+
+
+_STATION_ATTNAMES = [field.attname for field in Station._meta.concrete_fields]
+# Every check-in looks its station (and operator) up by code; compiled once
+# (labsite.compiled_query). The placeholder: no station code holds a NUL.
+_STATION_BY_CODE = {
+    is_operator: CompiledQuery(
+        lambda code, is_operator=is_operator: (
+            Station.objects.filter(code=code, is_operator=is_operator)
+            .order_by()
+            .values_list(*_STATION_ATTNAMES)
+        ),
+        "\x00station",
+    )
+    for is_operator in (False, True)
+}
+
+
+def _station_by_code(code: str, *, is_operator: bool) -> Station | None:
+    rows = _STATION_BY_CODE[is_operator].rows(code)
+    return Station.from_db("default", _STATION_ATTNAMES, rows[0]) if rows else None
 
 
 def check_in(
@@ -95,8 +117,10 @@ def check_in(
                 raise errors.StepNotNeeded(spec.not_needed_message)
 
         now = timezone.now()
-        checkin = CheckIn.objects.create(
-            order=order, station=station, operator=operator, at=now, actor=actor, device=device
+        checkin = _INSERT_CHECKIN.run(
+            CheckIn(
+                order=order, station=station, operator=operator, at=now, actor=actor, device=device
+            )
         )
         previous = order.current_station.code if order.current_station_id else ""
         fields = ["current_station", "current_station_at", "version"]
@@ -106,7 +130,7 @@ def check_in(
         order.current_station = station
         order.current_station_at = now
         order.version += 1
-        order.save(update_fields=fields)
+        save_fields(order, fields)
         record_event(
             order,
             kind=EventKind.CHECKIN,
@@ -116,6 +140,11 @@ def check_in(
             note=f"operator {operator.code}" if operator else "",
         )
         return CheckInResult(order=order, checkin=checkin)
+
+
+# Every check-in and completion request writes one; compiled once (labsite.compiled_query).
+_INSERT_CHECKIN = CompiledInsert(CheckIn)
+_INSERT_COMPLETION = CompiledInsert(CompletionRequest)
 
 
 # --- completion -----------------------------------------------------------------------------
@@ -166,10 +195,10 @@ def request_completion(*, order: Order, actor, require_tracker: bool = True) -> 
         alive = worker_is_alive(TRACKER, within_seconds=settings.tracker_heartbeat_seconds)
         if require_tracker and not alive:
             raise errors.JobTrackerNotRunning
-        request = CompletionRequest.objects.create(order=order, requested_by=actor)
+        request = _INSERT_COMPLETION.run(CompletionRequest(order=order, requested_by=actor))
         order.pending_completion = True
         order.version += 1
-        order.save(update_fields=["pending_completion", "version"])
+        save_fields(order, ["pending_completion", "version"])
         record_event(order, kind=EventKind.COMPLETION_REQUESTED, actor=actor)
         return request
 

@@ -2,7 +2,7 @@
 
 from labsite.api.item_cancel import RefusedInput, error
 from orders.errors import OrderNotFound
-from orders.identifiers import ORDER_NUMBER_RE, parse_public_id
+from orders.identifiers import ORDER_NUMBER_RE, order_by_number, parse_public_id
 from orders.models import Order
 
 # Enough for any order; bounds the work (and the answer) of one request.
@@ -69,7 +69,7 @@ def resolve_order(order_id: str) -> Order:
     """The order ``orderId`` names: its order number, or its public id (a UUID)."""
     order = None
     if ORDER_NUMBER_RE.fullmatch(order_id):
-        order = Order.objects.filter(number=int(order_id)).first()
+        order = order_by_number(int(order_id))
     elif (public_id := parse_public_id(order_id)) is not None:
         order = Order.objects.filter(public_id=public_id).first()
     if order is None:
