@@ -154,7 +154,7 @@ class ApiPartnerAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke (deactivate) selected partners", permissions=["change"])
     def revoke_selected(self, request, queryset):
         partners = list(queryset.filter(is_active=True))
-        ApiPartner.objects.filter(pk__in=[p.pk for p in partners]).update(is_active=False)
+        ApiPartner.objects.filter(pk__in=[p.pk for p in partners]).revoke()
         for partner in partners:
             self.log_change(request, partner, "Revoked: deactivated.")
         self.message_user(request, f"Revoked {len(partners)} partner(s).", messages.SUCCESS)

@@ -6,21 +6,24 @@ cost of a simple read. So each process remembers, for ``API_CREDENTIAL_CACHE_SEC
 (default 5; 0 turns this off):
 
 - a key that authenticated (its row and its user's row), by the key's hash;
+- an API partner that authenticated (its row and its user's row), by its recipe id and the
+  hashes of the billing key as sent;
 - the set of rights a user holds, by the user's id, name and joining time (an id alone may be
   given again to a new user where the database reuses the ids of deleted rows).
 
-Only what passed is kept: an unknown, revoked or expired key, or an inactive user, is looked up
-every time. A kept key's expiry is still checked on every request.
+Only what passed is kept: an unknown, revoked or expired key, an unknown or inactive partner,
+or an inactive user, is looked up every time. A kept key's expiry is still checked on every
+request.
 
-Saving or deleting a key, a user, a group or a permission, or changing who is in a group or
-holds a permission, clears everything kept here, in the process that made the change (at once,
-and again when its transaction commits). Other processes (the other web workers) see the change
-when what they kept runs out: a revoked key or a withdrawn right stops working everywhere
-within ``API_CREDENTIAL_CACHE_SECONDS``. Code that changes these rows with ``QuerySet.update``
-(which sends no signal) calls :func:`forget_all` itself, as ``ApiKey.objects.revoke()`` does.
-A change that is rolled back after this process read the changed rows in the same transaction
-may be kept for those seconds: requests verify their key and rights first, outside any
-transaction.
+Saving or deleting a key, a partner, a user, a group or a permission, or changing who is in a
+group or holds a permission, clears everything kept here, in the process that made the change
+(at once, and again when its transaction commits). Other processes (the other web workers) see
+the change when what they kept runs out: a revoked key or partner, or a withdrawn right, stops
+working everywhere within ``API_CREDENTIAL_CACHE_SECONDS``. Code that changes these rows with
+``QuerySet.update`` (which sends no signal) calls :func:`forget_all` itself, as
+``ApiKey.objects.revoke()`` and ``ApiPartner.objects.revoke()`` do. A change that is rolled
+back after this process read the changed rows in the same transaction may be kept for those
+seconds: requests verify their key and rights first, outside any transaction.
 """
 
 from dataclasses import dataclass
@@ -31,19 +34,20 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from labsite.kept import MISSING, KeptRows, copy_of
-from labsite.models import ApiKey
+from labsite.models import ApiKey, ApiPartner
 
 ALL_RIGHTS = None  # the rights of a superuser: every right
 
-# Keys by ("key", hash), rights by ("rights", user id, user name, joining time).
+# Keys by ("key", hash), partners by ("partner", recipe id, hashes), rights by
+# ("rights", user id, user name, joining time).
 _kept = KeptRows("API_CREDENTIAL_CACHE_SECONDS")
 
 
 @dataclass
 class _KnownKey:
-    api_key: ApiKey
-    # When this process last recorded the key's use (``note_use``), so that a kept key does not
-    # look unused to it for as long as it is kept.
+    api_key: ApiKey | ApiPartner
+    # When this process last recorded the key's (or partner's) use (``note_use``), so that a
+    # kept key does not look unused to it for as long as it is kept.
     last_used_at: object
 
 
@@ -65,6 +69,38 @@ def usable_key(key_hash: str) -> ApiKey | None:
     kept.user = copy_of(api_key.user)
     _kept.keep(("key", key_hash), _KnownKey(kept, api_key.last_used_at), reading)
     return api_key
+
+
+def usable_partner(recipe_id: str, key_hashes: frozenset[str]) -> ApiPartner | None:
+    """The usable partner with this recipe id whose billing key hashes to one of ``key_hashes``,
+    with its user, or None."""
+    known = _kept.get(("partner", recipe_id, key_hashes))
+    if known is not MISSING:
+        partner = copy_of(known.api_key)
+        partner.user = copy_of(known.api_key.user)
+        partner.last_used_at = known.last_used_at
+        return partner
+    reading = _kept.reading()
+    partner = (
+        ApiPartner.objects.usable()
+        .select_related("user")
+        .filter(recipe_id=recipe_id, key_hash__in=sorted(key_hashes))
+        .first()
+    )
+    if partner is None:
+        _kept.discard(("partner", recipe_id, key_hashes))
+        return None
+    kept = copy_of(partner)
+    kept.user = copy_of(partner.user)
+    _kept.keep(("partner", recipe_id, key_hashes), _KnownKey(kept, partner.last_used_at), reading)
+    return partner
+
+
+def noted_partner_use(recipe_id: str, key_hashes: frozenset[str], last_used_at) -> None:
+    """``note_use`` recorded (or found recorded) this use time for the kept partner."""
+    known = _kept.get(("partner", recipe_id, key_hashes))
+    if known is not MISSING:
+        known.last_used_at = last_used_at
 
 
 def noted_use(key_hash: str, last_used_at) -> None:
@@ -117,7 +153,7 @@ def connect_signals() -> None:
     """Clear what is kept whenever a key, user, group or permission, or a link between them,
     changes in this process (called once, from ``LabsiteConfig.ready``)."""
     user_model = get_user_model()
-    for model in (ApiKey, user_model, Group, Permission):
+    for model in (ApiKey, ApiPartner, user_model, Group, Permission):
         uid = f"credentials:{model._meta.label}"
         post_save.connect(_forget_on_change, sender=model, dispatch_uid=f"{uid}:save")
         post_delete.connect(_forget_on_change, sender=model, dispatch_uid=f"{uid}:delete")

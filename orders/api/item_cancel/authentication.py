@@ -6,8 +6,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from labsite.api import credentials
 from labsite.api.authentication import note_use
-from labsite.models import ApiPartner, hash_api_key
+from labsite.models import hash_api_key
 
 from .inputs import query_values
 
@@ -42,18 +43,12 @@ class PartnerAuthentication(BaseAuthentication):
         [recipe_id], [sent_key] = recipe_ids, keys
         if not recipe_id or not sent_key or len(sent_key) > MAX_KEY_LENGTH:
             raise AuthenticationFailed(WRONG_PAIR)
-        partner = (
-            ApiPartner.objects.usable()
-            .select_related("user")
-            .filter(
-                recipe_id=recipe_id,
-                key_hash__in=[hash_api_key(key) for key in key_candidates(sent_key)],
-            )
-            .first()
-        )
+        key_hashes = frozenset(hash_api_key(key) for key in key_candidates(sent_key))
+        partner = credentials.usable_partner(recipe_id, key_hashes)
         if partner is None:
             raise AuthenticationFailed(WRONG_PAIR)
         note_use(partner)
+        credentials.noted_partner_use(recipe_id, key_hashes, partner.last_used_at)
         return partner.user, partner
 
     def authenticate_header(self, request) -> str:
