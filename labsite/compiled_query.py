@@ -381,29 +381,30 @@ def _with_constants_inlined(sql: str, params: list, positions: list[int], connec
 
 @contextlib.contextmanager
 def _cursor(connection):
-    """A cursor of ``connection`` that prepares its statement on the server where it can."""
+    """A cursor of ``connection`` (Django's wrapper, which times, logs and wraps errors as
+    usual) that prepares its statement on the server where the connection prepares statements
+    (settings: ``DB_PREPARE_STATEMENTS``, which sets psycopg's ``prepare_threshold``).
+
+    There it runs the statement through a psycopg cursor that binds the parameters on the
+    server and prepares the statement: psycopg keeps it prepared on the connection, and the
+    next execution of the same text skips the planning. That psycopg cursor is made once per
+    database connection and reused, as these statements are the most frequent of all.
+    """
+    if connection.vendor == "postgresql":
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        raw = connection.connection
+        if getattr(raw, "prepare_threshold", None) is not None:
+            kept = getattr(connection, "_labsite_preparing_cursor", None)
+            if kept is None or kept[0] is not raw or kept[1].closed:
+                kept = (raw, _preparing_cursor_class()(raw))
+                connection._labsite_preparing_cursor = kept
+            with connection.wrap_database_errors:
+                wrapped = connection._prepare_cursor(kept[1])
+            yield wrapped
+            return
     with connection.cursor() as cursor:
-        if _can_prepare(cursor):
-            _prepare_on_the_server(cursor)
         yield cursor
-
-
-def _can_prepare(cursor) -> bool:
-    """Whether ``cursor`` is on a psycopg connection that prepares statements (settings:
-    ``DB_PREPARE_STATEMENTS``, which sets the connection's ``prepare_threshold``)."""
-    return (
-        getattr(getattr(cursor.cursor, "connection", None), "prepare_threshold", None) is not None
-    )
-
-
-def _prepare_on_the_server(cursor) -> None:
-    """Make Django's ``cursor`` (a wrapper, which times, logs and wraps errors as usual) run its
-    statement through a psycopg cursor that binds the parameters on the server and prepares the
-    statement: psycopg keeps it prepared on the connection, and the next execution of the same
-    text skips the planning."""
-    client_cursor = cursor.cursor
-    cursor.cursor = _preparing_cursor_class()(client_cursor.connection)
-    client_cursor.close()
 
 
 @functools.cache

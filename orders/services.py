@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from labsite.compiled_query import CompiledInsert, CompiledQuery, CompiledUpdate, save_fields
@@ -127,22 +128,43 @@ def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
 _INSERT_EVENT = CompiledInsert(OrderEvent)
 
 
+class OrderLock:
+    """Re-reads an order under a row lock, with values that its service checks next read in
+    the same statement: ``annotations`` maps names to expressions about the order (an
+    ``Exists`` or a ``Subquery`` over ``OuterRef("pk")``). Only the order's row is locked.
+    Every service that changes an order starts with one, so the statement is compiled once
+    (``labsite.compiled_query``)."""
+
+    def __init__(self, **annotations):
+        self._names = list(annotations)
+        self._query = CompiledQuery(
+            lambda pk: (
+                Order.objects.select_for_update(of=("self",))
+                .filter(pk=pk)
+                .annotate(**annotations)
+                .order_by()
+                .values_list(*_ORDER_ATTNAMES, *self._names)
+            ),
+            2**62 + 1,  # an id placeholder
+        )
+
+    def __call__(self, order: Order) -> tuple[Order, dict]:
+        rows = self._query.rows(order.pk)
+        if not rows:
+            raise Order.DoesNotExist(f"Order {order.pk} does not exist")
+        row = rows[0]
+        values = row[len(_ORDER_ATTNAMES) :]
+        locked = Order.from_db("default", _ORDER_ATTNAMES, row[: len(_ORDER_ATTNAMES)])
+        return locked, dict(zip(self._names, values, strict=True))
+
+
 def lock_order(order: Order) -> Order:
-    """Re-read ``order`` under a row lock. Every service that changes an order starts here, so
-    the statement is compiled once (``labsite.compiled_query``)."""
-    rows = _LOCKED_ORDER.rows(order.pk)
-    if not rows:
-        raise Order.DoesNotExist(f"Order {order.pk} does not exist")
-    return Order.from_db("default", _ORDER_ATTNAMES, rows[0])
+    """Re-read ``order`` under a row lock."""
+    return _LOCK_ORDER(order)[0]
 
 
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
-_LOCKED_ORDER = CompiledQuery(
-    lambda pk: (
-        Order.objects.select_for_update().filter(pk=pk).order_by().values_list(*_ORDER_ATTNAMES)
-    ),
-    2**62 + 1,  # an id placeholder
-)
+_LOCK_ORDER = OrderLock()
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -342,7 +364,7 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
     Nothing is deleted: the order keeps its data and history, and its tray is free again.
     """
     with transaction.atomic():
-        order = lock_order(order)
+        order, found = _LOCK_FOR_CANCEL(order)
         settings = LabSettings.load()
         if not settings.job_tracker_module_installed:
             raise JobTrackerRequired
@@ -360,7 +382,7 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
         elif reason_code:
             message = REASON_IGNORED_WARNING
 
-        if _NON_CANCEL_CHECKIN.rows(order.pk):
+        if found["at_non_cancel_station"]:
             raise NonCancelStation
 
         cancelled_jobs = cancel_queued_jobs(order)
@@ -395,13 +417,10 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
 
 
 # What a cancel runs on every call, compiled once (``labsite.compiled_query``).
-_NON_CANCEL_CHECKIN = CompiledQuery(
-    lambda order_id: (
-        CheckIn.objects.filter(order_id=order_id, station__non_cancel=True)
-        .order_by()
-        .values_list("pk")[:1]
-    ),
-    2**62 + 1,  # an id placeholder
+_LOCK_FOR_CANCEL = OrderLock(
+    at_non_cancel_station=Exists(
+        CheckIn.objects.filter(order_id=OuterRef("pk"), station__non_cancel=True)
+    )
 )
 _CANCEL_ENDPOINTS = CompiledUpdate(
     lambda order_id: OrderItemEndpoint.objects.filter(item__order_id=order_id).exclude(
@@ -434,17 +453,17 @@ class CancelItemsResult:
     failures: dict[int, str]  # item id -> why it was not cancelled
 
 
-def _production_status(order: Order) -> str | None:
+def _production_status(order: Order, last_checkin_station: str | None) -> str | None:
     """The status of an order past pre-production, or None while its items may be cancelled.
 
-    Pre-production: unvalid or valid (on hold or not) and never checked in at a station.
-    Cancelled and completed orders are refused before this is asked.
+    Pre-production: unvalid or valid (on hold or not) and never checked in at a station (the
+    station of its latest check-in is ``last_checkin_station``). Cancelled and completed
+    orders are refused before this is asked.
     """
     if order.current_station_id is not None:
         station = order.current_station.code
     else:
-        latest = _LATEST_CHECKIN_STATION.rows(order.pk)
-        station = latest[0][0] if latest else None
+        station = last_checkin_station
     if order.state in PRE_PRODUCTION_STATES and station is None:
         return None
     parts = [order.get_state_display()]
@@ -494,12 +513,12 @@ def cancel_items(
     """
     wanted = list(dict.fromkeys(item_ids))
     with transaction.atomic():
-        order = lock_order(order)
+        order, found = _LOCK_FOR_ITEM_CANCEL(order)
         if order.is_cancelled:
             raise OrderMarkedForCancelation
         if order.is_completed or order.pending_completion:
             raise OrderAlreadyCompleted
-        status = _production_status(order)
+        status = _production_status(order, found["last_checkin_station"])
         if status is not None:
             raise OrderNotPreProduction(status)
 
@@ -568,13 +587,12 @@ def _cancel_item_rows(item_ids: list[int]) -> None:
 
 
 # What an item cancel runs on every call, compiled once (``labsite.compiled_query``).
-_LATEST_CHECKIN_STATION = CompiledQuery(
-    lambda order_id: (
-        CheckIn.objects.filter(order_id=order_id)
+_LOCK_FOR_ITEM_CANCEL = OrderLock(
+    last_checkin_station=Subquery(
+        CheckIn.objects.filter(order_id=OuterRef("pk"))
         .order_by("-at", "-pk")
-        .values_list("station__code")[:1]
-    ),
-    2**62 + 1,  # an id placeholder
+        .values("station__code")[:1]
+    )
 )
 _ITEMS_WITH_ENDPOINTS = CompiledQuery(
     lambda order_id: (
