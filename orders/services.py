@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from labsite.compiled_query import CompiledInsert, CompiledQuery, CompiledUpdate, save_fields
-from printing.models import cancel_queued_jobs
+from printing.models import PrintJob, PrintStatus, cancel_queued_jobs
 from tracker.models import CheckIn
 
 from .errors import (
@@ -385,7 +385,8 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
         if found["at_non_cancel_station"]:
             raise NonCancelStation
 
-        cancelled_jobs = cancel_queued_jobs(order)
+        # No job can be queued for the order while it is locked (queue_ticket locks it first).
+        cancelled_jobs = cancel_queued_jobs(order) if found["has_queued_jobs"] else 0
         # The work is abandoned: every item, at every endpoint, is cancelled with the order.
         _CANCEL_ENDPOINTS.run(order.pk)
         _CANCEL_ITEMS.run(order.pk)
@@ -420,7 +421,10 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
 _LOCK_FOR_CANCEL = OrderLock(
     at_non_cancel_station=Exists(
         CheckIn.objects.filter(order_id=OuterRef("pk"), station__non_cancel=True)
-    )
+    ),
+    has_queued_jobs=Exists(
+        PrintJob.objects.filter(order_id=OuterRef("pk"), status=PrintStatus.QUEUED)
+    ),
 )
 _CANCEL_ENDPOINTS = CompiledUpdate(
     lambda order_id: OrderItemEndpoint.objects.filter(item__order_id=order_id).exclude(
