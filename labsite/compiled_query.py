@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Expression, Model, QuerySet
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -193,11 +193,15 @@ def _compile_write(sql: str, params, slots: list[_Slot], using: str) -> _Compile
 
 
 def _bound(compiled: _CompiledWrite, values, connection) -> list:
+    """The statement's parameters with ``values`` in their slots, each converted by its field
+    as the ORM converts a value it saves (a model instance for a foreign key included)."""
     params = list(compiled.params)
     for (position, field), value in zip(compiled.slots, values, strict=True):
-        params[position] = (
-            value if field is None else field.get_db_prep_save(value, connection=connection)
-        )
+        if field is not None:
+            if field.remote_field is not None and hasattr(value, "prepare_database_save"):
+                value = value.prepare_database_save(field)
+            value = field.get_db_prep_save(value, connection=connection)
+        params[position] = value
     return params
 
 
@@ -245,15 +249,17 @@ class CompiledUpdate(_PerDatabase):
         if set(values) != set(self._fields):
             raise TypeError(f"expected values for {sorted(self._fields)}, got {sorted(values)}")
         compiled = self.compiled(using)
+        _refuse_signals(self._model)  # a receiver may have been connected since compiling
         connection = connections[using]
         ordered = [*arguments, *(values[name] for name in self._fields)]
-        with _cursor(connection) as cursor:
+        with transaction.mark_for_rollback_on_error(using), _cursor(connection) as cursor:
             cursor.execute(compiled.sql, _bound(compiled, ordered, connection))
             return cursor.rowcount
 
     def _compile(self, using: str) -> _CompiledWrite:
         filter_slots = [_Slot() for _ in range(self._arguments)]
         queryset = self._build(*filter_slots)
+        self._model = queryset.model
         _refuse_signals(queryset.model)
         meta = queryset.model._meta
         value_slots = {name: _Slot(meta.get_field(name)) for name in self._fields}
@@ -288,9 +294,10 @@ class CompiledInsert(_PerDatabase):
         if not instance._state.adding:
             raise ValueError("the instance is already saved")
         compiled = self.compiled(using)
+        _refuse_signals(self._model)  # a receiver may have been connected since compiling
         connection = connections[using]
         values = [field.pre_save(instance, add=True) for field in self._fields]
-        with _cursor(connection) as cursor:
+        with transaction.mark_for_rollback_on_error(using), _cursor(connection) as cursor:
             cursor.execute(compiled.sql, _bound(compiled, values, connection))
             meta = self._model._meta
             if connection.features.can_return_columns_from_insert:
@@ -309,7 +316,10 @@ class CompiledInsert(_PerDatabase):
         for field, slot in zip(self._fields, slots, strict=True):
             setattr(row, field.attname, slot)
         query = InsertQuery(self._model)
-        query.insert_values(self._fields, [row])
+        # raw: the compiler takes the slots as they are, without the fields' pre_save (which
+        # for an auto_now field would put the time of compiling in a slot's place); run()
+        # calls pre_save itself on every insert.
+        query.insert_values(self._fields, [row], raw=True)
         compiler = query.get_compiler(using)
         compiler.returning_fields = [self._model._meta.pk]
         statements = compiler.as_sql()
@@ -324,7 +334,10 @@ _SAVES: dict[tuple, CompiledUpdate] = {}
 
 def save_fields(instance: Model, fields: Sequence[str], *, using: str = "default") -> None:
     """``instance.save(update_fields=fields)`` through a statement compiled once per model and
-    set of fields. Raises ``DatabaseError``, as ``save`` does, when no row was changed."""
+    set of fields. Raises ``DatabaseError``, as ``save`` does, when no row was changed; with no
+    fields, does nothing, as ``save`` does."""
+    if not fields:
+        return
     model = type(instance)
     key = (model, tuple(fields))
     update = _SAVES.get(key)
