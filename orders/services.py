@@ -130,26 +130,33 @@ _INSERT_EVENT = CompiledInsert(OrderEvent)
 
 class OrderLock:
     """Re-reads an order under a row lock, with values that its service checks next read in
-    the same statement: ``annotations`` maps names to expressions about the order (an
-    ``Exists`` or a ``Subquery`` over ``OuterRef("pk")``). Only the order's row is locked.
+    the same statement. ``annotations`` maps names to expressions about the order (an
+    ``Exists`` or a ``Subquery`` over ``OuterRef("pk")``), or to functions of the lock's
+    arguments that return one; ``placeholders`` are those arguments' placeholders (as
+    ``CompiledQuery``'s, each used once in the statement). Only the order's row is locked.
     Every service that changes an order starts with one, so the statement is compiled once
     (``labsite.compiled_query``)."""
 
-    def __init__(self, **annotations):
+    def __init__(self, *placeholders, **annotations):
         self._names = list(annotations)
-        self._query = CompiledQuery(
-            lambda pk: (
+
+        def build(pk, *arguments):
+            expressions = {
+                name: annotation(*arguments) if callable(annotation) else annotation
+                for name, annotation in annotations.items()
+            }
+            return (
                 Order.objects.select_for_update(of=("self",))
                 .filter(pk=pk)
-                .annotate(**annotations)
+                .annotate(**expressions)
                 .order_by()
                 .values_list(*_ORDER_ATTNAMES, *self._names)
-            ),
-            2**62 + 1,  # an id placeholder
-        )
+            )
 
-    def __call__(self, order: Order) -> tuple[Order, dict]:
-        rows = self._query.rows(order.pk)
+        self._query = CompiledQuery(build, 2**62 + 1, *placeholders)  # an id placeholder first
+
+    def __call__(self, order: Order, *arguments) -> tuple[Order, dict]:
+        rows = self._query.rows(order.pk, *arguments)
         if not rows:
             raise Order.DoesNotExist(f"Order {order.pk} does not exist")
         row = rows[0]

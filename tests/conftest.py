@@ -17,15 +17,17 @@ from labsite.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order, forget_lab_settings
 from orders.services import NewItem, NewOrder, create_order
 from tracker.models import CheckIn, Station
+from tracker.services import forget_stations
 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_from_an_earlier_test():
     """Each test starts as a newly started process does: keeping no key, no rights
-    (labsite.api.credentials) and no lab settings (orders.LabSettings.load), whatever an
-    earlier test's requests left behind."""
+    (labsite.api.credentials), no lab settings (orders.LabSettings.load) and no stations
+    (tracker.services), whatever an earlier test's requests left behind."""
     credentials.forget_all()
     forget_lab_settings()
+    forget_stations()
 
 
 @pytest.fixture

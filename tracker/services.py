@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from labsite.compiled_query import CompiledInsert, CompiledQuery, save_fields
+from labsite.kept import MISSING, KeptRows, copy_of
 from labsite.workers import worker_is_alive
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.models import LabSettings, Order, OrderEvent
-from orders.services import lock_order, record_event
+from orders.services import OrderLock, lock_order, record_event
 from orders.status import EventKind, OrderState
 
 from . import errors
@@ -77,6 +78,12 @@ def find_operator(code: str) -> Station:
 _STATION_ATTNAMES = [field.attname for field in Station._meta.concrete_fields]
 # Every check-in looks its station (and operator) up by code; compiled once
 # (labsite.compiled_query). The placeholder: no station code holds a NUL.
+#
+# Stations are configuration, which staff seldom change: the stations (not the operators) a
+# process found are kept for LAB_SETTINGS_CACHE_SECONDS, as the lab settings are. Saving or
+# deleting a station in this process forgets them at once (signals, connected in
+# TrackerConfig.ready); another process sees the change when what it kept runs out. A kept
+# station that is gone meanwhile is noticed when the check-in locks its order.
 _STATION_BY_CODE = {
     is_operator: CompiledQuery(
         lambda code, is_operator=is_operator: (
@@ -90,9 +97,25 @@ _STATION_BY_CODE = {
 }
 
 
+_kept_stations = KeptRows("LAB_SETTINGS_CACHE_SECONDS")
+
+
 def _station_by_code(code: str, *, is_operator: bool) -> Station | None:
+    if not is_operator:
+        kept = _kept_stations.get(code)
+        if kept is not MISSING:
+            return copy_of(kept)
+    reading = _kept_stations.reading()
     rows = _STATION_BY_CODE[is_operator].rows(code)
-    return Station.from_db("default", _STATION_ATTNAMES, rows[0]) if rows else None
+    station = Station.from_db("default", _STATION_ATTNAMES, rows[0]) if rows else None
+    if station is not None and not is_operator:
+        _kept_stations.keep(code, copy_of(station), reading)
+    return station
+
+
+def forget_stations(**_signal) -> None:
+    """Look stations up afresh from now on (and again once the current transaction commits)."""
+    _kept_stations.forget()
 
 
 def check_in(
@@ -102,7 +125,10 @@ def check_in(
     if station.requires_operator and operator is None:
         raise errors.OperatorRequired
     with transaction.atomic():
-        order = lock_order(order)
+        order, found = _LOCK_FOR_CHECKIN(order, station.pk)
+        if not found["station_exists"]:
+            forget_stations()  # a kept station, deleted meanwhile by another process
+            raise errors.StationNotFound
         if order.is_cancelled:
             raise errors.CheckinOrderNotInProduction("Order marked for cancelation")
         if order.is_completed:
@@ -122,7 +148,7 @@ def check_in(
                 order=order, station=station, operator=operator, at=now, actor=actor, device=device
             )
         )
-        previous = order.current_station.code if order.current_station_id else ""
+        previous = found["previous_station"] or ""
         fields = ["current_station", "current_station_at", "version"]
         if order.state == OrderState.VALID:
             order.state = OrderState.PROCESS
@@ -142,6 +168,15 @@ def check_in(
         return CheckInResult(order=order, checkin=checkin)
 
 
+# What every check-in reads with the order's lock: whether its station still exists, and the
+# code of the station the order was at. Compiled once, as the writes below.
+_LOCK_FOR_CHECKIN = OrderLock(
+    2**62 + 2,  # a station id placeholder
+    station_exists=lambda station_id: Exists(Station.objects.filter(pk=station_id)),
+    previous_station=Subquery(
+        Station.objects.filter(pk=OuterRef("current_station_id")).values("code")[:1]
+    ),
+)
 # Every check-in and completion request writes one; compiled once (labsite.compiled_query).
 _INSERT_CHECKIN = CompiledInsert(CheckIn)
 _INSERT_COMPLETION = CompiledInsert(CompletionRequest)
