@@ -329,7 +329,7 @@ class CompiledInsert(_PerDatabase):
         return _compile_write(sql, params, slots, using)
 
 
-_SAVES: dict[tuple, CompiledUpdate] = {}
+_SAVES: dict[tuple, tuple[CompiledUpdate, tuple]] = {}  # (model, fields) -> (update, fields)
 
 
 def save_fields(instance: Model, fields: Sequence[str], *, using: str = "default") -> None:
@@ -340,17 +340,15 @@ def save_fields(instance: Model, fields: Sequence[str], *, using: str = "default
         return
     model = type(instance)
     key = (model, tuple(fields))
-    update = _SAVES.get(key)
-    if update is None:
-        attnames = [model._meta.get_field(name).attname for name in fields]
-        update = _SAVES.setdefault(
-            key, CompiledUpdate(lambda pk: model._base_manager.filter(pk=pk), attnames)
+    found = _SAVES.get(key)
+    if found is None:
+        model_fields = tuple(model._meta.get_field(name) for name in fields)
+        update = CompiledUpdate(
+            lambda pk: model._base_manager.filter(pk=pk), [f.attname for f in model_fields]
         )
-    meta = model._meta
-    values = {}
-    for name in fields:
-        field = meta.get_field(name)
-        values[field.attname] = field.pre_save(instance, add=False)
+        found = _SAVES.setdefault(key, (update, model_fields))
+    update, model_fields = found
+    values = {field.attname: field.pre_save(instance, add=False) for field in model_fields}
     if not update.run(instance.pk, using=using, **values):
         raise DatabaseError("Save with update_fields did not affect any rows.")
 
