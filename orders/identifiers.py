@@ -100,6 +100,24 @@ def order_by_number(number: int) -> Order | None:
     return found[0] if found else None
 
 
+class LockWithItems:
+    """Re-reads an order under a row lock (its row only) as ``order_with_items`` reads it, with
+    the values of ``annotations`` (expressions about the order, as ``OrderLock``'s) in the same
+    statement: for a change whose answer shows the order with its items, so that the answer
+    needs no statement of its own. Compiled once (``labsite.compiled_query``)."""
+
+    def __init__(self, **annotations):
+        self._lookups = _Lookups(with_related=True, with_items=True, lock_annotations=annotations)
+
+    def __call__(self, pk: int) -> tuple[Order, list[tuple], dict]:
+        """(order, item rows as ``resolve_order_with_items`` gives them, annotation values)."""
+        found = self._lookups.by_pk(pk)
+        if not found:
+            raise Order.DoesNotExist(f"Order {pk} does not exist")
+        order, item_rows, values = found[0]
+        return order, item_rows, values
+
+
 def _resolve(identifier: str, lookups: "_Lookups"):
     is_number = ORDER_NUMBER_RE.fullmatch(identifier) is not None
     is_tray = TRAY_NUMBER_RE.fullmatch(identifier) is not None
@@ -151,9 +169,11 @@ class _Lookups:
     (an order number and a tray are unique among the rows they can match; a PO number is read
     for at most two orders, enough to tell "exactly one" from "ambiguous")."""
 
-    def __init__(self, *, with_related: bool, with_items: bool = False):
+    def __init__(self, *, with_related: bool, with_items: bool = False, lock_annotations=None):
         self.with_related = with_related or with_items
         self.with_items = with_items
+        # Locking lookups (LockWithItems) lock the order's row and read these too.
+        self.lock_annotations = lock_annotations
         number, text = _NUMBER_PLACEHOLDER, _TEXT_PLACEHOLDER
         self._by_pk = CompiledQuery(lambda pk: self._select(Q(pk=pk)), _PK_PLACEHOLDER)
         self._by_number = CompiledQuery(lambda n: self._select(Q(number=n)), number)
@@ -196,12 +216,14 @@ class _Lookups:
 
     def _select(self, condition: Q):
         orders = Order.objects.filter(condition)
+        if self.lock_annotations is not None:
+            orders = orders.select_for_update(of=("self",)).annotate(**self.lock_annotations)
         if self.with_items:
             # One row per item and endpoint; an order's rows together, in id order.
             orders = orders.order_by("pk", "items__id", "items__endpoints__id")
         else:
             orders = orders.order_by()
-        return orders.values_list(*self._shape().names)
+        return orders.values_list(*self._shape().names, *(self.lock_annotations or {}))
 
     @functools.cache  # noqa: B019 - module-level instances, kept for the process's life
     def _shape(self) -> "_RowShape":
@@ -230,15 +252,22 @@ class _Lookups:
 
     def _found(self, rows: list[tuple]) -> list:
         shape = self._shape()
+        items_end = len(shape.names)  # the annotations of a locking lookup follow
         found = []
         for row in rows:
             if self.with_items and found and found[-1][0].pk == row[shape.pk_at]:
-                found[-1][1].append(row[shape.related_end :])
+                found[-1][1].append(row[shape.related_end : items_end])
                 continue
             order = Order.from_db("default", shape.order_attnames, row[: shape.order_end])
             if self.with_related:
                 _attach_related(order, row[shape.order_end : shape.related_end], shape)
-            found.append((order, [row[shape.related_end :]]) if self.with_items else order)
+            if self.lock_annotations is not None:
+                values = dict(zip(self.lock_annotations, row[items_end:], strict=True))
+                found.append((order, [row[shape.related_end : items_end]], values))
+            elif self.with_items:
+                found.append((order, [row[shape.related_end : items_end]]))
+            else:
+                found.append(order)
         return found
 
 

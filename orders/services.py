@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from labsite.compiled_query import CompiledInsert, CompiledQuery, CompiledUpdate, save_fields
@@ -40,6 +40,7 @@ from .errors import (
 )
 from .flow import FLOW_STEPS
 from .identifiers import (
+    LockWithItems,
     order_number_error,
     parse_public_id,
     po_number_error,
@@ -90,6 +91,9 @@ class NewOrder:
 class CancelResult:
     order: Order
     message: str
+    # The order's items with their endpoints, as ``order_with_items`` reads them: what the
+    # cancel left them (every one cancelled), read with the lock.
+    item_rows: list[tuple] = field(default_factory=list)
 
 
 REASON_IGNORED_WARNING = (
@@ -371,7 +375,7 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
     Nothing is deleted: the order keeps its data and history, and its tray is free again.
     """
     with transaction.atomic():
-        order, found = _LOCK_FOR_CANCEL(order)
+        order, item_rows, found = _LOCK_FOR_CANCEL(order.pk)
         settings = LabSettings.load()
         if not settings.job_tracker_module_installed:
             raise JobTrackerRequired
@@ -389,11 +393,11 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
         elif reason_code:
             message = REASON_IGNORED_WARNING
 
-        if found["at_non_cancel_station"]:
+        if found["non_cancel_checkin"] is not None:
             raise NonCancelStation
 
         # No job can be queued for the order while it is locked (queue_ticket locks it first).
-        cancelled_jobs = cancel_queued_jobs(order) if found["has_queued_jobs"] else 0
+        cancelled_jobs = cancel_queued_jobs(order) if found["queued_job"] is not None else 0
         # The work is abandoned: every item, at every endpoint, is cancelled with the order.
         _CANCEL_ENDPOINTS.run(order.pk)
         _CANCEL_ITEMS.run(order.pk)
@@ -421,16 +425,35 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
                 if part
             ),
         )
-        return CancelResult(order=order, message=message)
+        return CancelResult(order=order, message=message, item_rows=_all_cancelled(item_rows))
+
+
+def _all_cancelled(item_rows: list[tuple]) -> list[tuple]:
+    """Item rows (``ItemRow``: item id, order id, SKU, name, quantity, status, endpoint name,
+    endpoint status) as a cancel leaves them: every item and endpoint cancelled."""
+    cancelled = ProcessingStatus.CANCELLED
+    return [
+        row
+        if row[0] is None  # an order without items
+        else (*row[:5], cancelled, row[6], None if row[6] is None else cancelled)
+        for row in item_rows
+    ]
 
 
 # What a cancel runs on every call, compiled once (``labsite.compiled_query``).
-_LOCK_FOR_CANCEL = OrderLock(
-    at_non_cancel_station=Exists(
+# Scalar subqueries (an id or NULL) rather than EXISTS: the lock's statement has a row per item
+# and endpoint, and over several rows the planner may answer an EXISTS by hashing every queued
+# job of the lab instead of looking at this order's.
+_LOCK_FOR_CANCEL = LockWithItems(
+    non_cancel_checkin=Subquery(
         CheckIn.objects.filter(order_id=OuterRef("pk"), station__non_cancel=True)
+        .order_by()
+        .values("pk")[:1]
     ),
-    has_queued_jobs=Exists(
+    queued_job=Subquery(
         PrintJob.objects.filter(order_id=OuterRef("pk"), status=PrintStatus.QUEUED)
+        .order_by()
+        .values("pk")[:1]
     ),
 )
 _CANCEL_ENDPOINTS = CompiledUpdate(

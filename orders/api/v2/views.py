@@ -159,7 +159,7 @@ class OrderDetailView(V2View):
         order = resolve_order_identifier(identifier)
         reason_code = query_or_body_param(request, "deleteReason")
         result = cancel_order(order=order, actor=request.user, reason_code=reason_code)
-        return Response(shown(result.order) | {"message": result.message})
+        return Response(answer(result.order, result.item_rows) | {"message": result.message})
 
 
 class OrderStatusView(V2View):
