@@ -114,8 +114,12 @@ class LockWithItems:
         found = self._lookups.by_pk(pk)
         if not found:
             raise Order.DoesNotExist(f"Order {pk} does not exist")
-        order, item_rows, values = found[0]
-        return order, item_rows, values
+        return found[0]
+
+    def by_number(self, number: int) -> tuple[Order, list[tuple], dict] | None:
+        """As a call, for the order with this order number; None when there is none."""
+        found = self._lookups.by_number(number)
+        return found[0] if found else None
 
 
 def _resolve(identifier: str, lookups: "_Lookups"):

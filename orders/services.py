@@ -40,10 +40,12 @@ from .errors import (
 )
 from .flow import FLOW_STEPS
 from .identifiers import (
+    ORDER_NUMBER_RE,
     LockWithItems,
     order_number_error,
     parse_public_id,
     po_number_error,
+    resolve_order_identifier,
     tray_number_error,
 )
 from .models import (
@@ -369,13 +371,22 @@ def release_order(*, order: Order, actor) -> Order:
 # --- cancel -----------------------------------------------------------------------------------
 
 
-def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResult:
+def cancel_order(
+    *, order: Order | None = None, identifier: str | None = None, actor, reason_code: str | None
+) -> CancelResult:
     """Mark an order for cancelation, checking the contract's guards in their order.
 
+    The order is ``order``, or the one ``identifier`` names (``resolve_order_identifier``'s
+    rules and errors; an order number is looked up with the lock, in the same statement).
     Nothing is deleted: the order keeps its data and history, and its tray is free again.
     """
+    if (order is None) == (identifier is None):
+        raise TypeError("give the order or its identifier")
     with transaction.atomic():
-        order, item_rows, found = _LOCK_FOR_CANCEL(order.pk)
+        if order is None:
+            order, item_rows, found = _lock_identified(identifier)
+        else:
+            order, item_rows, found = _LOCK_FOR_CANCEL(order.pk)
         settings = LabSettings.load()
         if not settings.job_tracker_module_installed:
             raise JobTrackerRequired
@@ -426,6 +437,17 @@ def cancel_order(*, order: Order, actor, reason_code: str | None) -> CancelResul
             ),
         )
         return CancelResult(order=order, message=message, item_rows=_all_cancelled(item_rows))
+
+
+def _lock_identified(identifier: str):
+    """``_LOCK_FOR_CANCEL`` of the order ``identifier`` names. An order number wins over a tray
+    and a PO number, so an identifier that is one is tried with the lock first; anything else
+    resolves as ``resolve_order_identifier`` resolves it, then is locked."""
+    if ORDER_NUMBER_RE.fullmatch(identifier):
+        found = _LOCK_FOR_CANCEL.by_number(int(identifier))
+        if found is not None:
+            return found
+    return _LOCK_FOR_CANCEL(resolve_order_identifier(identifier).pk)
 
 
 def _all_cancelled(item_rows: list[tuple]) -> list[tuple]:

@@ -63,3 +63,69 @@ def test_no_print_job_statement_when_none_is_queued(supervisor_api, make_order):
 
     # (tests/printing/test_print_ticket.py: queued jobs are cancelled with their order)
     assert not [q for q in queries if q["sql"].startswith('UPDATE "printing_printjob"')]
+
+
+# --- the order is looked up with its lock ---------------------------------------------------------
+
+
+def test_an_order_number_is_looked_up_with_the_lock_in_one_statement(supervisor_api, make_order):
+    order = make_order()
+
+    with CaptureQueriesContext(connection) as queries:
+        supervisor_api.delete(url(order.number), status=200)
+
+    order_reads = [q["sql"] for q in queries if 'FROM "orders_order"' in q["sql"]]
+    assert len(order_reads) == 1
+    if connection.vendor == "postgresql":
+        assert 'FOR UPDATE OF "orders_order"' in order_reads[0]
+
+
+@pytest.mark.parametrize("identifier", ["4321", "PO-4321"], ids=["tray", "po-number"])
+def test_a_tray_or_po_number_resolves_as_a_fetch_resolves_it(
+    supervisor_api, make_order, identifier
+):
+    order = make_order(tray="4321", po_number="PO-4321")
+
+    body = supervisor_api.delete(url(identifier), status=200)
+
+    assert body["orderNumber"] == str(order.number)
+    order.refresh_from_db()
+    assert order.cancelled_at is not None
+
+
+def test_an_order_number_wins_over_another_orders_tray(supervisor_api, make_order):
+    numbered = make_order()
+    with_that_tray = make_order(tray=str(numbered.number))
+
+    body = supervisor_api.delete(url(numbered.number), status=200)
+
+    assert body["orderNumber"] == str(numbered.number)
+    with_that_tray.refresh_from_db()
+    assert with_that_tray.cancelled_at is None
+
+
+def test_an_ambiguous_po_number_cancels_nothing(supervisor_api, make_order):
+    first, second = make_order(po_number="PO-2X"), make_order(po_number="PO-2X")
+
+    supervisor_api.delete(url("PO-2X"), status=400)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.cancelled_at is None
+    assert second.cancelled_at is None
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        pytest.param("?deleteReason=A%00B", None, id="nul-in-reason"),
+        pytest.param("", "[1, 2]", id="body-not-an-object"),
+        pytest.param("", "{not json", id="malformed-json"),
+    ],
+)
+def test_no_such_order_answers_before_a_bad_reason_parameter(supervisor_api, path, raw):
+    body = supervisor_api.call(
+        "delete", url("424242") + path, raw=raw if raw is not None else "", status=404
+    )
+
+    assert body == {"error": "No record found", "details": ["Provided: 424242"]}

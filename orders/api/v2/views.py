@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
 )
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from labsite.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
@@ -156,9 +157,13 @@ class OrderDetailView(V2View):
         },
     )
     def delete(self, request, identifier: str):
-        order = resolve_order_identifier(identifier)
-        reason_code = query_or_body_param(request, "deleteReason")
-        result = cancel_order(order=order, actor=request.user, reason_code=reason_code)
+        try:
+            reason_code = query_or_body_param(request, "deleteReason")
+        except APIException:
+            resolve_order_identifier(identifier)  # "no such order" answers first (the table's #1)
+            raise
+        # The order is looked up with its lock, inside the cancel's transaction.
+        result = cancel_order(identifier=identifier, actor=request.user, reason_code=reason_code)
         return Response(answer(result.order, result.item_rows) | {"message": result.message})
 
 
