@@ -463,6 +463,11 @@ def _all_cancelled(item_rows: list[tuple]) -> list[tuple]:
 
 
 # What a cancel runs on every call, compiled once (``labsite.compiled_query``).
+def _setting_cancelled(build) -> CompiledUpdate:
+    """A compiled update that cancels the rows ``build`` selects (one argument, an id)."""
+    return CompiledUpdate(build, fields=[], constants={"status": ProcessingStatus.CANCELLED})
+
+
 # Scalar subqueries (an id or NULL) rather than EXISTS: the lock's statement has a row per item
 # and endpoint, and over several rows the planner may answer an EXISTS by hashing every queued
 # job of the lab instead of looking at this order's.
@@ -478,19 +483,15 @@ _LOCK_FOR_CANCEL = LockWithItems(
         .values("pk")[:1]
     ),
 )
-_CANCEL_ENDPOINTS = CompiledUpdate(
+_CANCEL_ENDPOINTS = _setting_cancelled(
     lambda order_id: OrderItemEndpoint.objects.filter(item__order_id=order_id).exclude(
         status=ProcessingStatus.CANCELLED
-    ),
-    fields=[],
-    constants={"status": ProcessingStatus.CANCELLED},
+    )
 )
-_CANCEL_ITEMS = CompiledUpdate(
+_CANCEL_ITEMS = _setting_cancelled(
     lambda order_id: OrderItem.objects.filter(order_id=order_id).exclude(
         status=ProcessingStatus.CANCELLED
-    ),
-    fields=[],
-    constants={"status": ProcessingStatus.CANCELLED},
+    )
 )
 
 
@@ -658,16 +659,10 @@ _ITEMS_WITH_ENDPOINTS = CompiledQuery(
     ),
     2**62 + 1,
 )
-_CANCEL_ITEM_ENDPOINTS = CompiledUpdate(
-    lambda item_id: OrderItemEndpoint.objects.filter(item_id=item_id),
-    fields=[],
-    constants={"status": ProcessingStatus.CANCELLED},
+_CANCEL_ITEM_ENDPOINTS = _setting_cancelled(
+    lambda item_id: OrderItemEndpoint.objects.filter(item_id=item_id)
 )
-_CANCEL_ITEM = CompiledUpdate(
-    lambda item_id: OrderItem.objects.filter(pk=item_id),
-    fields=[],
-    constants={"status": ProcessingStatus.CANCELLED},
-)
+_CANCEL_ITEM = _setting_cancelled(lambda item_id: OrderItem.objects.filter(pk=item_id))
 
 
 # --- process and processing status -------------------------------------------------------------
