@@ -240,10 +240,10 @@ def reference_rows(spool_dir: Path) -> Credentials:
     from django.contrib.auth.models import Group, User
     from django.utils import timezone
 
-    from labsite.models import ApiKey, ApiPartner, WorkerHeartbeat
-    from orders.models import DeleteReason, LabSettings
+    from accounts.models import ApiKey, ApiPartner
+    from orders.models import DeleteReason, LabSettings, Station
     from printing.models import Driver, Printer, WorkstationPort
-    from tracker.models import Station
+    from toolkit.models import WorkerHeartbeat
 
     user = User.objects.create(username=API_USERNAME, is_active=True)
     user.set_unusable_password()
@@ -316,7 +316,7 @@ class Heartbeat:
 
     def beat(self) -> None:
         self.db.execute(
-            "UPDATE labsite_workerheartbeat SET beat_at = now() WHERE worker_id = %s",
+            "UPDATE toolkit_workerheartbeat SET beat_at = now() WHERE worker_id = %s",
             [HEARTBEAT_WORKER_ID],
         )
 

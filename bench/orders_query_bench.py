@@ -116,7 +116,7 @@ def api_client():
     from django.contrib.auth.models import Group, User
     from django.test import Client
 
-    from labsite.models import ApiKey
+    from accounts.models import ApiKey
 
     user, created = User.objects.get_or_create(username=BENCH_USERNAME)
     if created:

@@ -276,7 +276,7 @@ def reference_rows(db: psycopg.Connection) -> tuple[list[int], list[int]]:
     for code, description, customer_description in STATIONS:
         db.execute(
             """
-            INSERT INTO tracker_station (code, description, customer_description, is_operator,
+            INSERT INTO orders_station (code, description, customer_description, is_operator,
                                          non_cancel, requires_operator, flow_step)
             VALUES (%s, %s, %s, false, false, false, '')
             ON CONFLICT (code) DO NOTHING
@@ -288,7 +288,7 @@ def reference_rows(db: psycopg.Connection) -> tuple[list[int], list[int]]:
         for name in USERS
     ]
     station_ids = [
-        db.execute("SELECT id FROM tracker_station WHERE code = %s", [code]).fetchone()[0]
+        db.execute("SELECT id FROM orders_station WHERE code = %s", [code]).fetchone()[0]
         for code, _, _ in STATIONS
     ]
     return user_ids, station_ids

@@ -119,9 +119,9 @@ def seed(orders: int) -> None:
     every run starts from the same state."""
     from django.db import DatabaseError, connection
 
-    from labsite.models import WorkerHeartbeat
     from orders.models import LabSettings, Order, OrderEvent
     from orders.status import EventKind
+    from toolkit.models import WorkerHeartbeat
     from tracker.models import CompletionRequest
 
     tables = ", ".join(

@@ -2,11 +2,8 @@ from django.apps import AppConfig
 
 
 class LabsiteConfig(AppConfig):
+    """The project package. An app only for its management command (``runlab``) and the
+    migrations that once created the models now in ``accounts`` and ``toolkit``."""
+
     name = "labsite"
-    verbose_name = "Access"
-
-    def ready(self):
-        from labsite.api import schema  # noqa: F401 - registers the schema extension
-        from labsite.api.credentials import connect_signals
-
-        connect_signals()
+    verbose_name = "labsite"

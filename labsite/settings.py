@@ -62,14 +62,18 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "labsite",
+    # From the bottom layer up (docs/architecture.md): a lower app never imports a higher one.
+    "toolkit",
+    "accounts",
     "orders",
     "tracker",
     "printing",
+    "backoffice",
+    "labsite",
 ]
 
 MIDDLEWARE = [
-    "labsite.middleware.RequestIdMiddleware",
+    "toolkit.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "labsite.middleware.ApiErrorMiddleware",
+    "toolkit.middleware.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "labsite.urls"
@@ -178,8 +182,8 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["labsite.api.authentication.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["labsite.api.rights.HasRequiredRights"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.rights.HasRequiredRights"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -193,7 +197,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "labsite.api.schema.document_server_limits",
+        "toolkit.api.schema.document_server_limits",
     ],
     "TITLE": "labsite API",
     "DESCRIPTION": (
@@ -271,7 +275,7 @@ LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "labsite.request_id.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "toolkit.request_id.RequestIdLogFilter"}},
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [req %(request_id)s] %(message)s",

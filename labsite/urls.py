@@ -3,8 +3,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from labsite import views
-from orders.api.v2.base import UnknownRouteView
 from printing import urls as printing_urls
+from toolkit.api.v2_views import UnknownRouteView
 from tracker import urls as tracker_urls
 
 urlpatterns = [

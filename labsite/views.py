@@ -4,7 +4,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views import defaults
 
-from labsite.api.faces import face_for_path
+from toolkit.api.faces import face_for_path
 
 
 def home(request):

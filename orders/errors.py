@@ -1,19 +1,8 @@
-"""Typed domain errors. They know nothing of HTTP: each API face maps them to its shape.
-
-``message`` is the contract's wording (typos included); ``details`` are extra lines a face may
-show beside it.
+"""The orders' typed domain errors. They know nothing of HTTP: each API face maps them to its
+shape (``toolkit.errors.DomainError`` says how).
 """
 
-
-class DomainError(Exception):
-    code = "domain_error"
-    message = "Request not performed"
-
-    def __init__(self, message: str | None = None, *, details: list[str] | None = None):
-        if message is not None:
-            self.message = message
-        self.details = list(details or [])
-        super().__init__(self.message)
+from toolkit.errors import DomainError
 
 
 class InputNotFound(DomainError):

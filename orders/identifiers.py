@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from labsite.compiled_query import CompiledQuery
+from toolkit.compiled_query import CompiledQuery
 
 from .errors import AmbiguousOrderIdentifier, OrderNotFound
 from .models import ACTIVE_ORDER, Order
@@ -69,7 +69,7 @@ def resolve_order_identifier(identifier: str, *, with_related: bool = False) -> 
 
     Raises ``OrderNotFound`` or ``AmbiguousOrderIdentifier``. ``with_related`` also reads the
     order's current station and its creator's user name, as the v2 model shows them. Each try
-    is one statement, compiled once (``labsite.compiled_query``): every client request that
+    is one statement, compiled once (``toolkit.compiled_query``): every client request that
     names an order starts here. An identifier that can be both an order number and a tray is
     tried as both in one statement, the order number winning.
     """
@@ -104,7 +104,7 @@ class LockWithItems:
     """Re-reads an order under a row lock (its row only) as ``order_with_items`` reads it, with
     the values of ``annotations`` (expressions about the order, as ``OrderLock``'s) in the same
     statement: for a change whose answer shows the order with its items, so that the answer
-    needs no statement of its own. Compiled once (``labsite.compiled_query``)."""
+    needs no statement of its own. Compiled once (``toolkit.compiled_query``)."""
 
     def __init__(self, **annotations):
         self._lookups = _Lookups(with_related=True, with_items=True, lock_annotations=annotations)

@@ -1,4 +1,4 @@
-"""The lab's orders, their items, history, delete reasons and runtime settings."""
+"""The lab's orders, their items, history, stations, delete reasons and runtime settings."""
 
 import uuid
 
@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from labsite.kept import MISSING, KeptRows, copy_of
+from toolkit.kept import MISSING, KeptRows, copy_of
 
+from .flow import FlowStep
 from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
 
 # An order holds its tray while it is active: neither completed nor marked for cancelation.
@@ -26,6 +27,34 @@ def processable(*, state: str, on_hold: bool, cancelled_at, processed_at) -> boo
     return (
         state == OrderState.VALID and not on_hold and cancelled_at is None and processed_at is None
     )
+
+
+class Station(models.Model):
+    """A place in the lab where orders are checked in (surfacing, coating, edging, QA...)."""
+
+    code = models.CharField(max_length=10, unique=True, help_text="Case-sensitive.")
+    description = models.CharField(max_length=100)
+    customer_description = models.CharField(max_length=100, blank=True, default="")
+    is_operator = models.BooleanField(
+        "operator station", default=False, help_text="Identifies an operator, not a place."
+    )
+    non_cancel = models.BooleanField(
+        default=False, help_text="Orders checked in here can no longer be cancelled."
+    )
+    requires_operator = models.BooleanField(default=False)
+    flow_step = models.CharField(
+        max_length=20,
+        choices=FlowStep.choices,
+        blank=True,
+        default="",
+        help_text="The flow step this station performs, if any.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.description}"
 
 
 class OrderQuerySet(models.QuerySet):
@@ -87,7 +116,7 @@ class Order(models.Model):
     )
 
     current_station = models.ForeignKey(
-        "tracker.Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Station", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     current_station_at = models.DateTimeField(null=True, blank=True)
 
@@ -171,6 +200,12 @@ class Order(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.state == OrderState.COMPLETED
+
+    @property
+    def is_closed(self) -> bool:
+        """Completed, or its completion accepted and waiting for the Job Tracker: nothing
+        about the order may change any more."""
+        return self.is_completed or self.pending_completion
 
     @property
     def is_active(self) -> bool:

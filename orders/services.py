@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from labsite.compiled_query import CompiledInsert, CompiledQuery, CompiledUpdate, save_fields
-from printing.models import PrintJob, PrintStatus, cancel_queued_jobs
-from tracker.models import CheckIn
+from toolkit.compiled_query import CompiledInsert, CompiledQuery, CompiledUpdate, save_fields
+from toolkit.errors import DomainError
 
+from . import hooks
 from .errors import (
     DeleteReasonInvalid,
     DeleteReasonsEmpty,
@@ -27,7 +26,6 @@ from .errors import (
     ItemCancelled,
     ItemNotFound,
     JobTrackerRequired,
-    NonCancelStation,
     OrderAlreadyCompleted,
     OrderAlreadyOnHold,
     OrderMarkedForCancelation,
@@ -130,7 +128,7 @@ def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
     return _INSERT_EVENT.run(event)
 
 
-# Every change writes one; compiled once (``labsite.compiled_query``).
+# Every change writes one; compiled once (``toolkit.compiled_query``).
 _INSERT_EVENT = CompiledInsert(OrderEvent)
 
 
@@ -141,7 +139,7 @@ class OrderLock:
     arguments that return one; ``placeholders`` are those arguments' placeholders (as
     ``CompiledQuery``'s, each used once in the statement). Only the order's row is locked.
     Every service that changes an order starts with one, so the statement is compiled once
-    (``labsite.compiled_query``)."""
+    (``toolkit.compiled_query``)."""
 
     def __init__(self, *placeholders, **annotations):
         self._names = list(annotations)
@@ -334,7 +332,7 @@ def hold_order(*, order: Order, actor) -> Order:
         order = lock_order(order)
         if order.is_cancelled:
             raise OrderMarkedForCancelation
-        if order.is_completed or order.pending_completion:
+        if order.is_closed:
             raise OrderAlreadyCompleted
         if not LabSettings.load().allow_hold_orders:
             raise HoldNotAllowed
@@ -384,31 +382,20 @@ def cancel_order(
         raise TypeError("give the order or its identifier")
     with transaction.atomic():
         if order is None:
-            order, item_rows, found = _lock_identified(identifier)
+            order, item_rows, _ = _lock_identified(identifier)
         else:
-            order, item_rows, found = _LOCK_FOR_CANCEL(order.pk)
+            order, item_rows, _ = _LOCK_FOR_CANCEL(order.pk)
         settings = LabSettings.load()
-        if not settings.job_tracker_module_installed:
-            raise JobTrackerRequired
-        if order.is_cancelled or order.is_completed or order.pending_completion:
-            raise OrderAlreadyCompleted
+        refusal = _order_cancel_refusal(order, settings=settings)
+        if refusal is not None:
+            raise refusal
+        reason, message = _cancel_reason(settings, reason_code)
+        refusal = _production_cancel_refusal(order)
+        if refusal is not None:
+            raise refusal
 
-        reason = None
-        message = ""
-        if settings.enter_reason_code_when_deleting_order:
-            if not DeleteReason.objects.filter(active=True).exists():
-                raise DeleteReasonsEmpty
-            reason = DeleteReason.objects.filter(code=reason_code or "", active=True).first()
-            if reason is None:
-                raise DeleteReasonInvalid(reason_code or "")
-        elif reason_code:
-            message = REASON_IGNORED_WARNING
-
-        if found["non_cancel_checkin"] is not None:
-            raise NonCancelStation
-
-        # No job can be queued for the order while it is locked (queue_ticket locks it first).
-        cancelled_jobs = cancel_queued_jobs(order) if found["queued_job"] is not None else 0
+        # What other apps undo with the order (queued print jobs, say), in their order.
+        notes = [note for effect in hooks.on_cancel if (note := effect(order))]
         # The work is abandoned: every item, at every endpoint, is cancelled with the order.
         _CANCEL_ENDPOINTS.run(order.pk)
         _CANCEL_ITEMS.run(order.pk)
@@ -427,16 +414,50 @@ def cancel_order(
             from_value=order.get_state_display(),
             to_value="Marked for cancelation",
             reason=str(reason) if reason else "",
-            note="; ".join(
-                part
-                for part in (
-                    f"tray {order.tray} freed" if order.tray else "",
-                    f"{cancelled_jobs} queued print job(s) cancelled" if cancelled_jobs else "",
-                )
-                if part
-            ),
+            note="; ".join([f"tray {order.tray} freed"] * bool(order.tray) + notes),
         )
         return CancelResult(order=order, message=message, item_rows=_all_cancelled(item_rows))
+
+
+def cancel_refusal(order: Order, *, settings: LabSettings) -> DomainError | None:
+    """Why ``cancel_order`` would refuse ``order`` whatever reason code it is given, or None.
+
+    Reads and changes nothing but what the hooks read: the admin shows its Cancel button only
+    where this is None, so the button never offers a cancel the service refuses.
+    """
+    return _order_cancel_refusal(order, settings=settings) or _production_cancel_refusal(order)
+
+
+def _order_cancel_refusal(order: Order, *, settings: LabSettings) -> DomainError | None:
+    """The contract's guards #2 and #3: the lab's module, and the order's own state."""
+    if not settings.job_tracker_module_installed:
+        return JobTrackerRequired()
+    if order.is_cancelled or order.is_closed:
+        return OrderAlreadyCompleted()
+    return None
+
+
+def _production_cancel_refusal(order: Order) -> DomainError | None:
+    """The contract's guard #6, asked of the apps that record where the order has been."""
+    for refusal_of in hooks.cancel_refusals:
+        refusal = refusal_of(order)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def _cancel_reason(
+    settings: LabSettings, reason_code: str | None
+) -> tuple[DeleteReason | None, str]:
+    """The contract's guards #4 and #5: the reason a cancel records, and its warning message."""
+    if not settings.enter_reason_code_when_deleting_order:
+        return None, REASON_IGNORED_WARNING if reason_code else ""
+    if not DeleteReason.objects.filter(active=True).exists():
+        raise DeleteReasonsEmpty
+    reason = DeleteReason.objects.filter(code=reason_code or "", active=True).first()
+    if reason is None:
+        raise DeleteReasonInvalid(reason_code or "")
+    return reason, ""
 
 
 def _lock_identified(identifier: str):
@@ -462,7 +483,7 @@ def _all_cancelled(item_rows: list[tuple]) -> list[tuple]:
     ]
 
 
-# What a cancel runs on every call, compiled once (``labsite.compiled_query``).
+# What a cancel runs on every call, compiled once (``toolkit.compiled_query``).
 def _setting_cancelled(build) -> CompiledUpdate:
     """A compiled update that cancels the rows ``build`` selects (one argument, an id)."""
     return CompiledUpdate(build, fields=[], constants={"status": ProcessingStatus.CANCELLED})
@@ -471,18 +492,7 @@ def _setting_cancelled(build) -> CompiledUpdate:
 # Scalar subqueries (an id or NULL) rather than EXISTS: the lock's statement has a row per item
 # and endpoint, and over several rows the planner may answer an EXISTS by hashing every queued
 # job of the lab instead of looking at this order's.
-_LOCK_FOR_CANCEL = LockWithItems(
-    non_cancel_checkin=Subquery(
-        CheckIn.objects.filter(order_id=OuterRef("pk"), station__non_cancel=True)
-        .order_by()
-        .values("pk")[:1]
-    ),
-    queued_job=Subquery(
-        PrintJob.objects.filter(order_id=OuterRef("pk"), status=PrintStatus.QUEUED)
-        .order_by()
-        .values("pk")[:1]
-    ),
-)
+_LOCK_FOR_CANCEL = LockWithItems()
 _CANCEL_ENDPOINTS = _setting_cancelled(
     lambda order_id: OrderItemEndpoint.objects.filter(item__order_id=order_id).exclude(
         status=ProcessingStatus.CANCELLED
@@ -510,17 +520,19 @@ class CancelItemsResult:
     failures: dict[int, str]  # item id -> why it was not cancelled
 
 
-def _production_status(order: Order, last_checkin_station: str | None) -> str | None:
+def _production_status(order: Order) -> str | None:
     """The status of an order past pre-production, or None while its items may be cancelled.
 
-    Pre-production: unvalid or valid (on hold or not) and never checked in at a station (the
-    station of its latest check-in is ``last_checkin_station``). Cancelled and completed
-    orders are refused before this is asked.
+    Pre-production: unvalid or valid (on hold or not) and never checked in at a station (its
+    current station, or one that an app's records place it at: ``hooks.production_stations``).
+    Cancelled and completed orders are refused before this is asked.
     """
     if order.current_station_id is not None:
         station = order.current_station.code
     else:
-        station = last_checkin_station
+        station = next(
+            (code for source in hooks.production_stations if (code := source(order))), None
+        )
     if order.state in PRE_PRODUCTION_STATES and station is None:
         return None
     parts = [order.get_state_display()]
@@ -570,12 +582,12 @@ def cancel_items(
     """
     wanted = list(dict.fromkeys(item_ids))
     with transaction.atomic():
-        order, found = _LOCK_FOR_ITEM_CANCEL(order)
+        order, _ = _LOCK_FOR_ITEM_CANCEL(order)
         if order.is_cancelled:
             raise OrderMarkedForCancelation
-        if order.is_completed or order.pending_completion:
+        if order.is_closed:
             raise OrderAlreadyCompleted
-        status = _production_status(order, found["last_checkin_station"])
+        status = _production_status(order)
         if status is not None:
             raise OrderNotPreProduction(status)
 
@@ -643,14 +655,8 @@ def _cancel_item_rows(item_ids: list[int]) -> None:
     OrderItem.objects.filter(pk__in=item_ids).update(status=ProcessingStatus.CANCELLED)
 
 
-# What an item cancel runs on every call, compiled once (``labsite.compiled_query``).
-_LOCK_FOR_ITEM_CANCEL = OrderLock(
-    last_checkin_station=Subquery(
-        CheckIn.objects.filter(order_id=OuterRef("pk"))
-        .order_by("-at", "-pk")
-        .values("station__code")[:1]
-    )
-)
+# What an item cancel runs on every call, compiled once (``toolkit.compiled_query``).
+_LOCK_FOR_ITEM_CANCEL = OrderLock()
 _ITEMS_WITH_ENDPOINTS = CompiledQuery(
     lambda order_id: (
         OrderItem.objects.filter(order_id=order_id)
@@ -759,7 +765,7 @@ def _check_status_change(order: Order, version: int | None) -> None:
         raise VersionMismatch(current=order.version, provided=version)
     if order.is_cancelled:
         raise OrderMarkedForCancelation
-    if order.is_completed or order.pending_completion:
+    if order.is_closed:
         raise OrderAlreadyCompleted
     if not order.is_processed:
         raise OrderNotProcessed

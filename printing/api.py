@@ -12,8 +12,14 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from labsite.api.pagination import BoundedLimitOffsetPagination
-from labsite.api.schema import (
+from orders.api.payloads import identifiers
+from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_ERROR_STATUS, ORDER_IDENTIFIER
+from orders.api.v2.params import query_or_body_param
+from orders.api.v2.serializers import V2OrderIdentifiersSerializer
+from orders.api.v2.views import MARKED_FOR_CANCELATION
+from orders.identifiers import resolve_order_identifier
+from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
     V2_INCORRECT_ARGUMENTS,
@@ -21,17 +27,28 @@ from labsite.api.schema import (
     paginated,
     v2_errors,
 )
-from labsite.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
-from orders.api.payloads import identifiers
-from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_IDENTIFIER, V2View
-from orders.api.v2.params import query_or_body_param
-from orders.api.v2.serializers import V2OrderIdentifiersSerializer
-from orders.api.v2.views import MARKED_FOR_CANCELATION
-from orders.identifiers import resolve_order_identifier
+from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
+from toolkit.api.v2_views import V2View
 
 from . import errors
 from .models import Driver, Printer, Workstation, WorkstationPort
 from .services import queue_ticket
+
+PRINTING_ERROR_STATUS = {
+    **ORDER_ERROR_STATUS,
+    errors.CancelledBeforePrinting: 200,  # documented: 200 with an error body
+    errors.PrintingRejected: 400,
+    errors.NoPrinterDefined: 500,  # documented: the lab's configuration is incomplete
+    errors.PrinterNotFound: 404,
+    errors.PrinterInUse: 400,
+}
+
+
+class PrintingV2View(V2View):
+    """A Lab API v2 view of printing: the orders' errors and the printer's."""
+
+    error_statuses = PRINTING_ERROR_STATUS
+
 
 PORT_NAMES = [f"LPT{n}" for n in range(1, 10)]
 
@@ -43,7 +60,7 @@ def rejected(reason: str) -> str:
     return f'`{{"error": "Printing request rejected", "details": ["{reason}"]}}`'
 
 
-class PrintTicketView(V2View):
+class PrintTicketView(PrintingV2View):
     required_rights = {"POST": "printing.print_ticket"}
     # Print stations often post a bare form; lptPort may come in either, or the query string.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -208,7 +225,7 @@ PRINTER_INVALID = (
 )
 
 
-class PrinterListView(V2View):
+class PrinterListView(PrintingV2View):
     required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
 
     @extend_schema(
@@ -245,7 +262,7 @@ class PrinterListView(V2View):
         return Response(printer_payload(serializer.save()), status=201)
 
 
-class PrinterDetailView(V2View):
+class PrinterDetailView(PrintingV2View):
     required_rights = {
         "GET": "printing.view_printer",
         "PATCH": "printing.change_printer",
@@ -398,7 +415,7 @@ WORKSTATION_CHANGE_RESPONSES = {
 }
 
 
-class WorkstationView(V2View):
+class WorkstationView(PrintingV2View):
     required_rights = {
         "GET": "printing.view_workstation",
         "PUT": "printing.change_workstation",

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from labsite.compiled_query import CompiledUpdate
+from toolkit.compiled_query import CompiledUpdate
 
 LPT_PORTS = range(1, 10)
 
@@ -144,7 +144,7 @@ class PrintJob(models.Model):
 
 def cancel_queued_jobs(order) -> int:
     """Cancel the order's tickets not sent yet (inside the caller's transaction). Every cancel
-    runs this, so its statement is compiled once (``labsite.compiled_query``)."""
+    runs this, so its statement is compiled once (``toolkit.compiled_query``)."""
     return _CANCEL_QUEUED.run(order.pk, finished_at=timezone.now())
 
 

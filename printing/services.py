@@ -17,13 +17,13 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from labsite.compiled_query import CompiledInsert, CompiledQuery
 from orders.models import LabSettings, Order
 from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
+from toolkit.compiled_query import CompiledInsert, CompiledQuery
 
 from . import drivers, errors
-from .models import PrintJob, PrintStatus, WorkstationPort
+from .models import PrintJob, PrintStatus, WorkstationPort, cancel_queued_jobs
 from .ticket import TicketLine, render_ticket, ticket_lines_for
 
 API_WORKSTATION = "00"
@@ -75,7 +75,7 @@ def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=
         return job
 
 
-# Every ticket printed runs these; compiled once (labsite.compiled_query).
+# Every ticket printed runs these; compiled once (toolkit.compiled_query).
 _PORT_MAPPING = CompiledQuery(
     lambda workstation_code, port: (
         WorkstationPort.objects.filter(
@@ -344,3 +344,12 @@ def process_jobs(
 def process_next_job(*, worker: str, **options) -> int:
     """Claim, send and record one job. Returns 1 when a job was handled, else 0."""
     return process_jobs(worker=worker, batch_size=1, **options)
+
+
+# --- what printing does inside the orders' transitions (``orders.hooks``) ----------------------
+
+
+def cancel_queued_tickets(order: Order) -> str:
+    """A cancelled order's tickets not sent yet are not sent: cancel them, and say so."""
+    count = cancel_queued_jobs(order)
+    return f"{count} queued print job(s) cancelled" if count else ""

@@ -11,19 +11,19 @@ from django.utils import timezone
 
 import pytest
 
-from labsite import kept
-from labsite.api import credentials
-from labsite.models import ApiKey
-from orders.models import DeleteReason, LabSettings, Order, forget_lab_settings
+from accounts import credentials
+from accounts.models import ApiKey
+from orders.models import DeleteReason, LabSettings, Order, Station, forget_lab_settings
 from orders.services import NewItem, NewOrder, create_order
-from tracker.models import CheckIn, Station
+from toolkit import kept
+from tracker.models import CheckIn
 from tracker.services import forget_stations
 
 
 @pytest.fixture(autouse=True)
 def _nothing_kept_from_an_earlier_test():
     """Each test starts as a newly started process does: keeping no key, no rights
-    (labsite.api.credentials), no lab settings (orders.LabSettings.load) and no stations
+    (accounts.credentials), no lab settings (orders.LabSettings.load) and no stations
     (tracker.services), whatever an earlier test's requests left behind."""
     credentials.forget_all()
     forget_lab_settings()
@@ -32,7 +32,7 @@ def _nothing_kept_from_an_earlier_test():
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The monotonic clock that what a process keeps runs out by (labsite.kept), moved by hand:
+    """The monotonic clock that what a process keeps runs out by (toolkit.kept), moved by hand:
     ``clock(5.1)`` lets 5.1 seconds pass."""
     now = [1000.0]
     monkeypatch.setattr(kept.time, "monotonic", lambda: now[0])

@@ -1,23 +1,8 @@
-"""Admin for stations, each order's job history, and the Job Tracker's completion requests."""
+"""Admin for each order's job history, and the Job Tracker's completion requests."""
 
 from django.contrib import admin
 
-from .models import CheckIn, CompletionRequest, Station
-
-
-@admin.register(Station)
-class StationAdmin(admin.ModelAdmin):
-    list_display = [
-        "code",
-        "description",
-        "customer_description",
-        "flow_step",
-        "is_operator",
-        "non_cancel",
-        "requires_operator",
-    ]
-    list_filter = ["flow_step", "is_operator", "non_cancel", "requires_operator"]
-    search_fields = ["code", "description", "customer_description"]
+from .models import CheckIn, CompletionRequest
 
 
 class CheckInInline(admin.TabularInline):

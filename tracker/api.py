@@ -14,26 +14,43 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from labsite.api.pagination import BoundedLimitOffsetPagination
-from labsite.api.schema import (
+from orders.api.payloads import identifiers, iso_utc_ms
+from orders.api.v2.base import ORDER_ERROR_STATUS
+from orders.api.v2.serializers import V2OrderIdentifiersSerializer
+from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
+from orders.flow import FlowStep
+from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
+from orders.models import Order, Station
+from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
     V2_INCORRECT_ARGUMENTS,
     paginated,
     v2_errors,
 )
-from labsite.api.strict import StrictBooleanField, StrictSerializer
-from orders.api.payloads import identifiers, iso_utc_ms
-from orders.api.v2.base import V2View
-from orders.api.v2.serializers import V2OrderIdentifiersSerializer
-from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
-from orders.flow import FlowStep
-from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
-from orders.models import Order
+from toolkit.api.strict import StrictBooleanField, StrictSerializer
+from toolkit.api.v2_views import V2View
 
 from . import errors
-from .models import Station
 from .services import check_in, delete_station, find_operator, find_station, request_completion
+
+TRACKER_ERROR_STATUS = {
+    **ORDER_ERROR_STATUS,
+    errors.CheckinRefused: 400,
+    errors.OperatorNotFound: 404,
+    errors.CompletionRefused: 400,
+    errors.CompletionOrderNotFound: 404,
+    errors.JobTrackerNotRunning: 503,
+    errors.StationInUse: 400,
+    errors.StationNotFoundForConfig: 404,
+}
+
+
+class TrackerV2View(V2View):
+    """A Lab API v2 view of job tracking: the orders' errors and the tracker's."""
+
+    error_statuses = TRACKER_ERROR_STATUS
 
 
 def station_payload(station: Station) -> dict:
@@ -172,8 +189,8 @@ NO_SUCH_STATION = (
 )
 
 
-class StationListView(V2View):
-    required_rights = {"GET": "tracker.view_station", "POST": "tracker.add_station"}
+class StationListView(TrackerV2View):
+    required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
 
     @extend_schema(
         operation_id="v2_stations_list",
@@ -209,12 +226,12 @@ class StationListView(V2View):
         return Response(station_payload(serializer.save()), status=201)
 
 
-class StationDetailView(V2View):
+class StationDetailView(TrackerV2View):
     required_rights = {
-        "GET": "tracker.view_station",
+        "GET": "orders.view_station",
         "POST": "tracker.check_in",
-        "PATCH": "tracker.change_station",
-        "DELETE": "tracker.delete_station",
+        "PATCH": "orders.change_station",
+        "DELETE": "orders.delete_station",
     }
 
     @staticmethod
@@ -377,7 +394,7 @@ LEGACY_PARAMETERS = [
 ]
 
 
-class LegacyCheckInView(V2View):
+class LegacyCheckInView(TrackerV2View):
     """``POST /api/jt/checkin``: the old scanner interface; the outcome is in ``result``."""
 
     required_rights = {"POST": "tracker.check_in"}
@@ -442,7 +459,7 @@ def completion_refusal(number: str, message: str) -> str:
     )
 
 
-class CompleteOrderView(V2View):
+class CompleteOrderView(TrackerV2View):
     required_rights = {"POST": "tracker.complete_order"}
 
     @extend_schema(

@@ -1,38 +1,11 @@
-"""Job-tracking stations and the check-ins that make up each order's job history."""
+"""The check-ins that make up each order's job history, and the completions the Job Tracker
+works through. (Stations are ``orders.Station``: an order knows where it is.)"""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from orders.flow import FlowStep
-
-
-class Station(models.Model):
-    """A place in the lab where orders are checked in (surfacing, coating, edging, QA...)."""
-
-    code = models.CharField(max_length=10, unique=True, help_text="Case-sensitive.")
-    description = models.CharField(max_length=100)
-    customer_description = models.CharField(max_length=100, blank=True, default="")
-    is_operator = models.BooleanField(
-        "operator station", default=False, help_text="Identifies an operator, not a place."
-    )
-    non_cancel = models.BooleanField(
-        default=False, help_text="Orders checked in here can no longer be cancelled."
-    )
-    requires_operator = models.BooleanField(default=False)
-    flow_step = models.CharField(
-        max_length=20,
-        choices=FlowStep.choices,
-        blank=True,
-        default="",
-        help_text="The flow step this station performs, if any.",
-    )
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.description}"
+from orders.models import Station
 
 
 class CheckIn(models.Model):

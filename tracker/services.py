@@ -12,16 +12,17 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
-from labsite.compiled_query import CompiledInsert, CompiledQuery, save_fields
-from labsite.kept import MISSING, KeptRows, copy_of
-from labsite.workers import worker_is_alive
+from orders.errors import NonCancelStation
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
-from orders.models import LabSettings, Order, OrderEvent
+from orders.models import LabSettings, Order, OrderEvent, Station
 from orders.services import OrderLock, lock_order, record_event
 from orders.status import EventKind, OrderState
+from toolkit.compiled_query import CompiledInsert, CompiledQuery, save_fields
+from toolkit.kept import MISSING, KeptRows, copy_of
+from toolkit.workers import worker_is_alive
 
 from . import errors
-from .models import CheckIn, CompletionRequest, CompletionStatus, Station
+from .models import CheckIn, CompletionRequest, CompletionStatus
 
 TRACKER = "tracker"  # the heartbeat kind of the Job Tracker process
 
@@ -77,7 +78,7 @@ def find_operator(code: str) -> Station:
 
 _STATION_ATTNAMES = [field.attname for field in Station._meta.concrete_fields]
 # Every check-in looks its station (and operator) up by code; compiled once
-# (labsite.compiled_query). The placeholder: no station code holds a NUL.
+# (toolkit.compiled_query). The placeholder: no station code holds a NUL.
 #
 # Stations are configuration, which staff seldom change: the stations (not the operators) a
 # process found are kept for LAB_SETTINGS_CACHE_SECONDS, as the lab settings are. Saving or
@@ -177,7 +178,7 @@ _LOCK_FOR_CHECKIN = OrderLock(
         Station.objects.filter(pk=OuterRef("current_station_id")).values("code")[:1]
     ),
 )
-# Every check-in and completion request writes one; compiled once (labsite.compiled_query).
+# Every check-in and completion request writes one; compiled once (toolkit.compiled_query).
 _INSERT_CHECKIN = CompiledInsert(CheckIn)
 _INSERT_COMPLETION = CompiledInsert(CompletionRequest)
 
@@ -403,3 +404,23 @@ def delete_station(*, station: Station) -> None:
         if used or Order.objects.filter(current_station=station).exists():
             raise errors.StationInUse(station.code, used)
         station.delete()
+
+
+# --- what job tracking answers inside the orders' transitions (``orders.hooks``) ----------------
+
+
+def refuse_cancel_after_non_cancel_station(order: Order) -> NonCancelStation | None:
+    """An order checked in at a station flagged non-cancel can no longer be cancelled."""
+    if CheckIn.objects.filter(order=order, station__non_cancel=True).exists():
+        return NonCancelStation()
+    return None
+
+
+def latest_checkin_station(order: Order) -> str | None:
+    """The code of the station of the order's latest check-in, or None if it has none."""
+    return (
+        CheckIn.objects.filter(order=order)
+        .order_by("-at", "-pk")
+        .values_list("station__code", flat=True)
+        .first()
+    )

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import labsite.models
+import accounts.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(help_text='Shown in the history of the orders it changes.', max_length=100, unique=True)),
-                ('recipe_id', models.CharField(default=labsite.models.new_recipe_id, help_text='Public: the partner sends it as recipeid. Generated unless you enter one.', max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9._~-]+$', 'Letters, digits and . _ ~ - only (nothing a URL would need to encode).')], verbose_name='recipe id')),
+                ('recipe_id', models.CharField(default=accounts.models.new_recipe_id, help_text='Public: the partner sends it as recipeid. Generated unless you enter one.', max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9._~-]+$', 'Letters, digits and . _ ~ - only (nothing a URL would need to encode).')], verbose_name='recipe id')),
                 ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
                 ('is_active', models.BooleanField(default=True, help_text='Inactive partners are refused (401). Rotate the key before re-activating a partner whose key may have leaked.', verbose_name='active')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),

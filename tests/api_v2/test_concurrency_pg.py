@@ -17,7 +17,7 @@ from django.test import Client
 
 import pytest
 
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 from orders.models import Order, OrderEvent, OrderNumberSequence
 from orders.services import hold_order
 from orders.status import EventKind

@@ -13,9 +13,9 @@ from django.test import RequestFactory
 import pytest
 
 from labsite import views
-from labsite.request_id import RequestIdLogFilter
-from orders.api.v2.base import V2View
 from orders.models import Order
+from toolkit.api.v2_views import V2View
+from toolkit.request_id import RequestIdLogFilter
 
 pytestmark = pytest.mark.django_db
 

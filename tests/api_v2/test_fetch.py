@@ -7,7 +7,7 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.api import credentials
+from accounts import credentials
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.urls.resolvers import RoutePattern
 
 import pytest
 
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 from tests.conftest import Api
 
 pytestmark = pytest.mark.django_db

@@ -34,10 +34,10 @@ START_DEADLINE = 60.0  # seconds; reached only when something is broken
 MAKE_KEY = """
 import json
 from django.contrib.auth.models import User
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 from orders.models import DeleteReason, Order, OrderItemEndpoint
 from printing.models import Printer
-from tracker.models import Station
+from orders.models import Station
 user = User.objects.create_superuser("fuzz", "fuzz@example.invalid", None)
 _, raw_key = ApiKey.issue(user=user, name="black-box tests")
 endpoint = OrderItemEndpoint.objects.select_related("item__order").order_by("id").first()

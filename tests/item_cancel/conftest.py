@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from labsite.models import ApiPartner
+from accounts.models import ApiPartner
 from orders.models import Order
 from tests.conftest import Api
 

@@ -10,13 +10,13 @@ from django.test import Client
 
 import pytest
 
-from labsite.models import ApiPartner, hash_api_key
+from accounts.models import ApiPartner, hash_api_key
 
 from .conftest import CANCEL_RIGHT, PartnerApi, item_ids
 
 pytestmark = pytest.mark.django_db
 
-PARTNERS = "/admin/labsite/apipartner/"
+PARTNERS = "/admin/accounts/apipartner/"
 ACTION_CHECKBOX = "_selected_action"
 SHOWN_KEY = re.compile(r'<code class="partner-key"[^>]*>([A-Za-z0-9+/=]+)</code>')
 
@@ -129,7 +129,7 @@ def test_rotating_first_asks_then_shows_the_new_keys_once(superuser_client, owne
     confirm = superuser_client.post(PARTNERS, selection)
 
     assert confirm.status_code == 200
-    assert "admin/labsite/apipartner/rotate_keys.html" in [t.name for t in confirm.templates]
+    assert "admin/accounts/apipartner/rotate_keys.html" in [t.name for t in confirm.templates]
     assert "Acme" in confirm.content.decode()
     assert shown_keys(confirm) == []
     acme.refresh_from_db()

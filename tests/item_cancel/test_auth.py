@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from labsite.models import ApiPartner, hash_api_key
+from accounts.models import ApiPartner, hash_api_key
 from orders.models import OrderEvent
 from orders.status import EventKind, ProcessingStatus
 from tests.conftest import Api

@@ -11,10 +11,10 @@ from django.test import RequestFactory
 import pytest
 
 from labsite import views
-from labsite.request_id import RequestIdLogFilter
 from orders.api.item_cancel.views import OrderCancelView
 from orders.models import OrderEvent
 from orders.status import ProcessingStatus
+from toolkit.request_id import RequestIdLogFilter
 
 from .conftest import item_ids
 from .test_contract import QUERY_CEILING, without_reference

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 from orders.models import LabSettings, LabSettingsChange, Order, OrderEvent
 from orders.services import hold_order
 from orders.status import EventKind
@@ -442,7 +442,7 @@ def test_lab_settings_cannot_be_added_or_deleted(admin_client):
 
 # --- API keys ---------------------------------------------------------------------------------
 
-KEYS = "/admin/labsite/apikey/"
+KEYS = "/admin/accounts/apikey/"
 SHOWN_KEY = re.compile(r'<code id="api-key"[^>]*>(lab_[A-Za-z0-9_-]+)</code>')
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 
 AUTHENTICATION_REQUIRED = {"error": "Authentication required", "details": []}
 
@@ -44,7 +44,7 @@ def apikey_updates(queries) -> list[str]:
     return [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith("UPDATE") and "labsite_apikey" in q["sql"]
+        if q["sql"].lstrip().upper().startswith("UPDATE") and "accounts_apikey" in q["sql"]
     ]
 
 
@@ -316,7 +316,7 @@ def test_a_raw_key_never_reaches_the_logs(order, issued, all_logs, settings):
 def test_a_key_shown_once_renders_as_itself_but_its_repr_hides_it():
     from django.template import Context, Template
 
-    from labsite.models import ShownOnce
+    from accounts.models import ShownOnce
 
     shown = ShownOnce("lab_secret-value")
     assert Template("<code>{{ key }}</code>").render(Context({"key": shown})) == (
@@ -333,7 +333,7 @@ def test_a_key_shown_once_renders_as_itself_but_its_repr_hides_it():
 def test_holds_right_answers_as_has_perm_in_one_statement(make_user):
     from django.contrib.auth.models import Group, Permission, User
 
-    from labsite.api.rights import holds_right
+    from accounts.rights import holds_right
 
     cancel = Permission.objects.get(content_type__app_label="orders", codename="cancel_order")
     direct = make_user(username="direct-right")
@@ -364,7 +364,7 @@ def test_holds_right_answers_as_has_perm_in_one_statement(make_user):
 def test_holds_right_defers_to_has_perm_when_other_backends_are_configured(make_user, settings):
     from django.contrib.auth.models import User
 
-    from labsite.api.rights import holds_right
+    from accounts.rights import holds_right
 
     settings.AUTHENTICATION_BACKENDS = [
         "django.contrib.auth.backends.ModelBackend",

@@ -1,4 +1,4 @@
-"""labsite.compiled_query: a query compiled once, run with new arguments, rows as values_list
+"""toolkit.compiled_query: a query compiled once, run with new arguments, rows as values_list
 gives them."""
 
 from datetime import date
@@ -10,8 +10,8 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.compiled_query import CompiledQuery
 from orders.models import Order
+from toolkit.compiled_query import CompiledQuery
 
 
 @pytest.fixture

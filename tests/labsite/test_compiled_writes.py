@@ -1,4 +1,4 @@
-"""labsite.compiled_query's writes: CompiledUpdate (a QuerySet.update of a fixed shape),
+"""toolkit.compiled_query's writes: CompiledUpdate (a QuerySet.update of a fixed shape),
 CompiledInsert (the INSERT of Model.save for a new row) and save_fields
 (Model.save(update_fields=...)), each compiled once and then run with new values, with the
 ORM's own effect."""
@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from labsite import compiled_query
-from labsite.compiled_query import CompiledInsert, CompiledUpdate, save_fields
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 from orders.models import DeleteReason, Order, OrderEvent, OrderItem, OrderItemEndpoint
 from orders.status import EventKind, ProcessingStatus
+from toolkit import compiled_query
+from toolkit.compiled_query import CompiledInsert, CompiledUpdate, save_fields
 
 # Not UTC, with microseconds: what the field converts on the way to the column.
 AT = dt.datetime(2026, 3, 1, 7, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -292,7 +292,7 @@ def test_save_fields_refuses_a_model_whose_saves_others_listen_to(make_user):
     api_key, _ = ApiKey.issue(user=make_user(), name="rx system")
     api_key.name = "renamed"
 
-    with pytest.raises(TypeError, match=r"labsite\.ApiKey has save signal receivers"):
+    with pytest.raises(TypeError, match=r"accounts\.ApiKey has save signal receivers"):
         save_fields(api_key, ["name"])
 
     assert ApiKey.objects.get(pk=api_key.pk).name == "rx system"

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from labsite.api import credentials
-from labsite.models import ApiKey, hash_api_key
+from accounts import credentials
+from accounts.models import ApiKey, hash_api_key
 
 ORDER_VIEW = "orders.view_order"
 CANCEL = "orders.cancel_order"
@@ -41,7 +41,7 @@ def fetch(order, raw_key: str):
     credential_statements = [
         q["sql"]
         for q in queries.captured_queries
-        if ("labsite_apikey" in q["sql"] or "auth_permission" in q["sql"])
+        if ("accounts_apikey" in q["sql"] or "auth_permission" in q["sql"])
         and q["sql"].lstrip().upper().startswith("SELECT")
     ]
     return response, credential_statements
@@ -123,7 +123,7 @@ def test_the_admins_revoke_action_refuses_a_kept_key_at_once(order, issued, make
     admin.force_login(make_user(is_staff=True, is_superuser=True))
 
     response = admin.post(
-        "/admin/labsite/apikey/",
+        "/admin/accounts/apikey/",
         {"action": "revoke_selected", "_selected_action": [api_key.pk], "index": 0},
     )
 

@@ -1,4 +1,4 @@
-"""What a web process keeps of the API partners it verified (labsite.api.credentials
+"""What a web process keeps of the API partners it verified (accounts.credentials
 .usable_partner, which PUT /api/orderCancel's partner authentication asks): kept for
 API_CREDENTIAL_CACHE_SECONDS, forgotten at once when this process revokes a partner, rotates its
 key or deactivates its user, and looked up again when the time runs out (a change made by
@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from labsite.api import credentials
-from labsite.models import ApiPartner, hash_api_key
+from accounts import credentials
+from accounts.models import ApiPartner, hash_api_key
 from tests.item_cancel.conftest import CANCEL_RIGHT, cancel_url, item_ids
 
 WRONG_KEY = "not-the-billing-key"
@@ -57,9 +57,9 @@ def attempt(make_order):
             partner_lookups=[
                 sql
                 for sql in statements
-                if sql.lstrip().upper().startswith("SELECT") and '"labsite_apipartner"' in sql
+                if sql.lstrip().upper().startswith("SELECT") and '"accounts_apipartner"' in sql
             ],
-            partner_writes=[sql for sql in statements if 'UPDATE "labsite_apipartner"' in sql],
+            partner_writes=[sql for sql in statements if 'UPDATE "accounts_apipartner"' in sql],
             statements=statements,
         )
 
@@ -146,7 +146,7 @@ def test_the_admins_revoke_action_refuses_a_kept_partner_at_once(issued, attempt
     assert attempt(partner, raw_key).partner_lookups == []  # kept
 
     response = admin.post(
-        "/admin/labsite/apipartner/",
+        "/admin/accounts/apipartner/",
         {"action": "revoke_selected", "_selected_action": [partner.pk], "index": 0},
     )
 

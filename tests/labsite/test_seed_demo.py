@@ -11,10 +11,10 @@ from django.test import Client
 
 import pytest
 
-from labsite.models import ApiKey
-from orders.models import DeleteReason, Order, OrderEvent
+from accounts.models import ApiKey
+from orders.models import DeleteReason, Order, OrderEvent, Station
 from orders.status import OrderState
-from tracker.models import CheckIn, Station
+from tracker.models import CheckIn
 
 LOGIN_LINE = re.compile(r"^  Admin login : supervisor / (\S+)$", re.MULTILINE)
 KEY_LINE = re.compile(r"^  API key     : (lab_\S+) \(user rx-client", re.MULTILINE)

@@ -16,9 +16,9 @@ from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
 import pytest
 import yaml
 
-from labsite.api.faces import face_for_path
-from labsite.api.schema import SERVER_LIMIT_RESPONSES
 from orders.api.pos.rights import WIRE_NAME
+from toolkit.api.faces import face_for_path
+from toolkit.api.schema import SERVER_LIMIT_RESPONSES
 
 REGENERATE = (
     "DEBUG=1 .venv/bin/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml"

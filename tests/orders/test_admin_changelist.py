@@ -10,7 +10,7 @@ from django.utils import timezone
 
 import pytest
 
-from orders.admin_views import BoundedCountPaginator
+from backoffice.admin_views import BoundedCountPaginator
 from orders.models import Order
 from orders.services import cancel_order
 from orders.status import OrderState

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from orders.models import Order
 from orders.services import cancel_order
 from orders.status import OrderState
 from printing.models import Printer, PrintJob, PrintStatus, Workstation
+from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
 
 INDEX = "/admin/"

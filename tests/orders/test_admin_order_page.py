@@ -7,11 +7,11 @@ from django.test import Client
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from orders.models import Order, OrderEvent
 from orders.services import REASON_IGNORED_WARNING, cancel_order, hold_order
 from orders.status import EventKind, OrderState
 from printing.models import Driver, Printer, PrintJob, PrintStatus, WorkstationPort
+from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
 
 ORDERS = "/admin/orders/order/"
@@ -325,6 +325,39 @@ def test_cancel_of_an_order_through_a_non_cancel_station_is_refused(
     response = post(browser, order, "cancel")
 
     assert messages_of(response) == [(ERROR, "Order has been through a non-cancel station")]
+
+
+@pytest.mark.parametrize(
+    "refused_because",
+    ["non-cancel station", "no job tracker module", "completion accepted"],
+)
+def test_no_cancel_button_where_the_service_refuses_every_cancel(
+    browser, make_order, make_station, check_in, lab_settings, refused_because
+):
+    order = make_order()
+    if refused_because == "non-cancel station":
+        check_in(order, make_station("EDGE", non_cancel=True))
+    elif refused_because == "no job tracker module":
+        lab_settings(job_tracker_module_installed=False)
+    else:
+        Order.objects.filter(pk=order.pk).update(pending_completion=True)
+
+    page = browser.get(page_url(order)).content.decode()
+
+    assert 'id="cancel-button"' not in page
+    assert 'id="complete-button"' in page  # the page still offers what may be done
+
+
+def test_the_cancel_button_shows_where_only_the_reason_code_decides(
+    browser, make_order, make_station, check_in, lab_settings
+):
+    lab_settings(enter_reason_code_when_deleting_order=True)  # and no reason codes exist
+    order = make_order()
+    check_in(order, make_station("SURF"))  # a station that does not forbid cancelling
+
+    page = browser.get(page_url(order)).content.decode()
+
+    assert 'id="cancel-button"' in page
 
 
 def test_cancel_of_a_completed_order_is_refused(browser, make_order):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import ApiKey, FailedLogin, hash_api_key
+from accounts.models import ApiKey, FailedLogin, hash_api_key
 from tests.conftest import Api
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.api.ndata import (
+from orders.api.pos.members import DEFAULT_SORT, ID, ORDER_MEMBERS, UNIQUE_MEMBERS
+from orders.models import PROCESSABLE_ORDER
+from toolkit.api.ndata import (
     ARITY,
     MAX_ARGUMENTS,
     MAX_PARAMETER_LENGTH,
@@ -23,8 +25,6 @@ from labsite.api.ndata import (
     operation_q,
     parse_query,
 )
-from orders.api.pos.members import DEFAULT_SORT, ID, ORDER_MEMBERS, UNIQUE_MEMBERS
-from orders.models import PROCESSABLE_ORDER
 
 BY_NAME = {member.name: member for member in ORDER_MEMBERS}
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.api import credentials
+from accounts import credentials
 from orders.models import Order, OrderEvent, OrderItem, OrderItemEndpoint, forget_lab_settings
 from orders.services import process_orders
 
@@ -1400,7 +1400,7 @@ def test_invalid_authorization_is_401(anonymous_api, processed_order, method, ur
 
 
 def test_revoked_and_expired_keys_are_401(make_user, api_for, new_order):
-    from labsite.models import ApiKey
+    from accounts.models import ApiKey
 
     order = new_order()
     user = make_user("Lab clients")

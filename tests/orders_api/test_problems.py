@@ -8,12 +8,12 @@ from http import HTTPStatus
 
 import pytest
 
-from labsite.api import problems
-from labsite.models import FailedLogin
+from accounts.models import FailedLogin
 from orders.api.pos import views
 from orders.models import Order
 from orders.services import process_orders
 from tests.conftest import Api
+from toolkit.api import problems
 
 pytestmark = pytest.mark.django_db
 

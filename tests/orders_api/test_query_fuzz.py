@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from labsite.api.ndata import Kind
 from orders.api.pos.members import ORDER_MEMBERS
+from toolkit.api.ndata import Kind
 
 NAMES = [member.name for member in ORDER_MEMBERS]
 PAGING = ["$skip", "$take", "$sort", "$count"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import ApiKey
+from accounts.models import ApiKey
 from orders.models import Order, OrderItem, OrderItemEndpoint
 from orders.services import NewItem, NewOrder, create_order
 from orders.status import OrderState, ProcessingStatus

@@ -2,7 +2,7 @@
 
 import pytest
 
-from labsite.api.ndata import MAX_ARGUMENTS
+from toolkit.api.ndata import MAX_ARGUMENTS
 
 TOO_MANY_PARAMETERS = "&".join(f"number={i}" for i in range(1100))
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from printing.models import Printer, PrintJob, PrintStatus, Workstation, WorkstationPort
+from toolkit.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from orders.models import LabSettings
 from orders.services import cancel_order
 from printing import services
@@ -31,6 +30,7 @@ from printing.services import (
     retry_job,
     send_job,
 )
+from toolkit.models import WorkerHeartbeat
 
 from .conftest import is_complete_pdf, pdf_title
 
@@ -80,7 +80,7 @@ def in_process(monkeypatch):
     inside the test's transaction, looks stale to Django: keep it (the test client does the
     same around requests). run_spooler takes SIGTERM and SIGINT: give them back to pytest.
     """
-    monkeypatch.setattr("labsite.workers.close_old_connections", lambda: None)
+    monkeypatch.setattr("toolkit.workers.close_old_connections", lambda: None)
     saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     yield
     for sig, handler in saved.items():

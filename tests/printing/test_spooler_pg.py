@@ -30,9 +30,9 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from printing.models import Driver, PrintJob, PrintStatus
 from printing.services import SPOOLER
+from toolkit.models import WorkerHeartbeat
 
 from .conftest import DEADLINE, is_complete_pdf, pdf_title, wait_until
 

@@ -8,10 +8,10 @@ from django.test import Client
 
 import pytest
 
-from labsite.models import ApiKey, ApiPartner
-from orders.models import DeleteReason, Order, OrderEvent, OrderItem
+from accounts.models import ApiKey, ApiPartner
+from orders.models import DeleteReason, Order, OrderEvent, OrderItem, Station
 from printing.models import Printer, PrintJob, WorkstationPort
-from tracker.models import CheckIn, CompletionRequest, Station
+from tracker.models import CheckIn, CompletionRequest
 
 from .endpoints import concrete_path
 

@@ -60,12 +60,12 @@ ENDPOINT_RIGHTS: dict[tuple[str, str], str | None] = {
     ("GET", "api/v2/settings"): "orders.view_labsettings",
     ("PATCH", "api/v2/settings"): "orders.change_labsettings",
     # Lab API v2: job tracking
-    ("GET", "api/v2/job_track/stations"): "tracker.view_station",
-    ("POST", "api/v2/job_track/stations"): "tracker.add_station",
-    ("GET", "api/v2/job_track/stations/<str:code>"): "tracker.view_station",
+    ("GET", "api/v2/job_track/stations"): "orders.view_station",
+    ("POST", "api/v2/job_track/stations"): "orders.add_station",
+    ("GET", "api/v2/job_track/stations/<str:code>"): "orders.view_station",
     ("POST", "api/v2/job_track/stations/<str:code>"): "tracker.check_in",
-    ("PATCH", "api/v2/job_track/stations/<str:code>"): "tracker.change_station",
-    ("DELETE", "api/v2/job_track/stations/<str:code>"): "tracker.delete_station",
+    ("PATCH", "api/v2/job_track/stations/<str:code>"): "orders.change_station",
+    ("DELETE", "api/v2/job_track/stations/<str:code>"): "orders.delete_station",
     ("POST", "api/jt/checkin"): "tracker.check_in",
     # Lab API v2: printing
     ("GET", "api/v2/printers"): "printing.view_printer",

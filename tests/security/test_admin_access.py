@@ -17,7 +17,7 @@ from django.urls import reverse
 
 import pytest
 
-from labsite.models import ApiKey, ApiPartner, FailedLogin
+from accounts.models import ApiKey, ApiPartner, FailedLogin
 from orders.models import LabSettings, LabSettingsChange, Order, OrderItem
 from orders.services import update_lab_settings
 from printing.services import queue_ticket
@@ -221,7 +221,7 @@ def test_admin_forms_are_csrf_protected(admin_rows, make_user):
     client.force_login(make_user(is_staff=True, is_superuser=True))
     before = LabSettingsChange.objects.count(), ApiKey.objects.count()
     for path in (
-        reverse("admin:labsite_apikey_add"),
+        reverse("admin:accounts_apikey_add"),
         reverse("admin:orders_labsettings_change", args=[first_pk(LabSettings)]),
         reverse("admin:orders_order_changelist"),
     ):

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 
 import pytest
 
-from labsite.api.authentication import ApiKeyAuthentication
+from accounts.authentication import ApiKeyAuthentication
 from orders.api.item_cancel.authentication import PartnerAuthentication
 from orders.api.item_cancel.views import OrderCancelView
 

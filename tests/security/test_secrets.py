@@ -19,7 +19,7 @@ from django.test import Client
 
 import pytest
 
-from labsite.models import ApiKey, ApiPartner, hash_api_key
+from accounts.models import ApiKey, ApiPartner, hash_api_key
 
 from .conftest import FaceClient
 
@@ -112,18 +112,18 @@ def admin_issued_keys(superuser, user) -> dict[str, str]:
     the pages that show them once."""
     browser = Client()
     browser.force_login(superuser)
-    page = browser.post("/admin/labsite/apikey/add/", {"name": "admin key", "user": user.pk})
+    page = browser.post("/admin/accounts/apikey/add/", {"name": "admin key", "user": user.pk})
     assert page.status_code == 200, page.content[:500]
     [api_key] = re.findall(r'<code id="api-key"[^>]*>([^<]+)</code>', page.content.decode())
     page = browser.post(
-        "/admin/labsite/apipartner/add/",
+        "/admin/accounts/apipartner/add/",
         {"name": "Admin Partner", "recipe_id": "admin-partner", "user": user.pk},
     )
     assert page.status_code == 200, page.content[:500]
     [billing_key] = re.findall(PARTNER_KEY, page.content.decode())
     partner = ApiPartner.objects.get(recipe_id="admin-partner")
     page = browser.post(
-        "/admin/labsite/apipartner/",
+        "/admin/accounts/apipartner/",
         {"action": "rotate_keys", "_selected_action": [partner.pk], "apply": "1", "index": 0},
     )
     assert page.status_code == 200, page.content[:500]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
+from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_completion_requests_list_filters_by_status(browser, make_order, supervi
 
 def test_stations_are_configured_in_the_admin(browser):
     response = browser.post(
-        "/admin/tracker/station/add/",
+        "/admin/orders/station/add/",
         {
             "code": "TINT",
             "description": "Tinting",
@@ -95,6 +95,6 @@ def test_stations_are_configured_in_the_admin(browser):
     )
 
     assert response.status_code == 302
-    page = browser.get("/admin/tracker/station/").content.decode()
+    page = browser.get("/admin/orders/station/").content.decode()
     assert "TINT" in page
     assert "Tinting" in page

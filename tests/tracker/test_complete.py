@@ -7,8 +7,8 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from orders.models import Order, OrderEvent
+from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest
 from tracker.services import process_completions
 

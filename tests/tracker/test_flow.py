@@ -3,10 +3,10 @@ a step the order does not need, completion refuses an order missing a step it ne
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS, FlowStep
-from orders.models import Order
-from tracker.models import CheckIn, Station
+from orders.models import Order, Station
+from toolkit.models import WorkerHeartbeat
+from tracker.models import CheckIn
 from tracker.services import process_completions
 
 # The contract's list, in its order: completion reports the first missing step of this order.

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 
 import pytest
 
-from orders.models import OrderEvent
-from tracker.models import CheckIn, Station
+from orders.models import OrderEvent, Station
+from tracker.models import CheckIn
 from tracker.services import find_station, forget_stations
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def surf(make_station):
 
 def station_lookups(queries) -> list[str]:
     """The statements that look a station up by its code."""
-    return [q["sql"] for q in queries if '"tracker_station"."code" =' in q["sql"]]
+    return [q["sql"] for q in queries if '"orders_station"."code" =' in q["sql"]]
 
 
 def check_in(api, order, *, status=201, **extra):
@@ -58,7 +58,7 @@ def test_a_kept_station_deleted_by_another_process_is_not_found(supervisor_api, 
     assert find_station("SURF") == surf  # now kept; never used, so it may be deleted
     order = make_order()
     with connection.cursor() as cursor:  # as another process would: no signal here
-        cursor.execute("DELETE FROM tracker_station WHERE id = %s", [surf.pk])
+        cursor.execute("DELETE FROM orders_station WHERE id = %s", [surf.pk])
 
     body, _ = check_in(supervisor_api, order, status=400)
     again, queries = check_in(supervisor_api, order, status=400)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tracker.models import CheckIn, Station
+from orders.models import Station
+from tracker.models import CheckIn
 
 pytestmark = pytest.mark.django_db
 
@@ -392,7 +393,7 @@ def test_lab_clients_may_read_stations(client_api, make_station):
 def test_lab_clients_may_not_create_stations(client_api):
     body = client_api.post(LIST, {"code": "AR", "desc": "x"}, status=403)
 
-    assert body == error("Permission denied", "Requires: tracker.add_station")
+    assert body == error("Permission denied", "Requires: orders.add_station")
     assert not Station.objects.exists()
 
 
@@ -401,7 +402,7 @@ def test_lab_clients_may_not_change_stations(client_api, make_station):
 
     body = client_api.patch(url("AR"), {"desc": "changed"}, status=403)
 
-    assert body == error("Permission denied", "Requires: tracker.change_station")
+    assert body == error("Permission denied", "Requires: orders.change_station")
     assert Station.objects.get(code="AR").description == "Station AR"
 
 
@@ -410,7 +411,7 @@ def test_lab_clients_may_not_delete_stations(client_api, make_station):
 
     body = client_api.delete(url("AR"), status=403)
 
-    assert body == error("Permission denied", "Requires: tracker.delete_station")
+    assert body == error("Permission denied", "Requires: orders.delete_station")
     assert Station.objects.filter(code="AR").exists()
 
 
@@ -418,10 +419,10 @@ def test_reading_stations_needs_the_view_right(no_rights_api, make_station):
     make_station("AR")
 
     assert no_rights_api.get(LIST, status=403) == error(
-        "Permission denied", "Requires: tracker.view_station"
+        "Permission denied", "Requires: orders.view_station"
     )
     assert no_rights_api.get(url("AR"), status=403) == error(
-        "Permission denied", "Requires: tracker.view_station"
+        "Permission denied", "Requires: orders.view_station"
     )
 
 

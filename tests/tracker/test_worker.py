@@ -18,10 +18,10 @@ from django.utils import timezone
 
 import pytest
 
-from labsite.models import WorkerHeartbeat
-from labsite.workers import WorkerLoop, last_heartbeat, worker_is_alive
 from orders.models import LabSettings, Order, OrderEvent
 from orders.status import EventKind, OrderState
+from toolkit.models import WorkerHeartbeat
+from toolkit.workers import WorkerLoop, last_heartbeat, worker_is_alive
 from tracker import services
 from tracker.models import CompletionRequest, CompletionStatus
 from tracker.services import TRACKER, process_completions, request_completion
@@ -48,7 +48,7 @@ def _keep_the_test_connection(monkeypatch):
     """The loop drops stale connections before each unit of work, and a connection that is
     inside a transaction looks stale to Django: it would close the test's own transaction.
     Django's test client disables the same call around requests for the same reason."""
-    monkeypatch.setattr("labsite.workers.close_old_connections", lambda: None)
+    monkeypatch.setattr("toolkit.workers.close_old_connections", lambda: None)
 
 
 @pytest.fixture

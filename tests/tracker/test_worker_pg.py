@@ -34,9 +34,10 @@ from django.utils import timezone
 import psycopg
 import pytest
 
-from labsite.models import ApiKey, WorkerHeartbeat
+from accounts.models import ApiKey
 from orders.models import LabSettings, Order, OrderEvent
 from orders.status import EventKind, OrderState
+from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
 from tracker.services import TRACKER, process_completions
 

@@ -17,9 +17,8 @@ from django.db import connections
 
 import pytest
 
-from orders.models import Order
+from orders.models import Order, Station
 from orders.services import NewItem, NewOrder, cancel_order, create_order
-from tracker.models import Station
 from tracker.services import check_in
 
 REQUIRE_SYSTEM_TOOLS = "LABSITE_REQUIRE_SYSTEM_TOOLS"

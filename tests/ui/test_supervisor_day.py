@@ -8,11 +8,10 @@ from django.contrib.auth.models import Group, User
 
 import pytest
 
-from labsite.models import ApiKey
-from orders.models import ACTIVE_ORDER, LabSettings, Order
+from accounts.models import ApiKey
+from orders.models import ACTIVE_ORDER, LabSettings, Order, Station
 from printing.models import Driver, Printer, PrintJob, PrintStatus, WorkstationPort
 from printing.services import process_jobs
-from tracker.models import Station
 
 from .conftest import log_in
 

@@ -3,8 +3,8 @@
 from django import template
 from django.utils import timezone
 
-from labsite.workers import last_heartbeat
 from orders.models import LabSettings
+from toolkit.workers import last_heartbeat
 
 register = template.Library()
 

@@ -6,9 +6,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from labsite.api import credentials
-from labsite.api.authentication import note_use
-from labsite.models import hash_api_key
+from accounts import credentials
+from accounts.authentication import note_use
+from accounts.models import hash_api_key
 
 from .inputs import query_values
 

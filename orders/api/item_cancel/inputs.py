@@ -1,9 +1,9 @@
 """What an item-cancel request sends: query parameters (names in any case), the order, the ids."""
 
-from labsite.api.item_cancel import RefusedInput, error
 from orders.errors import OrderNotFound
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, parse_public_id
 from orders.models import Order
+from toolkit.api.item_cancel import RefusedInput, error
 
 # Enough for any order; bounds the work (and the answer) of one request.
 MAX_IDS = 1000

@@ -1,5 +1,5 @@
 """The item-cancel request shape, for the OpenAPI schema (the view parses the body itself: see
-``inputs.py``). Its answer, the ``HadError`` envelope, is ``labsite.api.schema``'s."""
+``inputs.py``). Its answer, the ``HadError`` envelope, is ``toolkit.api.schema``'s."""
 
 from rest_framework import serializers
 

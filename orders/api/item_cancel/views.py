@@ -4,12 +4,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
-from labsite.api import item_cancel as envelope
-from labsite.api.authentication import ApiKeyAuthentication
-from labsite.api.schema import item_cancel_responses
-from labsite.models import ApiPartner
+from accounts.authentication import ApiKeyAuthentication
+from accounts.models import ApiPartner
 from orders import errors
 from orders.services import cancel_items
+from toolkit.api import item_cancel as envelope
+from toolkit.api.schema import item_cancel_responses
+from toolkit.errors import looked_up
 
 from .authentication import PartnerAuthentication
 from .inputs import parse_ids, query_values, required_query_param, resolve_order
@@ -23,19 +24,11 @@ DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
 }
 
 
-def status_for(error: errors.DomainError) -> int:
-    """The table's status for the error's class, or for its nearest listed base class."""
-    for cls in type(error).__mro__:
-        if cls in DOMAIN_ERROR_STATUS:
-            return DOMAIN_ERROR_STATUS[cls]
-    return 400
-
-
 def item_cancel_exception_handler(exc, context) -> Response:
     if isinstance(exc, errors.DomainError):
         # Every domain error of this face is about the order: nothing was cancelled.
         set_rollback()
-        status = status_for(exc)
+        status = looked_up(DOMAIN_ERROR_STATUS, exc, 400)
         order_id = next(iter(query_values(context["request"], "orderId")), None)
         failure = envelope.error(exc.message, property_name="orderId", attempted_value=order_id)
         return Response(envelope.envelope(status=status, errors=[failure]), status=status)

@@ -5,9 +5,9 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled, Validatio
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from labsite.api import login
-from labsite.api.schema import PROBLEM_UNAUTHENTICATED, problem_responses
+from accounts import login
 from orders.api.payloads import iso_utc_ms
+from toolkit.api.schema import PROBLEM_UNAUTHENTICATED, problem_responses
 
 from .base import OrdersApiView
 from .rights import rights_of

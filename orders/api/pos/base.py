@@ -4,9 +4,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
-from labsite.api import problems
-from labsite.api.rights import MissingRight
+from accounts.rights import MissingRight
 from orders import errors
+from toolkit.api import problems
+from toolkit.errors import looked_up
 
 from .rights import WIRE_NAME
 
@@ -30,16 +31,8 @@ DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], tuple[int, str | None]] = {
 }
 
 
-def status_for(error: errors.DomainError) -> tuple[int, str | None]:
-    """The table's entry for the error's class, or for its nearest listed base class."""
-    for cls in type(error).__mro__:
-        if cls in DOMAIN_ERROR_STATUS:
-            return DOMAIN_ERROR_STATUS[cls]
-    return 400, "body"
-
-
 def domain_problem(request, error: errors.DomainError) -> Response:
-    status, member = status_for(error)
+    status, member = looked_up(DOMAIN_ERROR_STATUS, error, (400, "body"))
     fields: dict = {"type": f"urn:labsite:problem:{error.code}"}
     # A 400's detail is the domain's message exactly (the Lab API v2's error string); other
     # problems add the details ("Provided: ...") to it.

@@ -5,9 +5,9 @@ Each has an index (see ``Order.Meta.indexes``), so every documented filter is an
 
 from django.db.models import Q
 
-from labsite.api.ndata import Kind, Member
 from orders.models import PROCESSABLE_ORDER
 from orders.status import ProcessingStatus
+from toolkit.api.ndata import Kind, Member
 
 ID = Member("id", Kind.UUID, "public_id", description="Stable public id of the order")
 NUMBER = Member("number", Kind.INT, "number", description="Lab order number")

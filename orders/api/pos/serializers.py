@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from labsite.api.strict import StrictCharField, StrictIntegerField, StrictSerializer
 from orders.api.v2.serializers import OrderItemSerializer
 from orders.status import ProcessingStatus
+from toolkit.api.strict import StrictCharField, StrictIntegerField, StrictSerializer
 
 from .rights import RIGHTS
 

@@ -3,12 +3,6 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from labsite.api import ndata, problems
-from labsite.api.schema import (
-    PROBLEM_UNAUTHENTICATED,
-    problem_permission_denied,
-    problem_responses,
-)
 from orders.api.payloads import orders_api_payloads
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
@@ -20,6 +14,12 @@ from orders.services import (
     set_endpoint_status,
     set_item_status,
     set_order_status,
+)
+from toolkit.api import ndata, problems
+from toolkit.api.schema import (
+    PROBLEM_UNAUTHENTICATED,
+    problem_permission_denied,
+    problem_responses,
 )
 
 from .base import OrdersApiView

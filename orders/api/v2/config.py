@@ -3,19 +3,19 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
-from labsite.api.pagination import BoundedLimitOffsetPagination
-from labsite.api.schema import (
+from orders.errors import DeleteReasonNotFound
+from orders.models import DeleteReason, LabSettings
+from orders.services import update_lab_settings
+from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
     V2_INCORRECT_ARGUMENTS,
     paginated,
     v2_errors,
 )
-from orders.errors import DeleteReasonNotFound
-from orders.models import DeleteReason, LabSettings
-from orders.services import update_lab_settings
 
-from .base import V2View
+from .base import OrdersV2View
 from .serializers import (
     DeleteReasonSerializer,
     DeleteReasonViewSerializer,
@@ -32,7 +32,7 @@ NO_SUCH_REASON = (
 )
 
 
-class DeleteReasonListView(V2View):
+class DeleteReasonListView(OrdersV2View):
     required_rights = {"GET": "orders.view_deletereason", "POST": "orders.add_deletereason"}
 
     @extend_schema(
@@ -70,7 +70,7 @@ class DeleteReasonListView(V2View):
         return Response(serializer.data, status=201)
 
 
-class DeleteReasonDetailView(V2View):
+class DeleteReasonDetailView(OrdersV2View):
     required_rights = {
         "GET": "orders.view_deletereason",
         "PATCH": "orders.change_deletereason",
@@ -145,7 +145,7 @@ class DeleteReasonDetailView(V2View):
         return Response(DeleteReasonSerializer(reason).data)
 
 
-class LabSettingsView(V2View):
+class LabSettingsView(OrdersV2View):
     required_rights = {"GET": "orders.view_labsettings", "PATCH": "orders.change_labsettings"}
 
     @extend_schema(

@@ -4,11 +4,11 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from labsite.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from orders.flow import FLOW_STEPS
 from orders.models import DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
 from orders.status import ON_HOLD_STATUS, JobType, OrderState, PaperSize, ProcessingStatus
+from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 
 
 class ItemInputSerializer(StrictSerializer):

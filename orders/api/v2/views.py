@@ -9,8 +9,6 @@ from drf_spectacular.utils import (
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from labsite.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
-from labsite.api.v2 import error_body
 from orders.api.payloads import (
     add_item_rows,
     order_payload,
@@ -24,8 +22,10 @@ from orders.identifiers import (
 )
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
+from toolkit.api.v2 import error_body
 
-from .base import AMBIGUOUS, NO_RECORD, ORDER_IDENTIFIER, V2View
+from .base import AMBIGUOUS, NO_RECORD, ORDER_IDENTIFIER, OrdersV2View
 from .params import query_or_body_param
 from .serializers import (
     OrderCreateSerializer,
@@ -67,7 +67,7 @@ def shown(order: Order) -> dict:
     return answer(*order_with_items(order.pk))
 
 
-class OrderListView(V2View):
+class OrderListView(OrdersV2View):
     required_rights = {"POST": "orders.add_order"}
 
     @extend_schema(
@@ -95,7 +95,7 @@ class OrderListView(V2View):
         return Response(shown(order), status=201)
 
 
-class OrderDetailView(V2View):
+class OrderDetailView(OrdersV2View):
     required_rights = {"GET": "orders.view_order", "DELETE": "orders.cancel_order"}
 
     @extend_schema(
@@ -167,7 +167,7 @@ class OrderDetailView(V2View):
         return Response(answer(result.order, result.item_rows) | {"message": result.message})
 
 
-class OrderStatusView(V2View):
+class OrderStatusView(OrdersV2View):
     required_rights = {"GET": "orders.view_order"}
 
     @extend_schema(
@@ -187,7 +187,7 @@ class OrderStatusView(V2View):
         return Response(order_status_payload(order))
 
 
-class OrderHoldView(V2View):
+class OrderHoldView(OrdersV2View):
     required_rights = {"POST": "orders.hold_order"}
 
     @extend_schema(
@@ -216,7 +216,7 @@ class OrderHoldView(V2View):
         return Response(shown(order))
 
 
-class OrderReleaseView(V2View):
+class OrderReleaseView(OrdersV2View):
     required_rights = {"POST": "orders.hold_order"}
 
     @extend_schema(

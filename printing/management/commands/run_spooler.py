@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from labsite.workers import WorkerLoop, non_negative_seconds, positive_int, positive_seconds
 from printing.services import DEFAULT_BATCH_SIZE, SPOOLER, process_jobs
+from toolkit.workers import WorkerLoop, non_negative_seconds, positive_int, positive_seconds
 
 
 class Command(BaseCommand):

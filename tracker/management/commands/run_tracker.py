@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from labsite.workers import WorkerLoop, positive_int, positive_seconds
+from toolkit.workers import WorkerLoop, positive_int, positive_seconds
 from tracker.services import TRACKER, process_completions
 
 

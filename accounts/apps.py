@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Access"
+
+    def ready(self):
+        from accounts import schema  # noqa: F401 - registers the schema extension
+        from accounts.credentials import connect_signals
+
+        connect_signals()

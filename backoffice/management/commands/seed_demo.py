@@ -1,0 +1,174 @@
+"""Demo data for a first look: reason codes, stations, a spool-folder printer on workstation
+00's LPT1, orders in every state, a supervisor login and a client API key. Safe to run
+again: nothing is created twice.
+
+The demo credentials are kept in DATA_DIR/demo-login.json (git-ignored, development only) so
+that every run prints the same working login.
+"""
+
+import json
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import ApiKey, hash_api_key
+from orders.models import DeleteReason, Order, Station
+from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
+from printing.models import Driver, Printer, WorkstationPort
+from tracker.services import check_in, process_completions, request_completion
+
+REASONS = [
+    ("CUS", "Customer request"),
+    ("DUP", "Duplicate order"),
+    ("ERR", "Entry error"),
+    ("RX", "Prescription changed"),
+]
+
+STATIONS = [
+    # code, description, customer description, flags
+    ("SURF", "Surfacing", "In surfacing", {}),
+    ("HC", "Hard coating", "Coating", {"flow_step": "hard_coat"}),
+    ("AR", "AR coating", "Coating", {"flow_step": "ar_coat"}),
+    ("TINT", "Tinting", "Tinting", {"flow_step": "tint"}),
+    ("EDGE", "Edging", "Edging", {"non_cancel": True}),
+    ("QA", "Final inspection", "Final inspection", {"flow_step": "final_qa", "non_cancel": True}),
+    ("OP1", "Operator 1", "", {"is_operator": True}),
+]
+
+DEMO_ORDERS = [
+    # number, tray, PO, what to do with it after creation
+    (20001, "101", "DEMO-VALID", "valid"),
+    (20002, "102", "DEMO-INPROC", "in_process"),
+    (20003, "", "DEMO-UNVALID", "unvalid"),
+    (20004, "104", "DEMO-HOLD", "hold"),
+    (20005, "105", "DEMO-DONE", "completed"),
+    (20006, "106", "DEMO-CANCEL", "cancelled"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo data and print the demo login and API key (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        credentials = self._load_credentials()
+        supervisor = self._user("supervisor", "Supervisors", credentials, staff=True)
+        client = self._user("rx-client", "Lab clients", credentials, staff=False)
+        api_key = self._api_key(client, credentials)
+        self._save_credentials(credentials)
+
+        for code, description in REASONS:
+            DeleteReason.objects.get_or_create(code=code, defaults={"description": description})
+        for code, description, customer_description, flags in STATIONS:
+            Station.objects.get_or_create(
+                code=code,
+                defaults={
+                    "description": description,
+                    "customer_description": customer_description,
+                    **flags,
+                },
+            )
+        printer, _ = Printer.objects.get_or_create(
+            name="Spool folder",
+            defaults={"driver": Driver.SPOOL, "folder": str(settings.DATA_DIR / "spool")},
+        )
+        WorkstationPort.objects.filter(
+            workstation__code="00", number=1, printer__isnull=True
+        ).update(printer=printer)
+        created = sum(self._order(supervisor, *spec) for spec in DEMO_ORDERS)
+
+        self.stdout.write(f"Demo data ready ({created} new orders).")
+        self.stdout.write(f"  Admin login : supervisor / {credentials['supervisor']}")
+        self.stdout.write(f"  API key     : {api_key} (user rx-client, group Lab clients)")
+        self.stdout.write(f"  Tickets     : workstation 00 LPT1 prints PDFs to {printer.target}")
+
+    # --- credentials ------------------------------------------------------------------------
+
+    @property
+    def _credentials_path(self):
+        return settings.DATA_DIR / "demo-login.json"
+
+    def _load_credentials(self) -> dict:
+        try:
+            return json.loads(self._credentials_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _save_credentials(self, credentials: dict) -> None:
+        path = self._credentials_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file already existed with looser rights
+        with os.fdopen(fd, "w") as handle:
+            json.dump(credentials, handle, indent=2)
+
+    def _user(self, username: str, group: str, credentials: dict, *, staff: bool) -> User:
+        user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
+        password = credentials.get(username)
+        if not password or not user.check_password(password):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save()
+            credentials[username] = password
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    def _api_key(self, user: User, credentials: dict) -> str:
+        raw_key = credentials.get("api_key")
+        if raw_key and ApiKey.objects.usable().filter(key_hash=hash_api_key(raw_key)).exists():
+            return raw_key
+        _, raw_key = ApiKey.issue(user=user, name="demo client")
+        credentials["api_key"] = raw_key
+        return raw_key
+
+    # --- orders -----------------------------------------------------------------------------
+
+    def _order(self, actor: User, number: int, tray: str, po: str, outcome: str) -> bool:
+        if Order.objects.filter(number=number).exists():
+            return False
+        items = (
+            []
+            if outcome == "unvalid"
+            else [
+                NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR", endpoints=["SURF", "AR"]),
+                NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR (left)", endpoints=["SURF"]),
+            ]
+        )
+        order = create_order(
+            data=NewOrder(
+                number=str(number),
+                tray=tray,
+                po_number=po,
+                customer_number="C1001",
+                customer_job_id=po,
+                patient="Demo Patient",
+                requires={"requires_ar_coat", "requires_final_qa"},
+                items=items,
+            ),
+            actor=actor,
+            device="seed_demo",
+        )
+        if outcome == "hold":
+            hold_order(order=order, actor=actor)
+        elif outcome == "cancelled":
+            cancel_order(order=order, actor=actor, reason_code=None)
+        elif outcome in ("in_process", "completed"):
+            stations = ["SURF"] if outcome == "in_process" else ["SURF", "AR", "QA"]
+            for code in stations:
+                check_in(
+                    order=order,
+                    station=Station.objects.get(code=code),
+                    operator=None,
+                    actor=actor,
+                    device="seed_demo",
+                )
+            if outcome == "completed":
+                # The tracker is not running yet while demo data loads: do its work for this
+                # one order, through the same code.
+                request_completion(order=order, actor=actor, require_tracker=False)
+                process_completions(worker="seed_demo", order_ids=[order.pk])
+        return True

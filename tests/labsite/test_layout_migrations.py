@@ -1,0 +1,82 @@
+"""The re-layering moved models between apps: API keys, partners and failed logins from the
+project package's app to ``accounts``, worker heartbeats to ``toolkit``, stations from
+``tracker`` to ``orders``. A lab that upgrades keeps its rows, its foreign keys and the rights
+its groups hold on those models; and the move can be undone."""
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+import pytest
+
+# Migrations run outside any transaction, so a transactional test; serialized_rollback keeps the
+# flush that ends it from removing what the migrations made (groups, rights) for later tests.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+BEFORE_THE_MOVES = [
+    ("labsite", "0005_apipartner"),
+    ("tracker", "0003_tracker_rights"),
+    ("orders", "0010_work_in_progress_index"),
+    ("accounts", None),
+    ("toolkit", None),
+]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state([node for node in targets if node[1]]).apps
+
+
+@pytest.fixture
+def latest():
+    """Migrate the test database back to the latest state afterwards, whatever happened."""
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    yield leaves
+    migrate(leaves)
+
+
+def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
+    old = migrate(BEFORE_THE_MOVES)
+    user = old.get_model("auth", "User").objects.create(username="ops")
+    key = old.get_model("labsite", "ApiKey").objects.create(
+        user=user, name="client", prefix="lab_abc", key_hash="h" * 64
+    )
+    old.get_model("labsite", "WorkerHeartbeat").objects.create(kind="tracker", worker_id="t1")
+    station = old.get_model("tracker", "Station").objects.create(code="SURF", description="S")
+    order = old.get_model("orders", "Order").objects.create(
+        number=70001, tray="7", current_station=station
+    )
+    old.get_model("tracker", "CheckIn").objects.create(order=order, station=station)
+    supervisors = old.get_model("auth", "Group").objects.get(name="Supervisors")
+    held_before = set(supervisors.permissions.values_list("content_type__model", "codename"))
+
+    new = migrate(latest)
+
+    assert new.get_model("accounts", "ApiKey").objects.get().pk == key.pk
+    assert new.get_model("toolkit", "WorkerHeartbeat").objects.get().worker_id == "t1"
+    moved = new.get_model("orders", "Station").objects.get()
+    assert (moved.pk, moved.code) == (station.pk, "SURF")
+    assert new.get_model("orders", "Order").objects.get().current_station_id == station.pk
+    assert new.get_model("tracker", "CheckIn").objects.get().station_id == station.pk
+    supervisors = new.get_model("auth", "Group").objects.get(name="Supervisors")
+    assert set(supervisors.permissions.values_list("content_type__model", "codename")) == (
+        held_before
+    )
+    assert set(
+        supervisors.permissions.filter(content_type__model="station").values_list(
+            "content_type__app_label", flat=True
+        )
+    ) == {"orders"}
+    tables = set(connection.introspection.table_names())
+    assert {"accounts_apikey", "toolkit_workerheartbeat", "orders_station"} <= tables
+    assert not {"labsite_apikey", "labsite_workerheartbeat", "tracker_station"} & tables
+
+
+def test_the_moves_can_be_undone(latest):
+    migrate(BEFORE_THE_MOVES)
+
+    tables = set(connection.introspection.table_names())
+    assert {"labsite_apikey", "labsite_workerheartbeat", "tracker_station"} <= tables
+    assert not {"accounts_apikey", "toolkit_workerheartbeat", "orders_station"} & tables

@@ -1,0 +1,255 @@
+"""How the OpenAPI schema describes labsite's three API faces: authentication, and the error
+body of each face (loaded by the app config; the API keys' scheme is ``accounts.schema``).
+
+Each face answers errors in its own shape, and the schema says so with one component per
+shape, defined here once:
+
+- Lab API v2 (``/api/v2/``, ``/api/jt/``): ``V2Error``, ``{"error", "details"}``
+  (``toolkit/api/v2.py``), as ``application/json``;
+- Orders API (``/orders``, ``/api/auth``): ``Problem``, RFC 7807 problem details
+  (``toolkit/api/problems.py``), as ``application/problem+json``;
+- item cancel (``/api/orderCancel``): ``ItemCancelAnswer``, the ``HadError`` envelope
+  (``toolkit/api/item_cancel.py``), for answers and errors alike.
+
+Views list their own statuses (the contract's tables) with the helpers below; every Lab API v2
+view also gets 401 and 403 from ``V2AutoSchema``, derived from its ``required_rights``.
+"""
+
+import inspect
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from toolkit.api import problems
+from toolkit.api.pagination import BoundedLimitOffsetPagination
+
+
+class StrictSerializerScheme(OpenApiSerializerExtension):
+    """A ``StrictSerializer`` refuses keys it does not know: say so with
+    ``additionalProperties: false``."""
+
+    target_class = "toolkit.api.strict.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        schema["additionalProperties"] = False
+        return schema
+
+
+# --- Lab API v2: {"error", "details"} ---------------------------------------------------------
+
+
+class V2ErrorSerializer(serializers.Serializer):
+    """Every error of the Lab API v2, whatever its status."""
+
+    error = serializers.CharField(
+        help_text="What went wrong, in the contract's exact words (typos included)."
+    )
+    details = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Further lines, such as `"Provided: <value>"`; may be empty.',
+    )
+
+
+def v2_error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(V2ErrorSerializer, description=description)
+
+
+def v2_errors(by_status: dict[int, str]) -> dict[int, OpenApiResponse]:
+    """``{status: description}`` as responses carrying the v2 error body."""
+    return {status: v2_error(description) for status, description in by_status.items()}
+
+
+V2_AUTHENTICATION_REQUIRED = (
+    'Missing or invalid API key: `{"error": "Authentication required", "details": []}`.'
+)
+
+
+def v2_permission_denied(right: str) -> str:
+    return (
+        f'The key\'s user lacks the right: `{{"error": "Permission denied", '
+        f'"details": ["Requires: {right}"]}}`.'
+    )
+
+
+V2_INCORRECT_ARGUMENTS = (
+    'Invalid input: `{"error": "Incorrect arguments provided", '
+    '"details": ["<field>: <message>", ...]}`.'
+)
+
+
+class V2AutoSchema(AutoSchema):
+    """Adds what every Lab API v2 operation may answer before its view runs: 401 without a
+    valid key, and 403 when the method needs a right (``required_rights``) the user lacks."""
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        added = {"401": V2_AUTHENTICATION_REQUIRED}
+        right = getattr(self.view, "required_rights", {}).get(self.method)
+        if right is not None:
+            added["403"] = v2_permission_denied(right)
+        error = {"schema": self.resolve_serializer(V2ErrorSerializer, "response").ref}
+        responses = operation["responses"]
+        for status, description in added.items():
+            # What the view documents itself wins.
+            responses.setdefault(
+                status, {"content": {"application/json": error}, "description": description}
+            )
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def get_description(self):
+        # The handler's own docstring only: the base views' docstrings describe plumbing.
+        handler = getattr(self.view, self.method.lower(), None)
+        return inspect.cleandoc(handler.__doc__) if handler and handler.__doc__ else ""
+
+
+def paginated(name: str, item: serializers.Serializer) -> serializers.Serializer:
+    """The ``{"count", "next", "previous", "results"}`` page of a v2 list of ``item``."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(help_text="Matches in all."),
+            "next": serializers.URLField(allow_null=True, help_text="The next page, if any."),
+            "previous": serializers.URLField(
+                allow_null=True, help_text="The previous page, if any."
+            ),
+            "results": serializers.ListSerializer(child=item),
+        },
+    )
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "limit",
+        int,
+        description=(
+            f"Page size, a non-negative integer; at most (and by default) "
+            f"{BoundedLimitOffsetPagination.max_limit}."
+        ),
+    ),
+    OpenApiParameter("offset", int, description="Matches to skip, a non-negative integer."),
+]
+
+PAGE_PARAMETERS_INVALID = (
+    "`limit` or `offset` is not a non-negative integer: "
+    '`{"error": "Incorrect arguments provided", "details": ["limit: must be a non-negative '
+    'integer"]}`.'
+)
+
+
+# --- Orders API: RFC 7807 problem details -------------------------------------------------------
+
+
+class ProblemMemberSerializer(serializers.Serializer):
+    memberName = serializers.CharField(
+        allow_null=True, help_text="The parameter, body member or path part concerned."
+    )
+    message = serializers.CharField()
+    code = serializers.CharField(help_text="A stable code for the kind of problem.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """Every error of the Orders API (`application/problem+json`)."""
+
+    type = serializers.CharField(
+        help_text="`about:blank`, or `urn:labsite:problem:<code>` for a refusal of the rules."
+    )
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField(help_text="The HTTP status.")
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    instance = serializers.CharField(allow_null=True, help_text="The request's path.")
+    traceId = serializers.CharField(
+        allow_null=True,
+        help_text="The request id, also in the `X-Request-ID` header and on the server's log line.",
+    )
+    errorCode = serializers.IntegerField(
+        required=False,
+        help_text=(
+            f"`{problems.UNAUTHENTICATED}` unauthenticated (401), `{problems.UNAUTHORIZED}` "
+            f"missing right (403), `{problems.VALIDATION_FAILED}` validation failed (400), "
+            f"`{problems.VERSION_MISMATCH}` stale `_v` (409). Absent on other statuses."
+        ),
+    )
+    errors = ProblemMemberSerializer(
+        many=True, required=False, help_text="On a 400: one entry per refused member."
+    )
+
+
+def problem_responses(by_status: dict[int, str]) -> dict[tuple[int, str], OpenApiResponse]:
+    """``{status: description}`` as responses carrying a problem, as
+    ``application/problem+json``."""
+    return {
+        (status, problems.CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=text)
+        for status, text in by_status.items()
+    }
+
+
+PROBLEM_UNAUTHENTICATED = "Missing, invalid or expired token (errorCode 1)."
+
+
+def problem_permission_denied(right: str) -> str:
+    return f"The token's user lacks the right `{right}` (errorCode 2)."
+
+
+# --- Item cancel: the HadError envelope --------------------------------------------------------
+
+
+class ItemCancelErrorSerializer(serializers.Serializer):
+    PropertyName = serializers.CharField(
+        allow_null=True, help_text='"Ids" for a per-item failure; the input concerned otherwise.'
+    )
+    AttemptedValue = serializers.JSONField(
+        allow_null=True, help_text="The value refused: for a per-item failure, the item id."
+    )
+    ErrorMessage = serializers.CharField()
+    CustomState = serializers.JSONField(allow_null=True, help_text="Always null.")
+
+
+class ItemCancelAnswerSerializer(serializers.Serializer):
+    """Every answer of the item cancel face, success and error alike."""
+
+    HadError = serializers.BooleanField()
+    Errors = ItemCancelErrorSerializer(many=True)
+    Success = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids of the items this request cancelled."
+    )
+    ErrorReferenceCode = serializers.UUIDField(
+        required=False, help_text="Only when HadError: quote it to the lab; it is in its log."
+    )
+
+
+def item_cancel_responses(by_status: dict[int, str]) -> dict[int, OpenApiResponse]:
+    return {
+        status: OpenApiResponse(ItemCancelAnswerSerializer, description=text)
+        for status, text in by_status.items()
+    }
+
+
+# What the HTTP server in front of Django answers before any face sees the request. gunicorn
+# (labsite's server) refuses a request line over 4094 bytes with its own short HTML page.
+SERVER_LIMIT_RESPONSES = {
+    "414": {
+        "description": (
+            "The request line (method, path and query string) is longer than the HTTP server "
+            "accepts (4094 bytes with labsite's gunicorn). Answered by the server, not by the "
+            "API: a short HTML page, not the face's error body."
+        ),
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+}
+
+
+def document_server_limits(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation may meet the server's limits."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, response in SERVER_LIMIT_RESPONSES.items():
+                responses.setdefault(status, response)
+    return result

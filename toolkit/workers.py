@@ -1,0 +1,146 @@
+"""The loop every background worker runs: heartbeat, drain work, stop cleanly on SIGTERM.
+
+A worker's unit of work is one transaction (claim rows with SKIP LOCKED, process, commit), so
+stopping between two units loses nothing, and a crash inside one rolls it back for the next
+worker to pick up.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from .compiled_query import CompiledQuery
+from .models import WorkerHeartbeat
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0."""
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0 seconds, not {text}")
+    return value
+
+
+def non_negative_seconds(text: str) -> float:
+    """An argparse type: a number of seconds, 0 or more."""
+    value = _seconds(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 seconds or more, not {text}")
+    return value
+
+
+def worker_is_alive(kind: str, *, within_seconds: int) -> bool:
+    """Whether some worker of ``kind`` has reported within the last ``within_seconds``."""
+    cutoff = timezone.now() - timedelta(seconds=within_seconds)
+    latest = _LATEST_BEAT.rows(kind)
+    return bool(latest) and latest[0][0] >= cutoff
+
+
+# Every completion request asks; compiled once (toolkit.compiled_query).
+_LATEST_BEAT = CompiledQuery(
+    lambda kind: (
+        WorkerHeartbeat.objects.filter(kind=kind).order_by("-beat_at").values_list("beat_at")[:1]
+    ),
+    "\x00kind",  # a placeholder: no worker kind holds a NUL
+)
+
+
+def last_heartbeat(kind: str) -> WorkerHeartbeat | None:
+    return WorkerHeartbeat.objects.filter(kind=kind).order_by("-beat_at").first()
+
+
+class WorkerLoop:
+    """Calls ``step`` until stopped; ``step`` does one unit of work and returns how much."""
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        heartbeat_seconds: float = 2.0,
+        idle_seconds: float = 1.0,
+        log: Callable[[str], None] = print,
+    ):
+        self.kind = kind
+        self.heartbeat_seconds = heartbeat_seconds
+        self.idle_seconds = idle_seconds
+        self.log = log
+        self.worker_id = f"{kind}-{uuid.uuid4().hex[:12]}"
+        self._stop = threading.Event()
+        self._last_beat = float("-inf")
+
+    def stop(self, *_args) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def beat(self) -> None:
+        WorkerHeartbeat.objects.update_or_create(
+            worker_id=self.worker_id,
+            defaults={
+                "kind": self.kind,
+                "hostname": socket.gethostname(),
+                "pid": os.getpid(),
+                "beat_at": timezone.now(),
+            },
+        )
+        self._last_beat = time.monotonic()
+
+    def _beat_if_due(self) -> None:
+        if time.monotonic() - self._last_beat >= self.heartbeat_seconds:
+            self.beat()
+
+    def run(self, step: Callable[[], int], *, once: bool = False) -> int:
+        """Run until stopped (or, with ``once``, until there is no work left)."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        total = 0
+        self.log(f"{self.worker_id} started (pid {os.getpid()})")
+        try:
+            while not self.stopping:
+                self._beat_if_due()
+                done = step()
+                total += done
+                if done == 0:
+                    if once:
+                        break
+                    # Between bursts of work, drop a connection that is broken or past its
+                    # age; while work flows, keep it (SQLite's would close after every step).
+                    close_old_connections()
+                    self._stop.wait(self.idle_seconds)
+        finally:
+            # A clean exit says so at once instead of letting the heartbeat age out.
+            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+            self.log(f"{self.worker_id} stopped after {total} item(s)")
+        return total
