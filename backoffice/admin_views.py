@@ -257,14 +257,9 @@ class BoundedCountPaginator(Paginator):
         bounded = queryset.order_by()[: self.exact_limit + 1].count()
         if bounded <= self.exact_limit:
             return bounded
-        return max(bounded, self._planner_estimate(queryset, connection))
+        return max(bounded, self._planner_estimate(queryset))
 
     @staticmethod
-    def _planner_estimate(queryset, connection) -> int:
-        sql, params = queryset.order_by().values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str | bytes):
-            plan = json.loads(plan)
+    def _planner_estimate(queryset) -> int:
+        plan = json.loads(queryset.order_by().values("pk").explain(format="json"))
         return int(plan[0]["Plan"]["Plan Rows"])

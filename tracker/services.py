@@ -15,7 +15,7 @@ from django.utils import timezone
 from orders.errors import NonCancelStation
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.models import LabSettings, Order, OrderEvent, Station
-from orders.services import OrderLock, lock_order, record_event
+from orders.services import lock_order, locked_orders, record_event
 from orders.status import EventKind, OrderState
 from toolkit.compiled_query import CompiledInsert, CompiledQuery, save_fields
 from toolkit.kept import MISSING, KeptRows, copy_of
@@ -126,8 +126,17 @@ def check_in(
     if station.requires_operator and operator is None:
         raise errors.OperatorRequired
     with transaction.atomic():
-        order, found = _LOCK_FOR_CHECKIN(order, station.pk)
-        if not found["station_exists"]:
+        order = (
+            locked_orders()
+            .annotate(
+                station_exists=Exists(Station.objects.filter(pk=station.pk)),
+                previous_station=Subquery(
+                    Station.objects.filter(pk=OuterRef("current_station_id")).values("code")[:1]
+                ),
+            )
+            .get(pk=order.pk)
+        )
+        if not order.station_exists:
             forget_stations()  # a kept station, deleted meanwhile by another process
             raise errors.StationNotFound
         if order.is_cancelled:
@@ -149,7 +158,7 @@ def check_in(
                 order=order, station=station, operator=operator, at=now, actor=actor, device=device
             )
         )
-        previous = found["previous_station"] or ""
+        previous = order.previous_station or ""
         fields = ["current_station", "current_station_at", "version"]
         if order.state == OrderState.VALID:
             order.state = OrderState.PROCESS
@@ -169,15 +178,6 @@ def check_in(
         return CheckInResult(order=order, checkin=checkin)
 
 
-# What every check-in reads with the order's lock: whether its station still exists, and the
-# code of the station the order was at. Compiled once, as the writes below.
-_LOCK_FOR_CHECKIN = OrderLock(
-    2**62 + 2,  # a station id placeholder
-    station_exists=lambda station_id: Exists(Station.objects.filter(pk=station_id)),
-    previous_station=Subquery(
-        Station.objects.filter(pk=OuterRef("current_station_id")).values("code")[:1]
-    ),
-)
 # Every check-in and completion request writes one; compiled once (toolkit.compiled_query).
 _INSERT_CHECKIN = CompiledInsert(CheckIn)
 _INSERT_COMPLETION = CompiledInsert(CompletionRequest)

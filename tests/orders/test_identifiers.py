@@ -10,13 +10,12 @@ import pytest
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.identifiers import (
     order_number_error,
-    order_with_items,
     po_number_error,
     resolve_order_identifier,
-    resolve_order_with_items,
     tray_number_error,
 )
 from orders.models import Order
+from orders.services import locked_orders
 from orders.status import OrderState
 
 # --- order number: numeric, at most 8 digits, not starting with 0 -----------------------------
@@ -207,31 +206,23 @@ def field_values(order: Order) -> dict:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("identifier", ["10001", "42", "PO-RESOLVE"])
-@pytest.mark.parametrize("with_related", [False, True])
-def test_each_try_reads_the_order_as_the_orm_does_in_one_statement(
-    make_order, make_station, make_user, identifier, with_related
-):
+def test_each_try_reads_the_order_in_one_statement(make_order, make_station, make_user, identifier):
     creator = make_user(username="resolver")
     station = make_station("SURF", description="Surfacing", customer_description="In work")
     order = make_order(number=10001, tray="42", po_number="PO-RESOLVE", actor=creator)
     Order.objects.filter(pk=order.pk).update(
         current_station=station, current_station_at=timezone.now(), on_hold=True
     )
-    expected = Order.objects.select_related("current_station", "created_by").get(pk=order.pk)
+    shown = Order.objects.select_related("current_station", "created_by")
 
     with CaptureQueriesContext(connection) as queries:
-        found = resolve_order_identifier(identifier, with_related=with_related)
-        if with_related:
-            related = (found.current_station, found.created_by.get_username())
+        found = resolve_order_identifier(identifier, orders=shown)
+        related = (found.current_station.code, found.created_by.get_username())
 
     assert len(queries) == 1  # "42" is tried as an order number and as a tray together
-    assert field_values(found) == field_values(expected)
-    assert found.on_hold is True  # a boolean, as the ORM gives it, on every database
-    assert timezone.is_aware(found.received_at)
-    if with_related:
-        assert related[0].code == "SURF"
-        assert related[0].customer_description == "In work"
-        assert related[1] == "resolver"
+    assert found.pk == order.pk
+    assert found.on_hold is True
+    assert related == ("SURF", "resolver")
 
 
 @pytest.mark.django_db
@@ -240,74 +231,29 @@ def test_an_order_number_wins_over_a_tray_read_in_the_same_statement(make_order)
     by_number = make_order(number=20002)
 
     assert resolve_order_identifier("20002").pk == by_number.pk
-    assert resolve_order_with_items("20002")[0].pk == by_number.pk
     by_number.delete()
     assert resolve_order_identifier("20002").pk == by_tray.pk
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("identifier", ["10001", "42", "PO-ITEMS"])
-def test_an_order_resolves_with_its_items_and_endpoints_in_one_statement(make_order, identifier):
+def test_an_order_resolves_with_what_it_shows_in_three_statements(make_order, identifier):
     order = make_order(
         number=10001, tray="42", po_number="PO-ITEMS", items=3, endpoints=("surfacing", "coating")
     )
     make_order(number=10002, po_number="PO-OTHER", items=2)
-    expected = [
-        (item.pk, order.pk, item.sku, item.name, item.quantity, item.status, e.name, e.status)
-        for item in order.items.order_by("pk")
-        for e in item.endpoints.order_by("pk")
-    ]
 
     with CaptureQueriesContext(connection) as queries:
-        found, item_rows = resolve_order_with_items(identifier)
+        found = resolve_order_identifier(identifier, orders=Order.objects.for_display())
+        items = [
+            (item.pk, item.sku, [endpoint.name for endpoint in item.endpoints.all()])
+            for item in found.items.all()
+        ]
 
-    assert len(queries) == 1
+    assert len(queries) == 3  # the order with its station and creator, its items, their endpoints
     assert found.pk == order.pk
-    assert found.created_by is None
-    assert item_rows == expected
-
-
-@pytest.mark.django_db
-def test_an_order_is_read_by_its_id_with_its_items_in_one_statement(make_order, make_user):
-    order = make_order(number=10001, items=2, endpoints=("surfacing",), actor=make_user())
-    make_order(number=10002, items=3)
-
-    with CaptureQueriesContext(connection) as queries:
-        found, item_rows = order_with_items(order.pk)
-
-    assert len(queries) == 1
-    assert field_values(found) == field_values(Order.objects.get(pk=order.pk))
-    assert found.created_by.get_username() == order.created_by.get_username()
-    assert [row[0] for row in item_rows] == list(
-        order.items.order_by("pk").values_list("pk", flat=True)
-    )
-
-
-@pytest.mark.django_db
-def test_reading_an_order_id_that_does_not_exist_raises(make_order):
-    order = make_order(number=10001)
-
-    with pytest.raises(Order.DoesNotExist):
-        order_with_items(order.pk + 1000)
-
-
-@pytest.mark.django_db
-def test_an_order_without_items_resolves_with_one_row_without_an_item(make_order):
-    order = make_order(number=10001, items=0)
-
-    found, item_rows = resolve_order_with_items("10001")
-
-    assert found.pk == order.pk
-    assert item_rows == [(None, order.pk, None, None, None, None, None, None)]
-
-
-@pytest.mark.django_db
-def test_an_item_without_endpoints_comes_once(make_order):
-    order = make_order(number=10001, items=1, endpoints=())
-    [item] = order.items.all()
-
-    assert resolve_order_with_items("10001")[1] == [
-        (item.pk, order.pk, item.sku, item.name, item.quantity, item.status, None, None)
+    assert items == [
+        (item.pk, item.sku, ["surfacing", "coating"]) for item in order.items.order_by("pk")
     ]
 
 
@@ -318,19 +264,24 @@ def test_a_po_number_of_two_orders_with_many_items_each_is_ambiguous(make_order)
     make_order(number=10003, po_number="PO-MANY", items=1)
 
     with pytest.raises(AmbiguousOrderIdentifier) as caught:
-        resolve_order_with_items("PO-MANY")
+        resolve_order_identifier("PO-MANY", orders=Order.objects.for_display())
 
     assert caught.value.matches == 3
 
 
 @pytest.mark.django_db
-def test_an_order_without_station_or_creator_reads_with_none_for_both(make_order):
-    make_order(number=10001)
+def test_an_order_is_looked_up_with_its_lock_by_any_identifier(make_order):
+    order = make_order(number=10001, tray="42", po_number="PO-LOCK")
 
-    found = resolve_order_identifier("10001", with_related=True)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        found = [
+            resolve_order_identifier(identifier, orders=locked_orders())
+            for identifier in ("10001", "42", "PO-LOCK")
+        ]
 
-    assert found.current_station is None
-    assert found.created_by is None
+    assert [order.pk] * 3 == [each.pk for each in found]
+    if connection.features.has_select_for_update:
+        assert all("FOR UPDATE" in query["sql"] for query in queries)
 
 
 # --- a tray is unique among active orders (database constraint) ---------------------------------

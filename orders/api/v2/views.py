@@ -9,17 +9,9 @@ from drf_spectacular.utils import (
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from orders.api.payloads import (
-    add_item_rows,
-    order_payload,
-    order_status_payload,
-)
+from orders.api.payloads import order_payload, order_status_payload
 from orders.errors import OrderMarkedForCancelation
-from orders.identifiers import (
-    order_with_items,
-    resolve_order_identifier,
-    resolve_order_with_items,
-)
+from orders.identifiers import resolve_order_identifier
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
 from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
@@ -55,16 +47,9 @@ def answer_or_cancelation(name: str, answer) -> OpenApiResponse:
     )
 
 
-def answer(order: Order, item_rows: list[tuple]) -> dict:
-    """The v2 model of an order read with its items (``resolve_order_with_items``)."""
-    items: dict[int, list[dict]] = {order.pk: []}
-    add_item_rows(items, item_rows)
-    return order_payload(order, items[order.pk])
-
-
 def shown(order: Order) -> dict:
-    """The v2 model of ``order`` as it now stands, after a change: one statement."""
-    return answer(*order_with_items(order.pk))
+    """The v2 model of ``order`` as it now stands, after a change."""
+    return order_payload(Order.objects.for_display().get(pk=order.pk))
 
 
 class OrderListView(OrdersV2View):
@@ -109,11 +94,11 @@ class OrderDetailView(OrdersV2View):
         },
     )
     def get(self, request, identifier: str):
-        order, item_rows = resolve_order_with_items(identifier)
+        order = resolve_order_identifier(identifier, orders=Order.objects.for_display())
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
-        return Response(answer(order, item_rows))
+        return Response(order_payload(order))
 
     @extend_schema(
         operation_id="v2_order_cancel",
@@ -164,7 +149,7 @@ class OrderDetailView(OrdersV2View):
             raise
         # The order is looked up with its lock, inside the cancel's transaction.
         result = cancel_order(identifier=identifier, actor=request.user, reason_code=reason_code)
-        return Response(answer(result.order, result.item_rows) | {"message": result.message})
+        return Response(shown(result.order) | {"message": result.message})
 
 
 class OrderStatusView(OrdersV2View):
@@ -181,7 +166,9 @@ class OrderStatusView(OrdersV2View):
         },
     )
     def get(self, request, identifier: str):
-        order = resolve_order_identifier(identifier, with_related=True)
+        order = resolve_order_identifier(
+            identifier, orders=Order.objects.select_related("current_station")
+        )
         if order.is_cancelled:
             return Response(MARKED_FOR_CANCELATION)
         return Response(order_status_payload(order))

@@ -1,0 +1,42 @@
+"""An order's history, and the one way a service saves a change to an order and records it."""
+
+from orders.models import Order, OrderEvent
+
+
+def actor_name(actor) -> str:
+    return actor.get_username() if actor is not None else "system"
+
+
+def _fit(field_name: str, value: str) -> str:
+    """``value`` cut to the history column's length: a long reason description, say, must not
+    make the change it records fail."""
+    limit = OrderEvent._meta.get_field(field_name).max_length
+    return value if limit is None or len(value) <= limit else value[: limit - 1] + "…"
+
+
+def new_event(order: Order, *, kind: str, actor, shown_as: str = "", **values) -> OrderEvent:
+    """An unsaved entry of the order's history (for ``bulk_create``; else ``record_event``).
+    The history names the actor, or ``shown_as`` where another name tells more (the API
+    partner that acted with the actor's rights)."""
+    values = {
+        name: _fit(name, value) if isinstance(value, str) else value
+        for name, value in values.items()
+    }
+    name = _fit("actor_name", shown_as or actor_name(actor))
+    return OrderEvent(order=order, kind=kind, actor=actor, actor_name=name, **values)
+
+
+def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
+    """Append an entry to the order's history (inside the caller's transaction)."""
+    event = new_event(order, kind=kind, actor=actor, **values)
+    event.save()
+    return event
+
+
+def save_change(order: Order, fields: list[str], *, kind: str, actor, **event) -> OrderEvent:
+    """Save a change to a locked order and record it: its version goes up by one (the
+    Orders API's ``_v``), ``fields`` and the version are saved, and the history gets an entry
+    of ``kind`` with ``event``'s values. Every service that changes an order ends here."""
+    order.version += 1
+    order.save(update_fields=[*fields, "version"])
+    return record_event(order, kind=kind, actor=actor, **event)
