@@ -459,9 +459,7 @@ def test_a_fetch_reads_the_order_and_its_items_in_five_statements(supervisor_api
         assert all(len(item["endpoints"]) == (1 if order is small else 3) for item in body["items"])
 
 
-def test_a_fetch_with_a_key_verified_moments_ago_is_three_statements(
-    supervisor_api, make_order
-):
+def test_a_fetch_with_a_key_verified_moments_ago_is_three_statements(supervisor_api, make_order):
     small = make_order(items=1, endpoints=("surfacing",))
     large = make_order(items=12, endpoints=("surfacing", "coating", "edging"))
     supervisor_api.get(f"/api/v2/orders/{small.number}", status=200)  # verifies key and right
