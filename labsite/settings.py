@@ -125,16 +125,16 @@ else:
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
     _db["CONN_MAX_AGE"] = 0
-# The few statements compiled once (labsite/compiled_query.py) are also prepared on PostgreSQL
-# (Django's own queries never are: they bind their parameters on the client). Turn this off
-# behind a connection pooler in transaction mode (PgBouncer before 1.21).
+# PostgreSQL: parameters are bound on the server, so a statement a connection runs again and
+# again (every request runs the same few) is prepared and planned once (psycopg's
+# prepare_threshold), instead of parsed and planned on every request. Turn this off behind a
+# connection pooler in transaction mode (PgBouncer before 1.21).
 if env_bool("DB_PREPARE_STATEMENTS", True) and _db["ENGINE"].startswith(
     "django.db.backends.postgresql"
 ):
     _options = _db.setdefault("OPTIONS", {})
+    _options.setdefault("server_side_binding", True)
     _options.setdefault("prepare_threshold", 5)
-    # Planned once for any argument: only those statements are ever prepared.
-    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

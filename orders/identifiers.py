@@ -11,6 +11,7 @@ orders, then as a PO number carried by exactly one order.
 
 import re
 import uuid
+from typing import Protocol
 
 from django.db.models import Q, QuerySet
 
@@ -59,39 +60,63 @@ def parse_public_id(text: str) -> uuid.UUID | None:
         return None
 
 
+class OrderLookups(Protocol):
+    """Where ``resolve_with`` reads the orders it tries."""
+
+    def by_number_or_tray(self, number: int | None, tray: str | None) -> list[Order]:
+        """The order with this number and the active order with this tray, where given."""
+        ...
+
+    def by_po_number(self, po_number: str) -> list[Order]:
+        """At most two orders with this PO number: enough to tell one from ambiguous."""
+        ...
+
+
+class QuerySetLookups:
+    """The tries of ``resolve_with`` as filters of a queryset."""
+
+    def __init__(self, orders: QuerySet):
+        self.orders = orders
+
+    def by_number_or_tray(self, number: int | None, tray: str | None) -> list[Order]:
+        match = Q(pk__in=[])
+        if number is not None:
+            match |= Q(number=number)
+        if tray is not None:
+            # A tray (a PO number) is never empty by the identifier's rules; saying so lets the
+            # planner use the indexes on trays and PO numbers, which leave empty values out.
+            match |= ACTIVE_ORDER & Q(tray=tray) & ~Q(tray="")
+        return list(self.orders.filter(match))
+
+    def by_po_number(self, po_number: str) -> list[Order]:
+        return list(self.orders.filter(po_number=po_number).exclude(po_number="")[:2])
+
+
 def resolve_order_identifier(identifier: str, *, orders: QuerySet | None = None) -> Order:
     """The order that ``identifier`` names, by order number, then tray, then PO number.
 
     Raises ``OrderNotFound`` or ``AmbiguousOrderIdentifier``. The order is read through
     ``orders`` (default: the plain order), so a caller that shows the order reads it with what
-    it shows (``Order.objects.for_display()``) or locks it (``select_for_update``) in the same
-    lookup. An identifier that can be both an order number and a tray is tried as both in one
-    statement, the order number winning.
+    it shows (``Order.objects.for_display()``) or locks it (``locked_orders()``) in the same
+    lookup.
     """
-    orders = Order.objects.all() if orders is None else orders
-    is_number = ORDER_NUMBER_RE.fullmatch(identifier) is not None
-    is_tray = TRAY_NUMBER_RE.fullmatch(identifier) is not None
-    # A tray (a PO number) is never empty by the identifier's rules; saying so lets the
-    # planner use the indexes on trays and PO numbers, which leave empty values out.
-    active_tray = ACTIVE_ORDER & Q(tray=identifier) & ~Q(tray="")
-    if is_number and is_tray:
-        number = int(identifier)
-        found = sorted(
-            orders.filter(Q(number=number) | active_tray),
-            key=lambda order: order.number != number,
-        )
-    elif is_number:
-        found = list(orders.filter(number=int(identifier)))
-    elif is_tray:
-        found = list(orders.filter(active_tray))
-    else:
-        found = []
-    if found:
-        return found[0]
+    return resolve_with(
+        identifier, QuerySetLookups(Order.objects.all() if orders is None else orders)
+    )
+
+
+def resolve_with(identifier: str, lookups: OrderLookups) -> Order:
+    """``resolve_order_identifier``'s rules over ``lookups``. An identifier that can be both an
+    order number and a tray is tried as both in one lookup, the order number winning."""
+    number = int(identifier) if ORDER_NUMBER_RE.fullmatch(identifier) else None
+    tray = identifier if TRAY_NUMBER_RE.fullmatch(identifier) else None
+    if number is not None or tray is not None:
+        found = sorted(lookups.by_number_or_tray(number, tray), key=lambda o: o.number != number)
+        if found:
+            return found[0]
 
     if identifier and po_number_error(identifier) is None:
-        # Two are enough to tell "exactly one" from "ambiguous".
-        matches = list(orders.filter(po_number=identifier).exclude(po_number="")[:2])
+        matches = lookups.by_po_number(identifier)
         if len(matches) == 1:
             return matches[0]
         if matches:

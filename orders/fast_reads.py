@@ -1,0 +1,195 @@
+"""The one fast path: how the Lab API v2 reads an order it shows (fetch, status, the answer of a
+change), in written-out SQL through ``Model.objects.raw``.
+
+Why it exists: these are the hottest requests of the API, and building their querysets cost
+more than running them. Through the ORM a fetch compiled three queries (the order with its
+station and creator, its items, their endpoints) on every request and ran at 0.31 x the floor
+of ``bench/e2e_bench.py`` (by CPU), against a target of 0.7; see bench/RESULTS.md. The
+statements here are written once from the models' metadata and run as they are.
+
+What it is not: a second way to change data. It only reads, and it returns model instances
+(``Order``, ``OrderItem``) and named rows (``ItemEndpoint``), as the ORM would; nothing outside
+this module sees its SQL or its columns. The rules it repeats in SQL, "an active order" and
+the identifier tries, are held equal to the ORM's by tests/orders/test_fast_reads.py.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from .identifiers import resolve_with
+from .models import Order, OrderItem, OrderItemEndpoint, Station
+from .status import OrderState
+
+
+@dataclass(frozen=True)
+class ItemEndpoint:
+    """An endpoint of an item as shown: its name and its status there."""
+
+    name: str
+    status: str
+
+
+def order_to_show(identifier: str, *, with_items: bool = False) -> Order:
+    """The order ``identifier`` names (``resolve_order_identifier``'s rules and errors), with
+    its current station and its creator's user name, in one statement; ``with_items`` also
+    reads its items with their endpoints (``items_shown``), in the same statement."""
+    return resolve_with(identifier, _LOOKUPS[with_items])
+
+
+def order_to_show_by_pk(pk: int) -> Order:
+    """The order with primary key ``pk`` and its items, as ``order_to_show`` reads them: how a
+    change shows the order it has just made. Raises ``Order.DoesNotExist``."""
+    found = _orders("o.id = %s", [pk], with_items=True)
+    if not found:
+        raise Order.DoesNotExist(f"Order {pk} does not exist")
+    return found[0]
+
+
+def items_shown(order: Order) -> list[tuple[OrderItem, list[ItemEndpoint]]]:
+    """The items of an order read ``with_items``, in id order, each with its endpoints."""
+    return order.items_shown
+
+
+class _RawLookups:
+    """``identifiers.OrderLookups`` in written-out SQL."""
+
+    def __init__(self, *, with_items: bool):
+        self.with_items = with_items
+
+    def by_number_or_tray(self, number: int | None, tray: str | None) -> list[Order]:
+        conditions, params = [], []
+        if number is not None:
+            conditions.append("o.number = %s")
+            params.append(number)
+        if tray is not None:
+            conditions.append(
+                "(o.tray = %s AND o.tray <> '' AND o.cancelled_at IS NULL AND o.state <> %s)"
+            )
+            params += [tray, OrderState.COMPLETED]
+        return _orders(" OR ".join(conditions), params, with_items=self.with_items)
+
+    def by_po_number(self, po_number: str) -> list[Order]:
+        # Two orders at most (a subquery: with items, an order has several rows).
+        return _orders(
+            f"o.id IN (SELECT id FROM {connection.ops.quote_name(Order._meta.db_table)}"  # noqa: S608
+            " WHERE po_number = %s AND po_number <> '' LIMIT 2)",
+            [po_number],
+            with_items=self.with_items,
+        )
+
+
+_LOOKUPS = {False: _RawLookups(with_items=False), True: _RawLookups(with_items=True)}
+
+
+def _orders(condition: str, params: list, *, with_items: bool) -> list[Order]:
+    """The orders the condition selects, in one statement. With items, an order comes once per
+    item and endpoint, its rows together: the first row gives the order, every row an item
+    (when it starts one) and an endpoint (when it has one)."""
+    statements = _statements()
+    sql = (statements.order_with_items if with_items else statements.order).format(
+        condition=condition
+    )
+    orders: dict[int, Order] = {}
+    for row in Order.objects.raw(sql, params):
+        order = orders.get(row.pk)
+        if order is None:
+            order = orders[row.pk] = row
+            _attach_station_and_creator(order)
+            order.items_shown = []
+        if with_items and row.item_id is not None:
+            if not order.items_shown or order.items_shown[-1][0].pk != row.item_id:
+                item = OrderItem.from_db(
+                    row._state.db,
+                    ["id", "order_id", *_ITEM_FIELDS],
+                    [row.item_id, row.pk, *(getattr(row, f"item_{f}") for f in _ITEM_FIELDS)],
+                )
+                order.items_shown.append((item, []))
+            if row.endpoint_name is not None:
+                order.items_shown[-1][1].append(
+                    ItemEndpoint(name=row.endpoint_name, status=row.endpoint_status)
+                )
+    return list(orders.values())
+
+
+def _attach_station_and_creator(order: Order) -> None:
+    """Give the order its station and creator with the fields shown; their other fields are
+    deferred (read from the database if anyone asks), as with ``.only()``."""
+    db = order._state.db
+    order.current_station = (
+        Station.from_db(
+            db,
+            ["id", *_STATION_FIELDS],
+            [order.current_station_id, *(getattr(order, f"station_{f}") for f in _STATION_FIELDS)],
+        )
+        if order.current_station_id is not None
+        else None
+    )
+    user_model = get_user_model()
+    order.created_by = (
+        user_model.from_db(
+            db, ["id", user_model.USERNAME_FIELD], [order.created_by_id, order.creator_name]
+        )
+        if order.created_by_id is not None
+        else None
+    )
+
+
+@dataclass(frozen=True)
+class _Statements:
+    order: str  # with a {condition} on the order (alias o)
+    order_with_items: str  # the same, and a row per item and endpoint
+
+
+@cache
+def _statements() -> _Statements:
+    """The statements, written once from the models' tables and columns."""
+    quote = connection.ops.quote_name
+    user_model = get_user_model()
+    pk = quote(Order._meta.pk.column)
+    select = ", ".join(
+        [
+            "o.*",
+            *(f"s.{quote(_column(Station, f))} AS station_{f}" for f in _STATION_FIELDS),
+            f"u.{quote(_column(user_model, user_model.USERNAME_FIELD))} AS creator_name",
+        ]
+    )
+    joins = (
+        f" FROM {quote(Order._meta.db_table)} o"
+        f" LEFT JOIN {quote(Station._meta.db_table)} s"
+        f" ON s.{quote(Station._meta.pk.column)} = o.{quote(_column(Order, 'current_station'))}"
+        f" LEFT JOIN {quote(user_model._meta.db_table)} u"
+        f" ON u.{quote(user_model._meta.pk.column)} = o.{quote(_column(Order, 'created_by'))}"
+    )
+    item_select = ", ".join(
+        [
+            f"i.{quote(OrderItem._meta.pk.column)} AS item_id",
+            *(f"i.{quote(_column(OrderItem, f))} AS item_{f}" for f in _ITEM_FIELDS),
+            f"e.{quote(_column(OrderItemEndpoint, 'name'))} AS endpoint_name",
+            f"e.{quote(_column(OrderItemEndpoint, 'status'))} AS endpoint_status",
+        ]
+    )
+    item_joins = (
+        f" LEFT JOIN {quote(OrderItem._meta.db_table)} i"
+        f" ON i.{quote(_column(OrderItem, 'order'))} = o.{pk}"
+        f" LEFT JOIN {quote(OrderItemEndpoint._meta.db_table)} e"
+        f" ON e.{quote(_column(OrderItemEndpoint, 'item'))} = i.{quote(OrderItem._meta.pk.column)}"
+    )
+    return _Statements(
+        order=f"SELECT {select}{joins} WHERE {{condition}}",
+        order_with_items=(
+            f"SELECT {select}, {item_select}{joins}{item_joins} WHERE {{condition}}"
+            f" ORDER BY o.{pk}, i.{quote(OrderItem._meta.pk.column)},"
+            f" e.{quote(OrderItemEndpoint._meta.pk.column)}"
+        ),
+    )
+
+
+_STATION_FIELDS = ("code", "description", "customer_description")
+_ITEM_FIELDS = ("sku", "name", "quantity", "status")
+
+
+def _column(model, field_name: str) -> str:
+    return model._meta.get_field(field_name).column
