@@ -1,13 +1,14 @@
 """Helpers for the tests that only PostgreSQL can run: work racing in threads, each thread with
-a database connection of its own.
+a database connection of its own, and worker processes started against the test database.
 
 The tests that use them are transactional (``django_db(transaction=True)``): another
-connection sees only committed rows.
+connection, in a thread or in a subprocess, sees only committed rows.
 """
 
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import connection
 from django.test import Client
@@ -94,3 +95,15 @@ def assert_no_server_errors(answers: list[Answer]) -> None:
     assert all(answer.status < 500 for answer in answers), [
         (answer.status, answer.body) for answer in answers if answer.status >= 500
     ]
+
+
+def database_url() -> str:
+    """The test database (not the one DATABASE_URL names: pytest-django made its own), for
+    the environment of a worker subprocess."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -34,7 +33,7 @@ import pytest
 
 from orders.models import LabSettings, Order, OrderEvent
 from orders.status import EventKind, OrderState
-from tests.concurrency import Caller
+from tests.concurrency import Caller, database_url
 from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
 from tracker.services import TRACKER, process_completions
@@ -52,17 +51,6 @@ PROJECT_ROOT = Path(settings.BASE_DIR)
 
 
 # --- processes and locks ----------------------------------------------------------------------
-
-
-def database_url() -> str:
-    """The test database (not the one DATABASE_URL names: pytest-django made its own)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 def side_connection() -> psycopg.Connection:
