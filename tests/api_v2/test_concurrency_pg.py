@@ -203,14 +203,10 @@ def new_order_body(**fields) -> dict:
 
 def test_concurrent_creates_with_one_tray_exactly_one_gets_it(make_user, run_together):
     caller = Caller(make_user(rights=("orders.add_order",)))
+    bodies = [new_order_body(trayNumber="55", poNumber=f"PO{index}") for index in range(CREATORS)]
 
     answers = run_together(
-        [
-            lambda index=index: caller.request(
-                "post", "/api/v2/orders", new_order_body(trayNumber="55", poNumber=f"PO{index}")
-            )
-            for index in range(CREATORS)
-        ]
+        [lambda body=body: caller.request("post", "/api/v2/orders", body) for body in bodies]
     )
 
     assert_no_server_errors(answers)
@@ -240,14 +236,10 @@ def test_concurrent_creates_without_number_get_distinct_numbers(
     assert OrderNumberSequence.objects.exists() == (sequence == "in-use")
     existing = set(Order.objects.values_list("number", flat=True))
     caller = Caller(make_user(rights=("orders.add_order",)))
+    bodies = [new_order_body(trayNumber=str(200 + index)) for index in range(CREATORS)]
 
     answers = run_together(
-        [
-            lambda index=index: caller.request(
-                "post", "/api/v2/orders", new_order_body(trayNumber=str(200 + index))
-            )
-            for index in range(CREATORS)
-        ]
+        [lambda body=body: caller.request("post", "/api/v2/orders", body) for body in bodies]
     )
 
     assert [answer.status for answer in answers] == [201] * CREATORS, [
