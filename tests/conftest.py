@@ -15,6 +15,7 @@ from accounts import credentials
 from accounts.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order, Station, forget_lab_settings
 from orders.services import NewItem, NewOrder, create_order
+from tests import concurrency
 from toolkit import kept
 from tracker.models import CheckIn
 from tracker.services import forget_stations
@@ -41,6 +42,14 @@ def clock(monkeypatch):
         now[0] += seconds
 
     return advance
+
+
+@pytest.fixture
+def run_together():
+    """``run_together([call, ...])``: run the calls at the same moment, each in a thread with
+    its own database connection, and return their results in order (see
+    ``tests.concurrency.run_together``). For the transactional PostgreSQL race tests."""
+    return concurrency.run_together
 
 
 def pytest_runtest_setup(item):

@@ -2,6 +2,7 @@
 ``{"error", "details"}`` and leaves the database exactly as it was."""
 
 import json
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.forms.models import model_to_dict
@@ -179,282 +180,228 @@ def test_an_unusable_reason_code_is_not_found(supervisor_api, lab, method, body,
 # --- request bodies ---------------------------------------------------------------------------
 
 
-def case(case_id, method, path, *, expected, status=400, body=None, raw=None, content_type=None):
-    return pytest.param(method, path, body, raw, content_type, status, expected, id=case_id)
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """One bad request, and the status and exact body it is answered with."""
+
+    id: str  # the endpoint, then what is wrong: "POST-orders-malformed-json"
+    method: str
+    path: str
+    query: str = ""  # the query string, without "?"
+    body: object = None  # sent as JSON
+    raw: str | bytes | None = None  # sent as it is (for what JSON cannot express)
+    content_type: str | None = None  # application/json unless given
+    status: int = 400
+    expected: dict
+
+    @property
+    def url(self) -> str:
+        return f"{self.path}?{self.query}" if self.query else self.path
 
 
 ORDERS = "/api/v2/orders"
 ONE_ITEM = [{"sku": "SV-150"}]
 
+
+def create_order(case_id: str, **request) -> Case:
+    return Case(id=f"POST-orders-{case_id}", method="post", path=ORDERS, **request)
+
+
 CREATE_CASES = [
-    case("malformed-json", "post", ORDERS, raw='{"items": [', expected=MALFORMED),
-    case("invalid-utf8", "post", ORDERS, raw=b'{"patient": "\xff"}', expected=MALFORMED),
-    case("nan", "post", ORDERS, raw='{"items": NaN}', expected=MALFORMED),
-    case(
+    create_order("malformed-json", raw='{"items": [', expected=MALFORMED),
+    create_order("invalid-utf8", raw=b'{"patient": "\xff"}', expected=MALFORMED),
+    create_order("nan", raw='{"items": NaN}', expected=MALFORMED),
+    create_order(
         "text-plain",
-        "post",
-        ORDERS,
         raw="orderNumber=1",
         content_type="text/plain",
         status=415,
         expected=NOT_JSON,
     ),
-    case(
+    create_order(
         "array-body",
-        "post",
-        ORDERS,
         body=[{"items": ONE_ITEM}],
         expected=incorrect("body: Invalid data. Expected a dictionary, but got list."),
     ),
-    case("null-body", "post", ORDERS, raw="null", expected=incorrect("body: No data provided")),
-    case(
+    create_order("null-body", raw="null", expected=incorrect("body: No data provided")),
+    create_order(
         "string-body",
-        "post",
-        ORDERS,
         body="10001",
         expected=incorrect("body: Invalid data. Expected a dictionary, but got str."),
     ),
-    case(
+    create_order(
         "number-body",
-        "post",
-        ORDERS,
         body=10001,
         expected=incorrect("body: Invalid data. Expected a dictionary, but got int."),
     ),
-    case(
+    create_order(
         "items-as-object",
-        "post",
-        ORDERS,
         body={"items": {"sku": "SV-150"}},
         expected=incorrect('items: Expected a list of items but got type "dict".'),
     ),
-    case(
+    create_order(
         "items-nested-lists",
-        "post",
-        ORDERS,
         body={"items": [["SV-150", 1]]},
         expected=incorrect("items[0]: Invalid data. Expected a dictionary, but got list."),
     ),
-    case(
+    create_order(
         "item-as-number",
-        "post",
-        ORDERS,
         body={"items": [7]},
         expected=incorrect("items[0]: Invalid data. Expected a dictionary, but got int."),
     ),
-    case(
+    create_order(
         "quantity-as-object",
-        "post",
-        ORDERS,
         body={"items": [{"sku": "SV-150", "quantity": {"value": 2}}]},
         expected=incorrect("items[0].quantity: A valid integer is required."),
     ),
-    case(
+    create_order(
         "quantity-zero",
-        "post",
-        ORDERS,
         body={"items": [{"sku": "SV-150", "quantity": 0}]},
         expected=incorrect("items[0].quantity: Ensure this value is greater than or equal to 1."),
     ),
-    case(
+    create_order(
         "order-number-as-object",
-        "post",
-        ORDERS,
         body={"orderNumber": {"n": 10500}, "items": ONE_ITEM},
         expected=incorrect("orderNumber: Not a valid string."),
     ),
-    case(
+    create_order(
         "order-number-as-list",
-        "post",
-        ORDERS,
         body={"orderNumber": [10500], "items": ONE_ITEM},
         expected=incorrect("orderNumber: Not a valid string."),
     ),
-    case(
+    create_order(
         "order-number-null",
-        "post",
-        ORDERS,
         body={"orderNumber": None, "items": ONE_ITEM},
         expected=incorrect("orderNumber: This field may not be null."),
     ),
-    case(
+    create_order(
         "items-null",
-        "post",
-        ORDERS,
         body={"items": None},
         expected=incorrect("items: This field may not be null."),
     ),
-    case(
+    create_order(
         "sku-null",
-        "post",
-        ORDERS,
         body={"items": [{"sku": None}]},
         expected=incorrect("items[0].sku: This field may not be null."),
     ),
-    case(
+    create_order(
         "sku-missing",
-        "post",
-        ORDERS,
         body={"items": [{"name": "Lens"}]},
         expected=incorrect("items[0].sku: This field is required."),
     ),
-    case(
+    create_order(
         "flag-as-string",
-        "post",
-        ORDERS,
         body={"requiresTint": "yes", "items": ONE_ITEM},
         expected=incorrect("requiresTint: Must be a valid boolean."),
     ),
-    case(
+    create_order(
         "too-many-items",
-        "post",
-        ORDERS,
         body={"items": [{"sku": f"SKU{n}"} for n in range(201)]},
         expected=incorrect("items: Ensure this field has no more than 200 elements."),
     ),
-    case(
+    create_order(
         "far-too-many-items",
-        "post",
-        ORDERS,
         body={"items": [{"sku": "SV-150"}] * 20_000},
         expected=incorrect("items: Ensure this field has no more than 200 elements."),
     ),
-    case(
+    create_order(
         "too-many-endpoints",
-        "post",
-        ORDERS,
         body={"items": [{"sku": "SV-150", "endpoints": [f"e{n}" for n in range(21)]}]},
         expected=incorrect("items[0].endpoints: Ensure this field has no more than 20 elements."),
     ),
-    case(
+    create_order(
         "february-30",
-        "post",
-        ORDERS,
         body={"dateWanted": "2026-02-30", "items": ONE_ITEM},
         expected=incorrect(
             "dateWanted: Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
         ),
     ),
-    case(
+    create_order(
         "date-as-word",
-        "post",
-        ORDERS,
         body={"dateWanted": "tomorrow", "items": ONE_ITEM},
         expected=incorrect(
             "dateWanted: Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
         ),
     ),
-    case(
+    create_order(
         "date-as-number",
-        "post",
-        ORDERS,
         body={"dateOrdered": 20260101, "items": ONE_ITEM},
         expected=incorrect(
             "dateOrdered: Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
         ),
     ),
-    case(
+    create_order(
         "nul-in-string",
-        "post",
-        ORDERS,
         body={"customerNumber": "C\x001", "items": ONE_ITEM},
         expected=incorrect("customerNumber: Null characters are not allowed."),
     ),
-    case(
+    create_order(
         "nul-in-item-string",
-        "post",
-        ORDERS,
         body={"items": [{"sku": "SV\x00150"}]},
         expected=incorrect("items[0].sku: Null characters are not allowed."),
     ),
-    case(
+    create_order(
         "nul-in-po-number",
-        "post",
-        ORDERS,
         body={"poNumber": "\x00", "items": ONE_ITEM},
         expected=incorrect("poNumber: Null characters are not allowed."),
     ),
-    case(
+    create_order(
         "lone-surrogate-in-string",
-        "post",
-        ORDERS,
         raw='{"patient": "\\ud800", "items": [{"sku": "SV-150"}]}',
         expected=incorrect("patient: Surrogate characters are not allowed: U+D800."),
     ),
-    case(
+    create_order(
         "lone-surrogate-in-choice",
-        "post",
-        ORDERS,
         raw='{"jobType": "\\ud800", "items": [{"sku": "SV-150"}]}',
         expected=incorrect('jobType: "\\ud800" is not a valid choice.'),
     ),
-    case(
+    create_order(
         "lone-surrogate-as-key",
-        "post",
-        ORDERS,
         raw='{"\\udc00": 1, "items": [{"sku": "SV-150"}]}',
         expected=incorrect("\\udc00: unknown field"),
     ),
-    case(
+    create_order(
         "unknown-field",
-        "post",
-        ORDERS,
         body={"orderNo": "10500", "items": ONE_ITEM},
         expected=incorrect("orderNo: unknown field"),
     ),
-    case(
+    create_order(
         "10000-char-string",
-        "post",
-        ORDERS,
         body={"patient": "x" * 10_000, "items": ONE_ITEM},
         expected=incorrect("patient: Ensure this field has no more than 100 characters."),
     ),
-    case(
+    create_order(
         "non-ascii-tray",
-        "post",
-        ORDERS,
         body={"trayNumber": "١٢٣", "items": ONE_ITEM},
         expected=incorrect("trayNumber: must contain digits only"),
     ),
-    case(
+    create_order(
         "sql-in-order-number",
-        "post",
-        ORDERS,
         body={"orderNumber": "1' OR '1'='1", "items": ONE_ITEM},
         expected=incorrect("orderNumber: must contain digits only"),
     ),
-    case(
+    create_order(
         "order-number-with-zero",
-        "post",
-        ORDERS,
         body={"orderNumber": "0123", "items": ONE_ITEM},
         expected=incorrect("orderNumber: must not start with 0"),
     ),
-    case(
+    create_order(
         "order-number-too-long",
-        "post",
-        ORDERS,
         body={"orderNumber": "123456789", "items": ONE_ITEM},
         expected=incorrect("orderNumber: must have at most 8 digits"),
     ),
-    case(
+    create_order(
         "existing-order-number",
-        "post",
-        ORDERS,
         body={"orderNumber": ORDER, "items": ONE_ITEM},
         expected=incorrect(f"orderNumber: order number {ORDER} already exists"),
     ),
-    case(
+    create_order(
         "po-number-too-long",
-        "post",
-        ORDERS,
         body={"poNumber": "1;DROP TABLE orders_order", "items": ONE_ITEM},
         expected=incorrect("poNumber: must have at most 20 characters"),
     ),
-    case(
+    create_order(
         "tray-in-use",
-        "post",
-        ORDERS,
         body={"trayNumber": "42", "items": ONE_ITEM},
         expected=incorrect(f"trayNumber: tray 42 is in use by order {ORDER}"),
     ),
@@ -464,88 +411,72 @@ CANCEL = f"/api/v2/orders/{ORDER}"
 SQL_OR = "1' OR '1'='1"
 DELETE_REASON_INVALID = "Delete reason code does not exist"
 
+
+def cancel_order(case_id: str, **request) -> Case:
+    return Case(id=f"DELETE-order-{case_id}", method="delete", path=CANCEL, **request)
+
+
 CANCEL_CASES = [
-    case("malformed-json", "delete", CANCEL, raw='{"deleteReason": ', expected=MALFORMED),
-    case(
+    cancel_order("malformed-json", raw='{"deleteReason": ', expected=MALFORMED),
+    cancel_order(
         "text-plain",
-        "delete",
-        CANCEL,
         raw="deleteReason=CUS",
         content_type="text/plain",
         status=415,
         expected=NOT_JSON,
     ),
-    case(
+    cancel_order(
         "array-body",
-        "delete",
-        CANCEL,
         body=["CUS"],
         expected=incorrect("body: must be a JSON object"),
     ),
-    case(
+    cancel_order(
         "reason-as-object",
-        "delete",
-        CANCEL,
         body={"deleteReason": {"code": "CUS"}},
         expected=incorrect("deleteReason: must be a string"),
     ),
-    case(
+    cancel_order(
         "reason-as-list",
-        "delete",
-        CANCEL,
         body={"deleteReason": ["CUS"]},
         expected=incorrect("deleteReason: must be a string"),
     ),
-    case(
+    cancel_order(
         "reason-as-boolean",
-        "delete",
-        CANCEL,
         body={"deleteReason": True},
         expected=incorrect("deleteReason: must be a string"),
     ),
-    case(
+    cancel_order(
         "reason-null",
-        "delete",
-        CANCEL,
         body={"deleteReason": None},
         expected=error(DELETE_REASON_INVALID, "Provided: "),
     ),
-    case(
+    cancel_order(
         "nul-in-query",
-        "delete",
-        f"{CANCEL}?deleteReason=%00",
+        query="deleteReason=%00",
         expected=incorrect("deleteReason: Null characters are not allowed."),
     ),
-    case(
+    cancel_order(
         "nul-in-body",
-        "delete",
-        CANCEL,
         body={"deleteReason": "CUS\x00"},
         expected=incorrect("deleteReason: Null characters are not allowed."),
     ),
-    case(
+    cancel_order(
         "lone-surrogate-in-body",
-        "delete",
-        CANCEL,
         raw='{"deleteReason": "\\ud800"}',
         expected=incorrect("deleteReason: Surrogate characters are not allowed: U+D800."),
     ),
-    case(
+    cancel_order(
         "sql-in-query",
-        "delete",
-        f"{CANCEL}?deleteReason={quote(SQL_OR)}",
+        query=f"deleteReason={quote(SQL_OR)}",
         expected=error(DELETE_REASON_INVALID, f"Provided: {SQL_OR}"),
     ),
-    case(
+    cancel_order(
         "10000-char-reason",
-        "delete",
-        f"{CANCEL}?deleteReason={'R' * 10_000}",
+        query=f"deleteReason={'R' * 10_000}",
         expected=error(DELETE_REASON_INVALID, f"Provided: {'R' * 10_000}"),
     ),
-    case(
+    cancel_order(
         "unicode-reason",
-        "delete",
-        CANCEL,
         body={"deleteReason": "理由"},
         expected=error(DELETE_REASON_INVALID, "Provided: 理由"),
     ),
@@ -555,159 +486,133 @@ REASONS = "/api/v2/delete_reasons"
 REASON = "/api/v2/delete_reasons/CUS"
 CODE_RULE = "code: use 1 to 10 letters, digits, '-' or '_'"
 
+
+def list_reasons(case_id: str, **request) -> Case:
+    return Case(id=f"GET-reasons-{case_id}", method="get", path=REASONS, **request)
+
+
+def create_reason(case_id: str, **request) -> Case:
+    return Case(id=f"POST-reasons-{case_id}", method="post", path=REASONS, **request)
+
+
+def change_reason(case_id: str, **request) -> Case:
+    return Case(id=f"PATCH-reason-{case_id}", method="patch", path=REASON, **request)
+
+
 REASON_CASES = [
-    case(
-        "list-limit-word",
-        "get",
-        f"{REASONS}?limit=abc",
+    list_reasons(
+        "limit-word",
+        query="limit=abc",
         expected=incorrect("limit: must be a non-negative integer"),
     ),
-    case(
-        "list-limit-negative",
-        "get",
-        f"{REASONS}?limit=-1",
+    list_reasons(
+        "limit-negative",
+        query="limit=-1",
         expected=incorrect("limit: must be a non-negative integer"),
     ),
-    case(
-        "list-limit-huge",
-        "get",
-        f"{REASONS}?limit={'9' * 100}",
+    list_reasons(
+        "limit-huge",
+        query=f"limit={'9' * 100}",
         expected=incorrect("limit: must be a non-negative integer"),
     ),
-    case(
-        "list-offset-nul",
-        "get",
-        f"{REASONS}?offset=%00",
+    list_reasons(
+        "offset-nul",
+        query="offset=%00",
         expected=incorrect("offset: must be a non-negative integer"),
     ),
-    case(
-        "list-offset-arabic-digits",
-        "get",
-        f"{REASONS}?offset={quote('١٢')}",
+    list_reasons(
+        "offset-arabic-digits",
+        query=f"offset={quote('١٢')}",
         expected=incorrect("offset: must be a non-negative integer"),
     ),
-    case("create-malformed-json", "post", REASONS, raw="{code: CUS}", expected=MALFORMED),
-    case(
-        "create-text-plain",
-        "post",
-        REASONS,
+    create_reason("malformed-json", raw="{code: CUS}", expected=MALFORMED),
+    create_reason(
+        "text-plain",
         raw="code=X",
         content_type="text/plain",
         status=415,
         expected=NOT_JSON,
     ),
-    case(
-        "create-array-body",
-        "post",
-        REASONS,
+    create_reason(
+        "array-body",
         body=[{"code": "X", "description": "x"}],
         expected=incorrect("body: Invalid data. Expected a dictionary, but got list."),
     ),
-    case(
-        "create-null-body",
-        "post",
-        REASONS,
+    create_reason(
+        "null-body",
         raw="null",
         expected=incorrect("body: No data provided"),
     ),
-    case(
-        "create-nulls",
-        "post",
-        REASONS,
+    create_reason(
+        "nulls",
         body={"code": None, "description": None},
         expected=incorrect(
             "code: This field may not be null.", "description: This field may not be null."
         ),
     ),
-    case(
-        "create-code-as-number",
-        "post",
-        REASONS,
+    create_reason(
+        "code-as-object",
         body={"code": {"x": 1}, "description": "x"},
         expected=incorrect("code: Not a valid string."),
     ),
-    case(
-        "create-bad-code",
-        "post",
-        REASONS,
+    create_reason(
+        "bad-code",
         body={"code": "A B", "description": "x"},
         expected=incorrect(CODE_RULE),
     ),
-    case(
-        "create-sql-code",
-        "post",
-        REASONS,
+    create_reason(
+        "sql-code",
         body={"code": "1';DROP--", "description": "x"},
         expected=incorrect(CODE_RULE),
     ),
-    case(
-        "create-long-code",
-        "post",
-        REASONS,
+    create_reason(
+        "long-code",
         body={"code": "C" * 11, "description": "x"},
         expected=incorrect(CODE_RULE, "code: Ensure this field has no more than 10 characters."),
     ),
-    case(
-        "create-nul-code",
-        "post",
-        REASONS,
+    create_reason(
+        "nul-code",
         body={"code": "A\x00", "description": "x"},
         expected=incorrect(CODE_RULE, "code: Null characters are not allowed."),
     ),
-    case(
-        "create-active-as-object",
-        "post",
-        REASONS,
+    create_reason(
+        "active-as-object",
         body={"code": "NEW", "description": "x", "active": {"on": True}},
         expected=incorrect("active: Must be a valid boolean."),
     ),
-    case(
-        "create-long-description",
-        "post",
-        REASONS,
+    create_reason(
+        "long-description",
         body={"code": "NEW", "description": "d" * 10_000},
         expected=incorrect("description: Ensure this field has no more than 200 characters."),
     ),
-    case(
-        "create-existing-code",
-        "post",
-        REASONS,
+    create_reason(
+        "existing-code",
         body={"code": "CUS", "description": "again"},
         expected=incorrect("code: reason code CUS already exists"),
     ),
-    case(
-        "create-unknown-field",
-        "post",
-        REASONS,
+    create_reason(
+        "unknown-field",
         body={"code": "NEW", "description": "x", "colour": "red"},
         expected=incorrect("colour: unknown field"),
     ),
-    case("change-malformed-json", "patch", REASON, raw='{"active": fals', expected=MALFORMED),
-    case(
-        "change-array-body",
-        "patch",
-        REASON,
+    change_reason("malformed-json", raw='{"active": fals', expected=MALFORMED),
+    change_reason(
+        "array-body",
         body=[{"active": False}],
         expected=incorrect("body: Invalid data. Expected a dictionary, but got list."),
     ),
-    case(
-        "change-code",
-        "patch",
-        REASON,
+    change_reason(
+        "code-change",
         body={"code": "OTHER"},
         expected=incorrect("code: cannot be changed; create a new reason instead"),
     ),
-    case(
-        "change-active-null",
-        "patch",
-        REASON,
+    change_reason(
+        "active-null",
         body={"active": None},
         expected=incorrect("active: This field may not be null."),
     ),
-    case(
-        "change-nul-description",
-        "patch",
-        REASON,
+    change_reason(
+        "nul-description",
         body={"description": "\x00"},
         expected=incorrect("description: Null characters are not allowed."),
     ),
@@ -715,124 +620,97 @@ REASON_CASES = [
 
 SETTINGS = "/api/v2/settings"
 
+
+def change_settings(case_id: str, **request) -> Case:
+    return Case(id=f"PATCH-settings-{case_id}", method="patch", path=SETTINGS, **request)
+
+
 SETTINGS_CASES = [
-    case("malformed-json", "patch", SETTINGS, raw='{"traysRequired": }', expected=MALFORMED),
-    case(
+    change_settings("malformed-json", raw='{"traysRequired": }', expected=MALFORMED),
+    change_settings(
         "text-plain",
-        "patch",
-        SETTINGS,
         raw="traysRequired=true",
         content_type="text/plain",
         status=415,
         expected=NOT_JSON,
     ),
-    case(
+    change_settings(
         "array-body",
-        "patch",
-        SETTINGS,
         body=[{"traysRequired": False}],
         expected=incorrect("body: Invalid data. Expected a dictionary, but got list."),
     ),
-    case("null-body", "patch", SETTINGS, raw="null", expected=incorrect("body: No data provided")),
-    case(
+    change_settings("null-body", raw="null", expected=incorrect("body: No data provided")),
+    change_settings(
         "heartbeat-as-word",
-        "patch",
-        SETTINGS,
         body={"trackerHeartbeatSeconds": "soon"},
         expected=incorrect("trackerHeartbeatSeconds: A valid integer is required."),
     ),
-    case(
+    change_settings(
         "heartbeat-as-object",
-        "patch",
-        SETTINGS,
         body={"trackerHeartbeatSeconds": {"seconds": 60}},
         expected=incorrect("trackerHeartbeatSeconds: A valid integer is required."),
     ),
-    case(
+    change_settings(
         "heartbeat-null",
-        "patch",
-        SETTINGS,
         body={"trackerHeartbeatSeconds": None},
         expected=incorrect("trackerHeartbeatSeconds: This field may not be null."),
     ),
-    case(
+    change_settings(
         "heartbeat-too-small",
-        "patch",
-        SETTINGS,
         body={"trackerHeartbeatSeconds": 4},
         expected=incorrect(
             "trackerHeartbeatSeconds: Ensure this value is greater than or equal to 5."
         ),
     ),
-    case(
+    change_settings(
         "heartbeat-huge",
-        "patch",
-        SETTINGS,
         body={"trackerHeartbeatSeconds": 10**30},
         expected=incorrect(
             "trackerHeartbeatSeconds: Ensure this value is less than or equal to 3600."
         ),
     ),
-    case(
+    change_settings(
         "heartbeat-infinite",
-        "patch",
-        SETTINGS,
         raw='{"trackerHeartbeatSeconds": 1e400}',
         expected=incorrect("trackerHeartbeatSeconds: A valid integer is required."),
     ),
-    case(
+    change_settings(
         "flag-as-string",
-        "patch",
-        SETTINGS,
         body={"traysRequired": "false"},
         expected=incorrect("traysRequired: Must be a valid boolean."),
     ),
-    case(
+    change_settings(
         "flag-as-number",
-        "patch",
-        SETTINGS,
         body={"allowHoldOrders": 0},
         expected=incorrect("allowHoldOrders: Must be a valid boolean."),
     ),
-    case(
+    change_settings(
         "flag-null",
-        "patch",
-        SETTINGS,
         body={"jobTrackerModuleInstalled": None},
         expected=incorrect("jobTrackerModuleInstalled: This field may not be null."),
     ),
-    case(
+    change_settings(
         "unknown-paper-size",
-        "patch",
-        SETTINGS,
         body={"ticketPaperSize": "legal"},
         expected=incorrect('ticketPaperSize: "legal" is not a valid choice.'),
     ),
-    case(
+    change_settings(
         "nul-in-choice",
-        "patch",
-        SETTINGS,
         body={"ticketPaperSize": "a4\x00"},
         expected=incorrect('ticketPaperSize: "a4\x00" is not a valid choice.'),
     ),
-    case(
+    change_settings(
         "lone-surrogate-in-choice",
-        "patch",
-        SETTINGS,
         raw='{"ticketPaperSize": "\\udfff"}',
         expected=incorrect('ticketPaperSize: "\\udfff" is not a valid choice.'),
     ),
-    case(
+    change_settings(
         "unknown-setting",
-        "patch",
-        SETTINGS,
         body={"enterReasonCode": False},
         expected=incorrect("enterReasonCode: unknown field"),
     ),
-    case(
+    change_settings(
         "one-bad-value-refuses-all",
-        "patch",
-        SETTINGS,
         body={"traysRequired": False, "trackerHeartbeatSeconds": 0},
         expected=incorrect(
             "trackerHeartbeatSeconds: Ensure this value is greater than or equal to 5."
@@ -841,22 +719,25 @@ SETTINGS_CASES = [
 ]
 
 BODY_CASES = CREATE_CASES + CANCEL_CASES + REASON_CASES + SETTINGS_CASES
-BODY_CASE_ARGS = ("method", "path", "body", "raw", "content_type", "status", "expected")
 
 
-@pytest.mark.parametrize(BODY_CASE_ARGS, BODY_CASES)
-def test_bad_input_is_refused_with_the_envelope_and_changes_nothing(
-    supervisor_api, lab, method, path, body, raw, content_type, status, expected
-):
+@pytest.mark.parametrize("case", BODY_CASES, ids=lambda case: case.id)
+def test_bad_input_is_refused_with_the_envelope_and_changes_nothing(supervisor_api, lab, case):
     response = refused(
-        supervisor_api, method, path, status=status, body=body, raw=raw, content_type=content_type
+        supervisor_api,
+        case.method,
+        case.url,
+        status=case.status,
+        body=case.body,
+        raw=case.raw,
+        content_type=case.content_type,
     )
 
-    assert response == expected
+    assert response == case.expected
 
 
 def test_the_bad_input_cases_cover_every_method_of_the_orders_and_config_endpoints():
-    covered = {(p.values[0], p.values[1].split("?")[0]) for p in BODY_CASES}
+    covered = {(case.method, case.path) for case in BODY_CASES}
     assert {
         ("post", ORDERS),
         ("delete", CANCEL),
@@ -865,3 +746,5 @@ def test_the_bad_input_cases_cover_every_method_of_the_orders_and_config_endpoin
         ("patch", REASON),
         ("patch", SETTINGS),
     } <= covered
+    # Each case has a name of its own (pytest would number look-alikes: "malformed-json1").
+    assert len({case.id for case in BODY_CASES}) == len(BODY_CASES)

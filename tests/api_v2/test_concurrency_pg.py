@@ -8,19 +8,12 @@ PostgreSQL picks, the assertions hold: they describe every legal outcome, not on
 SQLite serializes writers, so there is nothing to prove there: these tests are skipped.
 """
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.db import connection
-from django.test import Client
-
 import pytest
 
-from accounts.models import ApiKey
 from orders.models import Order, OrderEvent, OrderNumberSequence
 from orders.services import hold_order
 from orders.status import EventKind
+from tests.concurrency import Caller, assert_no_server_errors
 
 # serialized_rollback: the flush that ends a transactional test would otherwise also remove
 # the rights groups that a data migration created, for every test that runs after these.
@@ -29,8 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-THREAD_TIMEOUT = 30  # seconds; only reached when something deadlocks
-
 ORDER_ALREADY_COMPLETED = {"error": "Order already completed", "details": []}
 MARKED_FOR_CANCELATION = {"error": "Order marked for cancelation", "details": []}
 ALREADY_ON_HOLD = {"error": "Order is already on hold", "details": []}
@@ -38,70 +29,6 @@ NOT_ON_HOLD = {"error": "Order is not on hold", "details": []}
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    status: int
-    body: dict | None
-
-
-class Caller:
-    """One client system: a user and its API key. Each thread builds its own ``Client``."""
-
-    def __init__(self, user):
-        self.user = user
-        _, self.raw_key = ApiKey.issue(user=user, name=f"key for {user.username}")
-
-    def request(self, method: str, path: str, body: dict | None = None) -> Answer:
-        client = Client(raise_request_exception=False)
-        kwargs = {"headers": {"Authorization": f"Token {self.raw_key}"}}
-        if body is not None:
-            kwargs.update(data=body, content_type="application/json")
-        response = getattr(client, method)(path, **kwargs)
-        is_json = response.get("Content-Type", "").startswith("application/json")
-        return Answer(
-            response.status_code, response.json() if is_json and response.content else None
-        )
-
-
-def run_together[T](calls: list[Callable[[], T]]) -> list[T]:
-    """Run every call in its own thread, all released at the same moment; results in order.
-
-    Each thread connects to the database before the barrier (so connecting does not spread the
-    start) and closes its connection when done.
-    """
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    failures: list[BaseException | None] = [None] * len(calls)
-
-    def work(index: int, call: Callable[[], T]) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            results[index] = call()
-        except BaseException as exc:  # re-raised in the test's thread below
-            failures[index] = exc
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(index, call), name=f"racer-{index}", daemon=True)
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a racing request never finished"
-    for failure in failures:
-        if failure is not None and not isinstance(failure, threading.BrokenBarrierError):
-            raise failure
-    for failure in failures:
-        if failure is not None:
-            raise failure
-    return results
 
 
 def order_path(order: Order, action: str = "") -> str:
@@ -113,17 +40,13 @@ def history(order: Order) -> list[OrderEvent]:
     return list(order.events.exclude(kind=EventKind.CREATED).order_by("id"))
 
 
-def assert_no_server_errors(answers: list[Answer]) -> None:
-    assert all(answer.status < 500 for answer in answers), [
-        (answer.status, answer.body) for answer in answers if answer.status >= 500
-    ]
-
-
 # --- 1. concurrent cancels ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("keys", ["key-per-thread", "one-shared-key"])
-def test_twenty_concurrent_cancels_of_one_order_exactly_one_wins(keys, make_user, make_order):
+def test_twenty_concurrent_cancels_of_one_order_exactly_one_wins(
+    keys, make_user, make_order, run_together
+):
     order = make_order(tray="7", po_number="PO-RACE")
     if keys == "key-per-thread":
         callers = [Caller(make_user(rights=("orders.cancel_order",))) for _ in range(20)]
@@ -201,7 +124,7 @@ def refusals(action: str, on_hold: bool, cancelled: bool) -> dict | None:
 
 @pytest.mark.parametrize("round_number", range(ROUNDS))
 def test_hold_release_and_cancel_racing_leave_orders_consistent(
-    round_number, make_user, make_order
+    round_number, make_user, make_order, run_together
 ):
     rights = ("orders.hold_order", "orders.cancel_order")
     callers = {action: Caller(make_user(rights=rights)) for action in ("hold", "release", "cancel")}
@@ -278,16 +201,12 @@ def new_order_body(**fields) -> dict:
     return {"items": [{"sku": "SKU1", "name": "Lens"}], **fields}
 
 
-def test_concurrent_creates_with_one_tray_exactly_one_gets_it(make_user):
+def test_concurrent_creates_with_one_tray_exactly_one_gets_it(make_user, run_together):
     caller = Caller(make_user(rights=("orders.add_order",)))
+    bodies = [new_order_body(trayNumber="55", poNumber=f"PO{index}") for index in range(CREATORS)]
 
     answers = run_together(
-        [
-            lambda index=index: caller.request(
-                "post", "/api/v2/orders", new_order_body(trayNumber="55", poNumber=f"PO{index}")
-            )
-            for index in range(CREATORS)
-        ]
+        [lambda body=body: caller.request("post", "/api/v2/orders", body) for body in bodies]
     )
 
     assert_no_server_errors(answers)
@@ -309,20 +228,18 @@ def test_concurrent_creates_with_one_tray_exactly_one_gets_it(make_user):
 
 
 @pytest.mark.parametrize("sequence", ["first-use", "in-use"])
-def test_concurrent_creates_without_number_get_distinct_numbers(sequence, make_user, make_order):
+def test_concurrent_creates_without_number_get_distinct_numbers(
+    sequence, make_user, make_order, run_together
+):
     if sequence == "in-use":
         make_order()
     assert OrderNumberSequence.objects.exists() == (sequence == "in-use")
     existing = set(Order.objects.values_list("number", flat=True))
     caller = Caller(make_user(rights=("orders.add_order",)))
+    bodies = [new_order_body(trayNumber=str(200 + index)) for index in range(CREATORS)]
 
     answers = run_together(
-        [
-            lambda index=index: caller.request(
-                "post", "/api/v2/orders", new_order_body(trayNumber=str(200 + index))
-            )
-            for index in range(CREATORS)
-        ]
+        [lambda body=body: caller.request("post", "/api/v2/orders", body) for body in bodies]
     )
 
     assert [answer.status for answer in answers] == [201] * CREATORS, [
@@ -338,7 +255,9 @@ def test_concurrent_creates_without_number_get_distinct_numbers(sequence, make_u
     assert Order.objects.count() == len(existing) + CREATORS
 
 
-def test_creates_with_and_without_numbers_racing_never_fail_with_500(make_user, make_order):
+def test_creates_with_and_without_numbers_racing_never_fail_with_500(
+    make_user, make_order, run_together
+):
     """Clients choosing their own numbers race the sequence for the very numbers it hands out.
 
     A client that chose a number may be told it is taken (400); a client that let the server

@@ -14,7 +14,7 @@ import pytest
 
 from orders.models import Order, OrderEvent
 from orders.status import EventKind, ProcessingStatus
-from tests.api_v2.test_concurrency_pg import Answer, assert_no_server_errors, run_together
+from tests.concurrency import Answer, assert_no_server_errors
 from tracker.services import check_in
 
 from .conftest import PartnerApi, item_ids
@@ -61,7 +61,9 @@ def assert_each_item_cancelled_once(order, requests: list[list[int]], answers: l
     assert {statuses[item_id] for item_id in cancelled} == {ProcessingStatus.CANCELLED}
 
 
-def test_two_overlapping_cancels_cancel_each_item_exactly_once(make_partner, make_order):
+def test_two_overlapping_cancels_cancel_each_item_exactly_once(
+    make_partner, make_order, run_together
+):
     order = make_order(items=6, endpoints=("SURF", "AR"))
     ids = item_ids(order)
     acme, other = make_partner("Acme"), make_partner("Other")
@@ -88,7 +90,7 @@ def test_two_overlapping_cancels_cancel_each_item_exactly_once(make_partner, mak
 
 @pytest.mark.parametrize("round_number", range(3))
 def test_many_overlapping_cancels_cancel_each_item_exactly_once(
-    round_number, make_partner, make_order
+    round_number, make_partner, make_order, run_together
 ):
     order = make_order(items=30)
     ids = item_ids(order)
@@ -104,7 +106,7 @@ def test_many_overlapping_cancels_cancel_each_item_exactly_once(
 
 @pytest.mark.parametrize("round_number", range(5))
 def test_an_item_cancel_racing_a_check_in_is_all_before_it_or_nothing(
-    round_number, partner_api, make_order, make_station
+    round_number, partner_api, make_order, make_station, run_together
 ):
     order = make_order(items=3)
     station = make_station(f"S{round_number}")

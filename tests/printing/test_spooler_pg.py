@@ -22,16 +22,16 @@ import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 import pytest
 
 from printing.models import Driver, PrintJob, PrintStatus
 from printing.services import SPOOLER
+from tests.concurrency import database_url
 from toolkit.models import WorkerHeartbeat
 
 from .conftest import DEADLINE, is_complete_pdf, pdf_title, wait_until
@@ -45,17 +45,6 @@ pytestmark = [
 
 PROJECT_ROOT = Path(settings.BASE_DIR)
 SYN_SENT = "02"
-
-
-def database_url() -> str:
-    """The test database (not the one DATABASE_URL names: pytest-django made its own)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 def connecting_to(port: int) -> bool:

@@ -18,25 +18,22 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
-from django.test import Client
 from django.utils import timezone
 
 import psycopg
 import pytest
 
-from accounts.models import ApiKey
 from orders.models import LabSettings, Order, OrderEvent
 from orders.status import EventKind, OrderState
+from tests.concurrency import Caller, database_url
 from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
 from tracker.services import TRACKER, process_completions
@@ -54,17 +51,6 @@ PROJECT_ROOT = Path(settings.BASE_DIR)
 
 
 # --- processes and locks ----------------------------------------------------------------------
-
-
-def database_url() -> str:
-    """The test database (not the one DATABASE_URL names: pytest-django made its own)."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 def side_connection() -> psycopg.Connection:
@@ -407,7 +393,6 @@ def test_two_trackers_drain_one_queue_each_request_exactly_once(start_tracker):
 
 # --- c. complete racing cancel ----------------------------------------------------------------
 
-THREAD_TIMEOUT = 30
 RACES = 20
 
 ORDER_ALREADY_COMPLETED = {"error": "Order already completed", "details": []}
@@ -417,64 +402,7 @@ ORDER_DELETED = {
 }
 
 
-@dataclass
-class Answer:
-    status: int
-    body: dict | None
-
-
-class Caller:
-    """One client system: a user and its API key. Each thread builds its own ``Client``."""
-
-    def __init__(self, user):
-        self.user = user
-        _, self.raw_key = ApiKey.issue(user=user, name=f"key for {user.username}")
-
-    def request(self, method: str, path: str) -> Answer:
-        client = Client(raise_request_exception=False)
-        response = getattr(client, method)(path, headers={"Authorization": f"Token {self.raw_key}"})
-        is_json = response.get("Content-Type", "").startswith("application/json")
-        return Answer(
-            response.status_code, response.json() if is_json and response.content else None
-        )
-
-
-def run_together[T](calls: list[Callable[[], T]]) -> list[T]:
-    """Run every call in its own thread, all released at the same moment; results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    failures: list[BaseException | None] = [None] * len(calls)
-
-    def work(index: int, call: Callable[[], T]) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=THREAD_TIMEOUT)
-            results[index] = call()
-        except BaseException as exc:  # re-raised in the test's thread below
-            failures[index] = exc
-            barrier.abort()
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=work, args=(index, call), name=f"racer-{index}", daemon=True)
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a racing request never finished"
-    for failure in failures:
-        if failure is not None and not isinstance(failure, threading.BrokenBarrierError):
-            raise failure
-    for failure in failures:
-        if failure is not None:
-            raise failure
-    return results
-
-
-def test_complete_racing_cancel_exactly_one_wins(make_user, make_order):
+def test_complete_racing_cancel_exactly_one_wins(make_user, make_order, run_together):
     WorkerHeartbeat.objects.create(kind=TRACKER, worker_id="tracker-race", beat_at=timezone.now())
     completer = Caller(make_user(rights=("tracker.complete_order",)))
     canceller = Caller(make_user(rights=("orders.cancel_order",)))
