@@ -9,6 +9,8 @@ An identifier resolves as an exact order number first, then as a tray number amo
 orders, then as a PO number carried by exactly one order.
 """
 
+import functools
+import operator
 import re
 import uuid
 from typing import Protocol
@@ -79,14 +81,14 @@ class QuerySetLookups:
         self.orders = orders
 
     def by_number_or_tray(self, number: int | None, tray: str | None) -> list[Order]:
-        match = Q(pk__in=[])
+        tries = []
         if number is not None:
-            match |= Q(number=number)
+            tries.append(Q(number=number))
         if tray is not None:
             # A tray (a PO number) is never empty by the identifier's rules; saying so lets the
             # planner use the indexes on trays and PO numbers, which leave empty values out.
-            match |= ACTIVE_ORDER & Q(tray=tray) & ~Q(tray="")
-        return list(self.orders.filter(match))
+            tries.append(ACTIVE_ORDER & Q(tray=tray) & ~Q(tray=""))
+        return list(self.orders.filter(functools.reduce(operator.or_, tries)))
 
     def by_po_number(self, po_number: str) -> list[Order]:
         return list(self.orders.filter(po_number=po_number).exclude(po_number="")[:2])
