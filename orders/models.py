@@ -3,6 +3,8 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -29,10 +31,18 @@ def processable(*, state: str, on_hold: bool, cancelled_at, processed_at) -> boo
     )
 
 
+# Codes are typed on scanners and sent in the Lab API's URLs: plain letters, digits, '-', '_'.
+# The admin and the API refuse other codes in these words (the API's since its first version).
+STATION_CODE = RegexValidator(r"^[A-Za-z0-9_-]+$", "use letters, digits, '-' or '_'")
+REASON_CODE = RegexValidator(r"^[A-Za-z0-9_-]{1,10}$", "use 1 to 10 letters, digits, '-' or '_'")
+
+
 class Station(models.Model):
     """A place in the lab where orders are checked in (surfacing, coating, edging, QA...)."""
 
-    code = models.CharField(max_length=10, unique=True, help_text="Case-sensitive.")
+    code = models.CharField(
+        max_length=10, unique=True, validators=[STATION_CODE], help_text="Case-sensitive."
+    )
     description = models.CharField(max_length=100)
     customer_description = models.CharField(max_length=100, blank=True, default="")
     is_operator = models.BooleanField(
@@ -55,6 +65,12 @@ class Station(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.description}"
+
+    def unique_error_message(self, model_class, unique_check):
+        # Naming the code taken, as the Lab API always has, in the admin too.
+        if unique_check == ("code",):
+            return ValidationError(f"station {self.code} already exists", code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -265,7 +281,7 @@ class OrderItemEndpoint(models.Model):
 class DeleteReason(models.Model):
     """A reason code a client gives when cancelling an order."""
 
-    code = models.CharField(max_length=10, unique=True)
+    code = models.CharField(max_length=10, unique=True, validators=[REASON_CODE])
     description = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
 
@@ -274,6 +290,12 @@ class DeleteReason(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.description}"
+
+    def unique_error_message(self, model_class, unique_check):
+        # Naming the code taken, as the Lab API always has, in the admin too.
+        if unique_check == ("code",):
+            return ValidationError(f"reason code {self.code} already exists", code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class OrderEvent(models.Model):
@@ -348,6 +370,8 @@ class LabSettings(models.Model):
     tracker_heartbeat_seconds = models.PositiveIntegerField(
         "tracker heartbeat window (seconds)",
         default=30,
+        # Shorter than a few heartbeats (every 2 s) would report a running tracker as down.
+        validators=[MinValueValidator(5), MaxValueValidator(3600)],
         help_text="Completion is refused when the Job Tracker has not reported within this time.",
     )
     ticket_paper_size = models.CharField(

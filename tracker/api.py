@@ -2,7 +2,6 @@
 
 import re
 
-from django.core.validators import RegexValidator
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -20,7 +19,7 @@ from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
-from orders.models import Order, Station
+from orders.models import STATION_CODE, Order, Station
 from toolkit.api.pagination import BoundedLimitOffsetPagination
 from toolkit.api.schema import (
     PAGE_PARAMETERS,
@@ -31,6 +30,7 @@ from toolkit.api.schema import (
 )
 from toolkit.api.strict import StrictBooleanField, StrictSerializer
 from toolkit.api.v2_views import V2View
+from toolkit.api.validated import ValidatedModelSerializer
 
 from . import errors
 from .services import check_in, delete_station, find_operator, find_station, request_completion
@@ -83,52 +83,32 @@ class StationViewSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="StationInput")
-class StationSerializer(StrictSerializer):
-    # Wire name -> Station field.
-    FIELDS = {
-        "code": "code",
-        "desc": "description",
-        "customerDesc": "customer_description",
-        "operator": "is_operator",
-        "nonCancel": "non_cancel",
-        "requiresOperator": "requires_operator",
-        "flowStep": "flow_step",
-    }
+class StationSerializer(ValidatedModelSerializer):
+    """A station, as POST creates it and PATCH changes it; unknown keys are refused."""
 
-    code = serializers.CharField(
-        max_length=10,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "use letters, digits, '-' or '_'")],
-    )
-    desc = serializers.CharField(max_length=100)
+    model = Station
+
+    code = serializers.CharField(max_length=10, validators=[STATION_CODE])
+    desc = serializers.CharField(max_length=100, source="description")
     customerDesc = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        source="customer_description",
     )
-    operator = StrictBooleanField(required=False)
-    nonCancel = StrictBooleanField(required=False)
-    requiresOperator = StrictBooleanField(required=False)
-    flowStep = serializers.ChoiceField(choices=FlowStep.choices, required=False, allow_null=True)
-
-    def __init__(self, *args, station: Station | None = None, **kwargs):
-        self.station = station
-        super().__init__(*args, **kwargs)
+    operator = StrictBooleanField(required=False, source="is_operator")
+    nonCancel = StrictBooleanField(required=False, source="non_cancel")
+    requiresOperator = StrictBooleanField(required=False, source="requires_operator")
+    flowStep = serializers.ChoiceField(
+        choices=FlowStep.choices, required=False, allow_null=True, source="flow_step"
+    )
 
     def validate_code(self, value):
-        if self.station is not None and value != self.station.code:
+        # The path names the station: a PATCH cannot move it to another code.
+        if self.instance is not None and value != self.instance.code:
             raise serializers.ValidationError("cannot be changed")
-        if self.station is None and Station.objects.filter(code=value).exists():
-            raise serializers.ValidationError(f"station {value} already exists")
         return value
-
-    def save(self) -> Station:
-        values = {
-            self.FIELDS[wire]: ("" if value is None else value)
-            for wire, value in self.validated_data.items()
-        }
-        station = self.station or Station()
-        for name, value in values.items():
-            setattr(station, name, value)
-        station.save()
-        return station
 
 
 class CheckInSerializer(StrictSerializer):
@@ -272,7 +252,7 @@ class StationDetailView(TrackerV2View):
     )
     def patch(self, request, code: str):
         station = self._station(code)
-        serializer = StationSerializer(data=request.data, station=station, partial=True)
+        serializer = StationSerializer(station, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(station_payload(serializer.save()))
 

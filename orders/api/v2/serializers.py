@@ -1,14 +1,15 @@
-"""Input shapes of the v2 face. They check types and sizes; the services check the rules."""
+"""Input shapes of the v2 face. They check types and sizes; the rules are the services' (for
+orders) and the models' (for configuration, through ``ValidatedModelSerializer``)."""
 
-from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from orders.flow import FLOW_STEPS
-from orders.models import DeleteReason, LabSettings
+from orders.models import REASON_CODE, DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
 from orders.status import ON_HOLD_STATUS, JobType, OrderState, PaperSize, ProcessingStatus
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
+from toolkit.api.validated import ValidatedModelSerializer
 
 
 class ItemInputSerializer(StrictSerializer):
@@ -61,22 +62,20 @@ class OrderCreateSerializer(StrictSerializer):
         )
 
 
-REASON_CODE = RegexValidator(r"^[A-Za-z0-9_-]{1,10}$", "use 1 to 10 letters, digits, '-' or '_'")
-
-
 @extend_schema_serializer(component_name="DeleteReasonInput")
-class DeleteReasonSerializer(StrictSerializer, serializers.ModelSerializer):
-    code = serializers.CharField(max_length=10, validators=[REASON_CODE])
+class DeleteReasonSerializer(ValidatedModelSerializer):
+    """A reason code, as POST creates it and PATCH changes it; unknown keys are refused."""
 
-    class Meta:
-        model = DeleteReason
-        fields = ["code", "description", "active"]
+    model = DeleteReason
+
+    code = serializers.CharField(max_length=10, validators=[REASON_CODE])
+    description = serializers.CharField(max_length=200)
+    active = serializers.BooleanField(required=False)
 
     def validate_code(self, value):
+        # The path names the reason: a PATCH cannot move it to another code.
         if self.instance is not None and value != self.instance.code:
             raise serializers.ValidationError("cannot be changed; create a new reason instead")
-        if self.instance is None and DeleteReason.objects.filter(code=value).exists():
-            raise serializers.ValidationError(f"reason code {value} already exists")
         return value
 
 
