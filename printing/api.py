@@ -29,9 +29,10 @@ from toolkit.api.schema import (
 )
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from toolkit.api.v2_views import V2View
+from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
 
 from . import errors
-from .models import Driver, Printer, Workstation, WorkstationPort
+from .models import CUPS_QUEUE, PRINTER_NAME, Driver, Printer, Workstation, WorkstationPort
 from .services import queue_ticket
 
 PRINTING_ERROR_STATUS = {
@@ -153,57 +154,26 @@ class PrinterViewSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PrinterInput")
-class PrinterSerializer(StrictSerializer):
-    FIELDS = {
-        "name": "name",
-        "driver": "driver",
-        "folder": "folder",
-        "cupsQueue": "cups_queue",
-        "host": "host",
-        "port": "port",
-        "enabled": "enabled",
-    }
-    name = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$", max_length=50)
+class PrinterSerializer(ValidatedModelSerializer):
+    """A printer, as POST creates it and PATCH changes it; unknown keys are refused."""
+
+    model = Printer
+
+    name = CheckedCharField(max_length=50, rules=[PRINTER_NAME])
     driver = serializers.ChoiceField(choices=Driver.choices)
     folder = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True
     )
-    cupsQueue = serializers.RegexField(
-        r"^[A-Za-z0-9_.-]{1,100}$", required=False, allow_blank=True, allow_null=True
+    cupsQueue = CheckedCharField(
+        rules=[CUPS_QUEUE],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        source="cups_queue",
     )
     host = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     port = StrictIntegerField(min_value=1, max_value=65535, required=False)
     enabled = StrictBooleanField(required=False)
-
-    def __init__(self, *args, printer: Printer | None = None, **kwargs):
-        self.printer = printer
-        super().__init__(*args, **kwargs)
-
-    def validate_name(self, value):
-        taken = Printer.objects.filter(name=value)
-        if self.printer is not None:
-            taken = taken.exclude(pk=self.printer.pk)
-        if taken.exists():
-            raise serializers.ValidationError(f"printer {value} already exists")
-        return value
-
-    def validate(self, attrs):
-        current = printer_payload(self.printer) if self.printer else {}
-        merged = {**current, **attrs}
-        needs = {Driver.SPOOL: "folder", Driver.CUPS: "cupsQueue", Driver.SOCKET: "host"}
-        required = needs[merged["driver"]]
-        if not merged.get(required):
-            raise serializers.ValidationError(
-                {required: [f"required for the {merged['driver']} driver"]}
-            )
-        return attrs
-
-    def save(self) -> Printer:
-        printer = self.printer or Printer()
-        for wire, value in self.validated_data.items():
-            setattr(printer, self.FIELDS[wire], "" if value is None else value)
-        printer.save()
-        return printer
 
 
 def find_printer(name: str) -> Printer:
@@ -220,8 +190,9 @@ NO_SUCH_PRINTER = (
     'No such printer: `{"error": "No record found", "details": ["Provided: <name>"]}`.'
 )
 PRINTER_INVALID = (
-    f"{V2_INCORRECT_ARGUMENTS} Also when the name is taken, or the driver's target (`folder`, "
-    "`cupsQueue` or `host`) is missing."
+    f"{V2_INCORRECT_ARGUMENTS} Also when the name is taken, when the driver's target "
+    "(`folder`, `cupsQueue` or `host`) is missing, or when `folder` does not lie inside the "
+    "server's spool root."
 )
 
 
@@ -295,7 +266,7 @@ class PrinterDetailView(PrintingV2View):
     )
     def patch(self, request, name: str):
         printer = find_printer(name)
-        serializer = PrinterSerializer(data=request.data, printer=printer, partial=True)
+        serializer = PrinterSerializer(printer, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(printer_payload(serializer.save()))
 
