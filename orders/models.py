@@ -12,6 +12,7 @@ from django.utils import timezone
 from toolkit.kept import MISSING, KeptRows, copy_of
 
 from .flow import FlowStep
+from .settings_registry import described
 from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
 
 # An order holds its tray while it is active: neither completed nor marked for cancelation.
@@ -336,46 +337,34 @@ class OrderNumberSequence(models.Model):
 
 
 class LabSettings(models.Model):
-    """The lab's runtime settings: one row, edited by supervisors, every change recorded."""
+    """The lab's runtime settings: one row, edited by supervisors, every change recorded.
+
+    Each field is a setting; its label, explanation and API name are declared once, in
+    ``orders.settings_registry``.
+    """
 
     enter_reason_code_when_deleting_order = models.BooleanField(
-        "Enter reason code when deleting order",
-        default=False,
-        help_text=(
-            "When on, API clients must send a valid deleteReason code to cancel an order. "
-            "When off, a deleteReason is ignored and the client is told so."
-        ),
+        default=False, **described("enter_reason_code_when_deleting_order")
     )
     job_tracker_module_installed = models.BooleanField(
-        "Job Tracker module installed",
-        default=True,
-        help_text=(
-            "When off, orders cannot be cancelled through the API (the vendor ties cancel to it)."
-        ),
+        default=True, **described("job_tracker_module_installed")
     )
     jobtrack_station_verify = models.BooleanField(
-        "Jobtrack station verify",
-        default=False,
-        help_text=(
-            "When on, check-ins at stations an order does not need are refused, and "
-            "completion is refused while a required flow step has no check-in."
-        ),
+        default=False, **described("jobtrack_station_verify")
     )
-    trays_required = models.BooleanField(
-        default=False, help_text="When on, work tickets print only for orders that have a tray."
-    )
-    allow_hold_orders = models.BooleanField(
-        default=True, help_text="When off, orders cannot be put on hold."
-    )
+    trays_required = models.BooleanField(default=False, **described("trays_required"))
+    allow_hold_orders = models.BooleanField(default=True, **described("allow_hold_orders"))
     tracker_heartbeat_seconds = models.PositiveIntegerField(
-        "tracker heartbeat window (seconds)",
         default=30,
         # Shorter than a few heartbeats (every 2 s) would report a running tracker as down.
         validators=[MinValueValidator(5), MaxValueValidator(3600)],
-        help_text="Completion is refused when the Job Tracker has not reported within this time.",
+        **described("tracker_heartbeat_seconds"),
     )
     ticket_paper_size = models.CharField(
-        max_length=10, choices=PaperSize.choices, default=PaperSize.LETTER
+        max_length=10,
+        choices=PaperSize.choices,
+        default=PaperSize.LETTER,
+        **described("ticket_paper_size"),
     )
 
     class Meta:

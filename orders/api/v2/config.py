@@ -169,7 +169,7 @@ class LabSettingsView(OrdersV2View):
         },
     )
     def patch(self, request):
-        serializer = LabSettingsSerializer(data=request.data)
+        serializer = LabSettingsSerializer(LabSettings.load(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        lab = update_lab_settings(actor=request.user, changes=serializer.changes())
+        lab = update_lab_settings(actor=request.user, changes=serializer.validated_data)
         return Response(LabSettingsSerializer.represent(lab))
