@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -18,7 +19,7 @@ from orders.api.v2.params import query_or_body_param
 from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
-from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
 from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
@@ -176,13 +177,6 @@ class PrinterSerializer(ValidatedModelSerializer):
     enabled = StrictBooleanField(required=False)
 
 
-def find_printer(name: str) -> Printer:
-    printer = None if "\x00" in name else Printer.objects.filter(name=name).first()
-    if printer is None:
-        raise errors.PrinterNotFound(name)
-    return printer
-
-
 PRINTER_NAME = OpenApiParameter(
     "name", str, OpenApiParameter.PATH, description="The printer's name (case-sensitive)."
 )
@@ -196,10 +190,29 @@ PRINTER_INVALID = (
 )
 
 
-class PrinterListView(PrintingV2View):
-    required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
+class Printers:
+    """The printers tickets are sent to, by name."""
 
-    @extend_schema(
+    model = Printer
+    lookup_field = "name"
+    input_serializer = PrinterSerializer
+    not_found = errors.PrinterNotFound
+    error_statuses = PRINTING_ERROR_STATUS
+
+    def represent(self, printer: Printer) -> dict:
+        return printer_payload(printer)
+
+    def destroy(self, printer: Printer) -> Response:
+        # A printer's print jobs keep pointing at it: one that had any stays (disable it).
+        jobs = printer.jobs.count()
+        if jobs:
+            raise errors.PrinterInUse(printer.name, jobs)
+        printer.delete()  # its LPT ports fall back to "no printer"
+        return Response(status=204)
+
+
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_printers_list",
         tags=[TAG],
         summary="List printers",
@@ -211,13 +224,8 @@ class PrinterListView(PrintingV2View):
             ),
             **v2_errors({400: PAGE_PARAMETERS_INVALID}),
         },
-    )
-    def get(self, request):
-        paginator = BoundedLimitOffsetPagination()
-        page = paginator.paginate_queryset(Printer.objects.order_by("name"), request, self)
-        return paginator.get_paginated_response([printer_payload(p) for p in page])
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="v2_printers_create",
         tags=[TAG],
         summary="Add a printer",
@@ -226,21 +234,14 @@ class PrinterListView(PrintingV2View):
             201: OpenApiResponse(PrinterViewSerializer, description="The new printer."),
             **v2_errors({400: PRINTER_INVALID}),
         },
-    )
-    def post(self, request):
-        serializer = PrinterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(printer_payload(serializer.save()), status=201)
+    ),
+)
+class PrinterListView(Printers, ConfigurationListView):
+    required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
 
 
-class PrinterDetailView(PrintingV2View):
-    required_rights = {
-        "GET": "printing.view_printer",
-        "PATCH": "printing.change_printer",
-        "DELETE": "printing.delete_printer",
-    }
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_printer_get",
         tags=[TAG],
         summary="Fetch a printer",
@@ -249,11 +250,8 @@ class PrinterDetailView(PrintingV2View):
             200: OpenApiResponse(PrinterViewSerializer, description="The printer."),
             **v2_errors({404: NO_SUCH_PRINTER}),
         },
-    )
-    def get(self, request, name: str):
-        return Response(printer_payload(find_printer(name)))
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="v2_printer_update",
         tags=[TAG],
         summary="Change a printer",
@@ -263,14 +261,8 @@ class PrinterDetailView(PrintingV2View):
             200: OpenApiResponse(PrinterViewSerializer, description="The printer, changed."),
             **v2_errors({400: PRINTER_INVALID, 404: NO_SUCH_PRINTER}),
         },
-    )
-    def patch(self, request, name: str):
-        printer = find_printer(name)
-        serializer = PrinterSerializer(printer, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(printer_payload(serializer.save()))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="v2_printer_delete",
         tags=[TAG],
         summary="Delete a printer",
@@ -291,14 +283,14 @@ class PrinterDetailView(PrintingV2View):
                 }
             ),
         },
-    )
-    def delete(self, request, name: str):
-        printer = find_printer(name)
-        jobs = printer.jobs.count()
-        if jobs:
-            raise errors.PrinterInUse(printer.name, jobs)
-        printer.delete()  # its LPT ports fall back to "no printer"
-        return Response(status=204)
+    ),
+)
+class PrinterDetailView(Printers, ConfigurationDetailView):
+    required_rights = {
+        "GET": "printing.view_printer",
+        "PATCH": "printing.change_printer",
+        "DELETE": "printing.delete_printer",
+    }
 
 
 def workstation_payload(workstation: Workstation) -> dict:

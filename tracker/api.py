@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -20,7 +21,7 @@ from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
 from orders.models import STATION_CODE, Order, Station
-from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
 from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
@@ -169,10 +170,25 @@ NO_SUCH_STATION = (
 )
 
 
-class StationListView(TrackerV2View):
-    required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
+class Stations:
+    """The stations orders are checked in at, by code."""
 
-    @extend_schema(
+    model = Station
+    lookup_field = "code"
+    input_serializer = StationSerializer
+    not_found = errors.StationNotFoundForConfig
+    error_statuses = TRACKER_ERROR_STATUS
+
+    def represent(self, station: Station) -> dict:
+        return station_payload(station)
+
+    def destroy(self, station: Station) -> Response:
+        delete_station(station=station)  # refused once anything was checked in there
+        return Response(status=204)
+
+
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_stations_list",
         tags=[TAG],
         summary="List stations",
@@ -184,13 +200,8 @@ class StationListView(TrackerV2View):
             ),
             **v2_errors({400: PAGE_PARAMETERS_INVALID}),
         },
-    )
-    def get(self, request):
-        paginator = BoundedLimitOffsetPagination()
-        page = paginator.paginate_queryset(Station.objects.order_by("code"), request, self)
-        return paginator.get_paginated_response([station_payload(s) for s in page])
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="v2_stations_create",
         tags=[TAG],
         summary="Add a station",
@@ -199,29 +210,14 @@ class StationListView(TrackerV2View):
             201: OpenApiResponse(StationViewSerializer, description="The new station."),
             **v2_errors({400: f"{V2_INCORRECT_ARGUMENTS} Also when the code exists."}),
         },
-    )
-    def post(self, request):
-        serializer = StationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(station_payload(serializer.save()), status=201)
+    ),
+)
+class StationListView(Stations, ConfigurationListView):
+    required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
 
 
-class StationDetailView(TrackerV2View):
-    required_rights = {
-        "GET": "orders.view_station",
-        "POST": "tracker.check_in",
-        "PATCH": "orders.change_station",
-        "DELETE": "orders.delete_station",
-    }
-
-    @staticmethod
-    def _station(code: str) -> Station:
-        station = None if "\x00" in code else Station.objects.filter(code=code).first()
-        if station is None:
-            raise errors.StationNotFoundForConfig(code)
-        return station
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_station_get",
         tags=[TAG],
         summary="Fetch a station",
@@ -230,11 +226,8 @@ class StationDetailView(TrackerV2View):
             200: OpenApiResponse(StationViewSerializer, description="The station."),
             **v2_errors({404: NO_SUCH_STATION}),
         },
-    )
-    def get(self, request, code: str):
-        return Response(station_payload(self._station(code)))
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="v2_station_update",
         tags=[TAG],
         summary="Change a station",
@@ -249,14 +242,8 @@ class StationDetailView(TrackerV2View):
                 }
             ),
         },
-    )
-    def patch(self, request, code: str):
-        station = self._station(code)
-        serializer = StationSerializer(station, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(station_payload(serializer.save()))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="v2_station_delete",
         tags=[TAG],
         summary="Delete a station",
@@ -274,10 +261,17 @@ class StationDetailView(TrackerV2View):
                 }
             ),
         },
-    )
-    def delete(self, request, code: str):
-        delete_station(station=self._station(code))
-        return Response(status=204)
+    ),
+)
+class StationDetailView(Stations, ConfigurationDetailView):
+    """A station's configuration, and the check-in at it (``POST``)."""
+
+    required_rights = {
+        "GET": "orders.view_station",
+        "POST": "tracker.check_in",
+        "PATCH": "orders.change_station",
+        "DELETE": "orders.delete_station",
+    }
 
     @extend_schema(
         operation_id="v2_station_check_in",
