@@ -3,6 +3,8 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils import timezone
 from toolkit.kept import MISSING, KeptRows, copy_of
 
 from .flow import FlowStep
+from .settings_registry import described
 from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
 
 # An order holds its tray while it is active: neither completed nor marked for cancelation.
@@ -29,10 +32,18 @@ def processable(*, state: str, on_hold: bool, cancelled_at, processed_at) -> boo
     )
 
 
+# Codes are typed on scanners and sent in the Lab API's URLs: plain letters, digits, '-', '_'.
+# The admin and the API refuse other codes in these words (the API's since its first version).
+STATION_CODE = RegexValidator(r"^[A-Za-z0-9_-]+$", "use letters, digits, '-' or '_'")
+REASON_CODE = RegexValidator(r"^[A-Za-z0-9_-]{1,10}$", "use 1 to 10 letters, digits, '-' or '_'")
+
+
 class Station(models.Model):
     """A place in the lab where orders are checked in (surfacing, coating, edging, QA...)."""
 
-    code = models.CharField(max_length=10, unique=True, help_text="Case-sensitive.")
+    code = models.CharField(
+        max_length=10, unique=True, validators=[STATION_CODE], help_text="Case-sensitive."
+    )
     description = models.CharField(max_length=100)
     customer_description = models.CharField(max_length=100, blank=True, default="")
     is_operator = models.BooleanField(
@@ -55,6 +66,12 @@ class Station(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.description}"
+
+    def unique_error_message(self, model_class, unique_check):
+        # Naming the code taken, as the Lab API always has, in the admin too.
+        if unique_check == ("code",):
+            return ValidationError(f"station {self.code} already exists", code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -265,7 +282,7 @@ class OrderItemEndpoint(models.Model):
 class DeleteReason(models.Model):
     """A reason code a client gives when cancelling an order."""
 
-    code = models.CharField(max_length=10, unique=True)
+    code = models.CharField(max_length=10, unique=True, validators=[REASON_CODE])
     description = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
 
@@ -274,6 +291,12 @@ class DeleteReason(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.description}"
+
+    def unique_error_message(self, model_class, unique_check):
+        # Naming the code taken, as the Lab API always has, in the admin too.
+        if unique_check == ("code",):
+            return ValidationError(f"reason code {self.code} already exists", code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
 
 class OrderEvent(models.Model):
@@ -314,44 +337,34 @@ class OrderNumberSequence(models.Model):
 
 
 class LabSettings(models.Model):
-    """The lab's runtime settings: one row, edited by supervisors, every change recorded."""
+    """The lab's runtime settings: one row, edited by supervisors, every change recorded.
+
+    Each field is a setting; its label, explanation and API name are declared once, in
+    ``orders.settings_registry``.
+    """
 
     enter_reason_code_when_deleting_order = models.BooleanField(
-        "Enter reason code when deleting order",
-        default=False,
-        help_text=(
-            "When on, API clients must send a valid deleteReason code to cancel an order. "
-            "When off, a deleteReason is ignored and the client is told so."
-        ),
+        default=False, **described("enter_reason_code_when_deleting_order")
     )
     job_tracker_module_installed = models.BooleanField(
-        "Job Tracker module installed",
-        default=True,
-        help_text=(
-            "When off, orders cannot be cancelled through the API (the vendor ties cancel to it)."
-        ),
+        default=True, **described("job_tracker_module_installed")
     )
     jobtrack_station_verify = models.BooleanField(
-        "Jobtrack station verify",
-        default=False,
-        help_text=(
-            "When on, check-ins at stations an order does not need are refused, and "
-            "completion is refused while a required flow step has no check-in."
-        ),
+        default=False, **described("jobtrack_station_verify")
     )
-    trays_required = models.BooleanField(
-        default=False, help_text="When on, work tickets print only for orders that have a tray."
-    )
-    allow_hold_orders = models.BooleanField(
-        default=True, help_text="When off, orders cannot be put on hold."
-    )
+    trays_required = models.BooleanField(default=False, **described("trays_required"))
+    allow_hold_orders = models.BooleanField(default=True, **described("allow_hold_orders"))
     tracker_heartbeat_seconds = models.PositiveIntegerField(
-        "tracker heartbeat window (seconds)",
         default=30,
-        help_text="Completion is refused when the Job Tracker has not reported within this time.",
+        # Shorter than a few heartbeats (every 2 s) would report a running tracker as down.
+        validators=[MinValueValidator(5), MaxValueValidator(3600)],
+        **described("tracker_heartbeat_seconds"),
     )
     ticket_paper_size = models.CharField(
-        max_length=10, choices=PaperSize.choices, default=PaperSize.LETTER
+        max_length=10,
+        choices=PaperSize.choices,
+        default=PaperSize.LETTER,
+        **described("ticket_paper_size"),
     )
 
     class Meta:

@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -18,7 +19,7 @@ from orders.api.v2.params import query_or_body_param
 from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
-from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
 from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
@@ -29,9 +30,10 @@ from toolkit.api.schema import (
 )
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from toolkit.api.v2_views import V2View
+from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
 
 from . import errors
-from .models import Driver, Printer, Workstation, WorkstationPort
+from .models import CUPS_QUEUE, PRINTER_NAME, Driver, Printer, Workstation, WorkstationPort
 from .services import queue_ticket
 
 PRINTING_ERROR_STATUS = {
@@ -153,64 +155,26 @@ class PrinterViewSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PrinterInput")
-class PrinterSerializer(StrictSerializer):
-    FIELDS = {
-        "name": "name",
-        "driver": "driver",
-        "folder": "folder",
-        "cupsQueue": "cups_queue",
-        "host": "host",
-        "port": "port",
-        "enabled": "enabled",
-    }
-    name = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$", max_length=50)
+class PrinterSerializer(ValidatedModelSerializer):
+    """A printer, as POST creates it and PATCH changes it; unknown keys are refused."""
+
+    model = Printer
+
+    name = CheckedCharField(max_length=50, rules=[PRINTER_NAME])
     driver = serializers.ChoiceField(choices=Driver.choices)
     folder = serializers.CharField(
         max_length=500, required=False, allow_blank=True, allow_null=True
     )
-    cupsQueue = serializers.RegexField(
-        r"^[A-Za-z0-9_.-]{1,100}$", required=False, allow_blank=True, allow_null=True
+    cupsQueue = CheckedCharField(
+        rules=[CUPS_QUEUE],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        source="cups_queue",
     )
     host = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     port = StrictIntegerField(min_value=1, max_value=65535, required=False)
     enabled = StrictBooleanField(required=False)
-
-    def __init__(self, *args, printer: Printer | None = None, **kwargs):
-        self.printer = printer
-        super().__init__(*args, **kwargs)
-
-    def validate_name(self, value):
-        taken = Printer.objects.filter(name=value)
-        if self.printer is not None:
-            taken = taken.exclude(pk=self.printer.pk)
-        if taken.exists():
-            raise serializers.ValidationError(f"printer {value} already exists")
-        return value
-
-    def validate(self, attrs):
-        current = printer_payload(self.printer) if self.printer else {}
-        merged = {**current, **attrs}
-        needs = {Driver.SPOOL: "folder", Driver.CUPS: "cupsQueue", Driver.SOCKET: "host"}
-        required = needs[merged["driver"]]
-        if not merged.get(required):
-            raise serializers.ValidationError(
-                {required: [f"required for the {merged['driver']} driver"]}
-            )
-        return attrs
-
-    def save(self) -> Printer:
-        printer = self.printer or Printer()
-        for wire, value in self.validated_data.items():
-            setattr(printer, self.FIELDS[wire], "" if value is None else value)
-        printer.save()
-        return printer
-
-
-def find_printer(name: str) -> Printer:
-    printer = None if "\x00" in name else Printer.objects.filter(name=name).first()
-    if printer is None:
-        raise errors.PrinterNotFound(name)
-    return printer
 
 
 PRINTER_NAME = OpenApiParameter(
@@ -220,15 +184,35 @@ NO_SUCH_PRINTER = (
     'No such printer: `{"error": "No record found", "details": ["Provided: <name>"]}`.'
 )
 PRINTER_INVALID = (
-    f"{V2_INCORRECT_ARGUMENTS} Also when the name is taken, or the driver's target (`folder`, "
-    "`cupsQueue` or `host`) is missing."
+    f"{V2_INCORRECT_ARGUMENTS} Also when the name is taken, when the driver's target "
+    "(`folder`, `cupsQueue` or `host`) is missing, or when `folder` does not lie inside the "
+    "server's spool root."
 )
 
 
-class PrinterListView(PrintingV2View):
-    required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
+class Printers:
+    """The printers tickets are sent to, by name."""
 
-    @extend_schema(
+    model = Printer
+    lookup_field = "name"
+    input_serializer = PrinterSerializer
+    not_found = errors.PrinterNotFound
+    error_statuses = PRINTING_ERROR_STATUS
+
+    def represent(self, printer: Printer) -> dict:
+        return printer_payload(printer)
+
+    def destroy(self, printer: Printer) -> Response:
+        # A printer's print jobs keep pointing at it: one that had any stays (disable it).
+        jobs = printer.jobs.count()
+        if jobs:
+            raise errors.PrinterInUse(printer.name, jobs)
+        printer.delete()  # its LPT ports fall back to "no printer"
+        return Response(status=204)
+
+
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_printers_list",
         tags=[TAG],
         summary="List printers",
@@ -240,13 +224,8 @@ class PrinterListView(PrintingV2View):
             ),
             **v2_errors({400: PAGE_PARAMETERS_INVALID}),
         },
-    )
-    def get(self, request):
-        paginator = BoundedLimitOffsetPagination()
-        page = paginator.paginate_queryset(Printer.objects.order_by("name"), request, self)
-        return paginator.get_paginated_response([printer_payload(p) for p in page])
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="v2_printers_create",
         tags=[TAG],
         summary="Add a printer",
@@ -255,21 +234,14 @@ class PrinterListView(PrintingV2View):
             201: OpenApiResponse(PrinterViewSerializer, description="The new printer."),
             **v2_errors({400: PRINTER_INVALID}),
         },
-    )
-    def post(self, request):
-        serializer = PrinterSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(printer_payload(serializer.save()), status=201)
+    ),
+)
+class PrinterListView(Printers, ConfigurationListView):
+    required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
 
 
-class PrinterDetailView(PrintingV2View):
-    required_rights = {
-        "GET": "printing.view_printer",
-        "PATCH": "printing.change_printer",
-        "DELETE": "printing.delete_printer",
-    }
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_printer_get",
         tags=[TAG],
         summary="Fetch a printer",
@@ -278,11 +250,8 @@ class PrinterDetailView(PrintingV2View):
             200: OpenApiResponse(PrinterViewSerializer, description="The printer."),
             **v2_errors({404: NO_SUCH_PRINTER}),
         },
-    )
-    def get(self, request, name: str):
-        return Response(printer_payload(find_printer(name)))
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="v2_printer_update",
         tags=[TAG],
         summary="Change a printer",
@@ -292,14 +261,8 @@ class PrinterDetailView(PrintingV2View):
             200: OpenApiResponse(PrinterViewSerializer, description="The printer, changed."),
             **v2_errors({400: PRINTER_INVALID, 404: NO_SUCH_PRINTER}),
         },
-    )
-    def patch(self, request, name: str):
-        printer = find_printer(name)
-        serializer = PrinterSerializer(data=request.data, printer=printer, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(printer_payload(serializer.save()))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="v2_printer_delete",
         tags=[TAG],
         summary="Delete a printer",
@@ -320,14 +283,14 @@ class PrinterDetailView(PrintingV2View):
                 }
             ),
         },
-    )
-    def delete(self, request, name: str):
-        printer = find_printer(name)
-        jobs = printer.jobs.count()
-        if jobs:
-            raise errors.PrinterInUse(printer.name, jobs)
-        printer.delete()  # its LPT ports fall back to "no printer"
-        return Response(status=204)
+    ),
+)
+class PrinterDetailView(Printers, ConfigurationDetailView):
+    required_rights = {
+        "GET": "printing.view_printer",
+        "PATCH": "printing.change_printer",
+        "DELETE": "printing.delete_printer",
+    }
 
 
 def workstation_payload(workstation: Workstation) -> dict:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from .errors import PrinterError
 from .models import Driver, Printer
+from .spool import spool_folder_path
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 SEND_TIMEOUT_SECONDS = 30.0
@@ -30,10 +31,14 @@ def safe_file_part(text: str) -> str:
 
 
 class SpoolDriver:
-    """Writes the PDF into a folder: temp file, fsync, then rename, so readers never see half."""
+    """Writes the PDF into a folder: temp file, fsync, then rename, so readers never see half.
+
+    A relative folder is taken inside the spool root (``printing.spool``), as the rule that
+    admitted it took it.
+    """
 
     def send(self, document: bytes, printer: Printer, *, title: str) -> str:
-        folder = Path(printer.folder)
+        folder = spool_folder_path(printer.folder)
         if not printer.folder:
             raise PrinterError(f"Printer {printer.name} has no spool folder configured")
         try:

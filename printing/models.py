@@ -1,6 +1,7 @@
 """Printers, workstations and their LPT ports, and the print jobs the spooler works through."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -8,7 +9,16 @@ from django.utils import timezone
 
 from toolkit.compiled_query import CompiledUpdate
 
+from .spool import validate_spool_folder
+
 LPT_PORTS = range(1, 10)
+
+# A printer's name is part of the Lab API's URLs (/api/v2/printers/{name}) and a CUPS queue is
+# handed to ``lp``: both keep to a few plain characters. The words are the API's since its
+# first version; the admin refuses in the same ones.
+NOT_THE_PATTERN = "This value does not match the required pattern."
+PRINTER_NAME = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$", NOT_THE_PATTERN)
+CUPS_QUEUE = RegexValidator(r"^[A-Za-z0-9_.-]{1,100}$", NOT_THE_PATTERN)
 
 
 class Driver(models.TextChoices):
@@ -18,19 +28,44 @@ class Driver(models.TextChoices):
 
 
 class Printer(models.Model):
-    """Where a ticket goes: a folder, a CUPS queue, or a printer's raw TCP port."""
+    """Where a ticket goes: a folder, a CUPS queue, or a printer's raw TCP port.
 
-    name = models.CharField(max_length=50, unique=True)
+    Each driver needs its target (``TARGETS``): a spool folder under the spool root
+    (``printing.spool``), a CUPS queue, or a host and a port.
+    """
+
+    TARGETS = {Driver.SPOOL: "folder", Driver.CUPS: "cups_queue", Driver.SOCKET: "host"}
+
+    name = models.CharField(
+        max_length=50,
+        unique=True,
+        validators=[PRINTER_NAME],
+        help_text="Letters, digits, spaces, '.', '_' and '-', beginning with a letter or digit.",
+    )
     driver = models.CharField(max_length=10, choices=Driver.choices, default=Driver.SPOOL)
     folder = models.CharField(
-        max_length=500, blank=True, default="", help_text="spool: folder the PDFs are written to"
+        max_length=500,
+        blank=True,
+        default="",
+        validators=[validate_spool_folder],
+        help_text=(
+            "spool: folder the PDFs are written to, under the spool root (PRINT_SPOOL_ROOT); "
+            "a relative folder is taken inside it"
+        ),
     )
     cups_queue = models.CharField(
-        "CUPS queue", max_length=100, blank=True, default="", help_text="cups: destination name"
+        "CUPS queue",
+        max_length=100,
+        blank=True,
+        default="",
+        validators=[CUPS_QUEUE],
+        help_text="cups: destination name",
     )
     host = models.CharField(max_length=255, blank=True, default="", help_text="socket: host")
     port = models.PositiveIntegerField(
-        default=9100, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+        default=9100,
+        validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text="socket: TCP port",
     )
     enabled = models.BooleanField(default=True)
 
@@ -39,6 +74,17 @@ class Printer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        target = self.TARGETS.get(self.driver)  # None for an unknown driver, refused as such
+        if target is not None and not getattr(self, target):
+            raise ValidationError({target: f"required for the {self.driver} driver"})
+
+    def unique_error_message(self, model_class, unique_check):
+        # Naming the name taken, as the Lab API always has, in the admin too.
+        if unique_check == ("name",):
+            return ValidationError(f"printer {self.name} already exists", code="unique")
+        return super().unique_error_message(model_class, unique_check)
 
     @property
     def target(self) -> str:

@@ -171,6 +171,33 @@ def anonymous_api():
     return Api()
 
 
+class AdminForms:
+    """A staff supervisor filling in the admin's add and change forms."""
+
+    def __init__(self, client: Client):
+        self.client = client
+
+    def refusals(self, url: str, data: dict) -> dict[str, list[str]]:
+        """What the form at ``url`` refuses in ``data``, field by field (it must refuse)."""
+        response = self.client.post(url, data)
+        assert response.status_code == 200, f"POST {url}: answered {response.status_code}"
+        form = response.context["adminform"].form
+        assert form.errors, f"POST {url}: the form took {data}"
+        return {field: list(messages) for field, messages in form.errors.items()}
+
+    def saves(self, url: str, data: dict) -> None:
+        response = self.client.post(url, data)
+        errors = response.context["adminform"].form.errors if response.context else {}
+        assert response.status_code == 302, f"POST {url}: not saved: {errors}"
+
+
+@pytest.fixture
+def admin_forms(make_user) -> AdminForms:
+    client = Client()
+    client.force_login(make_user("Supervisors", is_staff=True))
+    return AdminForms(client)
+
+
 @pytest.fixture
 def lab_settings(db):
     """Change lab settings for a test: ``lab_settings(allow_hold_orders=False)``."""

@@ -2,12 +2,12 @@
 
 import re
 
-from django.core.validators import RegexValidator
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -20,8 +20,8 @@ from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
-from orders.models import Order, Station
-from toolkit.api.pagination import BoundedLimitOffsetPagination
+from orders.models import STATION_CODE, Order, Station
+from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
 from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
@@ -31,6 +31,7 @@ from toolkit.api.schema import (
 )
 from toolkit.api.strict import StrictBooleanField, StrictSerializer
 from toolkit.api.v2_views import V2View
+from toolkit.api.validated import ValidatedModelSerializer
 
 from . import errors
 from .services import check_in, delete_station, find_operator, find_station, request_completion
@@ -83,52 +84,32 @@ class StationViewSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="StationInput")
-class StationSerializer(StrictSerializer):
-    # Wire name -> Station field.
-    FIELDS = {
-        "code": "code",
-        "desc": "description",
-        "customerDesc": "customer_description",
-        "operator": "is_operator",
-        "nonCancel": "non_cancel",
-        "requiresOperator": "requires_operator",
-        "flowStep": "flow_step",
-    }
+class StationSerializer(ValidatedModelSerializer):
+    """A station, as POST creates it and PATCH changes it; unknown keys are refused."""
 
-    code = serializers.CharField(
-        max_length=10,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", "use letters, digits, '-' or '_'")],
-    )
-    desc = serializers.CharField(max_length=100)
+    model = Station
+
+    code = serializers.CharField(max_length=10, validators=[STATION_CODE])
+    desc = serializers.CharField(max_length=100, source="description")
     customerDesc = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        source="customer_description",
     )
-    operator = StrictBooleanField(required=False)
-    nonCancel = StrictBooleanField(required=False)
-    requiresOperator = StrictBooleanField(required=False)
-    flowStep = serializers.ChoiceField(choices=FlowStep.choices, required=False, allow_null=True)
-
-    def __init__(self, *args, station: Station | None = None, **kwargs):
-        self.station = station
-        super().__init__(*args, **kwargs)
+    operator = StrictBooleanField(required=False, source="is_operator")
+    nonCancel = StrictBooleanField(required=False, source="non_cancel")
+    requiresOperator = StrictBooleanField(required=False, source="requires_operator")
+    flowStep = serializers.ChoiceField(
+        choices=FlowStep.choices, required=False, allow_null=True, source="flow_step"
+    )
 
     def validate_code(self, value):
-        if self.station is not None and value != self.station.code:
+        # The path names the station: a PATCH cannot move it to another code.
+        if self.instance is not None and value != self.instance.code:
             raise serializers.ValidationError("cannot be changed")
-        if self.station is None and Station.objects.filter(code=value).exists():
-            raise serializers.ValidationError(f"station {value} already exists")
         return value
-
-    def save(self) -> Station:
-        values = {
-            self.FIELDS[wire]: ("" if value is None else value)
-            for wire, value in self.validated_data.items()
-        }
-        station = self.station or Station()
-        for name, value in values.items():
-            setattr(station, name, value)
-        station.save()
-        return station
 
 
 class CheckInSerializer(StrictSerializer):
@@ -189,10 +170,25 @@ NO_SUCH_STATION = (
 )
 
 
-class StationListView(TrackerV2View):
-    required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
+class Stations:
+    """The stations orders are checked in at, by code."""
 
-    @extend_schema(
+    model = Station
+    lookup_field = "code"
+    input_serializer = StationSerializer
+    not_found = errors.StationNotFoundForConfig
+    error_statuses = TRACKER_ERROR_STATUS
+
+    def represent(self, station: Station) -> dict:
+        return station_payload(station)
+
+    def destroy(self, station: Station) -> Response:
+        delete_station(station=station)  # refused once anything was checked in there
+        return Response(status=204)
+
+
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_stations_list",
         tags=[TAG],
         summary="List stations",
@@ -204,13 +200,8 @@ class StationListView(TrackerV2View):
             ),
             **v2_errors({400: PAGE_PARAMETERS_INVALID}),
         },
-    )
-    def get(self, request):
-        paginator = BoundedLimitOffsetPagination()
-        page = paginator.paginate_queryset(Station.objects.order_by("code"), request, self)
-        return paginator.get_paginated_response([station_payload(s) for s in page])
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="v2_stations_create",
         tags=[TAG],
         summary="Add a station",
@@ -219,29 +210,14 @@ class StationListView(TrackerV2View):
             201: OpenApiResponse(StationViewSerializer, description="The new station."),
             **v2_errors({400: f"{V2_INCORRECT_ARGUMENTS} Also when the code exists."}),
         },
-    )
-    def post(self, request):
-        serializer = StationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(station_payload(serializer.save()), status=201)
+    ),
+)
+class StationListView(Stations, ConfigurationListView):
+    required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
 
 
-class StationDetailView(TrackerV2View):
-    required_rights = {
-        "GET": "orders.view_station",
-        "POST": "tracker.check_in",
-        "PATCH": "orders.change_station",
-        "DELETE": "orders.delete_station",
-    }
-
-    @staticmethod
-    def _station(code: str) -> Station:
-        station = None if "\x00" in code else Station.objects.filter(code=code).first()
-        if station is None:
-            raise errors.StationNotFoundForConfig(code)
-        return station
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_station_get",
         tags=[TAG],
         summary="Fetch a station",
@@ -250,11 +226,8 @@ class StationDetailView(TrackerV2View):
             200: OpenApiResponse(StationViewSerializer, description="The station."),
             **v2_errors({404: NO_SUCH_STATION}),
         },
-    )
-    def get(self, request, code: str):
-        return Response(station_payload(self._station(code)))
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="v2_station_update",
         tags=[TAG],
         summary="Change a station",
@@ -269,14 +242,8 @@ class StationDetailView(TrackerV2View):
                 }
             ),
         },
-    )
-    def patch(self, request, code: str):
-        station = self._station(code)
-        serializer = StationSerializer(data=request.data, station=station, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return Response(station_payload(serializer.save()))
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="v2_station_delete",
         tags=[TAG],
         summary="Delete a station",
@@ -294,10 +261,17 @@ class StationDetailView(TrackerV2View):
                 }
             ),
         },
-    )
-    def delete(self, request, code: str):
-        delete_station(station=self._station(code))
-        return Response(status=204)
+    ),
+)
+class StationDetailView(Stations, ConfigurationDetailView):
+    """A station's configuration, and the check-in at it (``POST``)."""
+
+    required_rights = {
+        "GET": "orders.view_station",
+        "POST": "tracker.check_in",
+        "PATCH": "orders.change_station",
+        "DELETE": "orders.delete_station",
+    }
 
     @extend_schema(
         operation_id="v2_station_check_in",

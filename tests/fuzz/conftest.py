@@ -129,6 +129,7 @@ def served_labsite():
         "CSRF_COOKIE_SECURE": "0",
         "SECURE_HSTS_SECONDS": "0",
         "LABSITE_DATA_DIR": str(workdir / "data"),
+        "PRINT_SPOOL_ROOT": str(workdir / "data" / "spool"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }

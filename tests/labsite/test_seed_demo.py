@@ -4,6 +4,7 @@ in every state, a supervisor login and a client API key — and nothing twice wh
 import io
 import re
 import stat
+from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -14,6 +15,7 @@ import pytest
 from accounts.models import ApiKey
 from orders.models import DeleteReason, Order, OrderEvent, Station
 from orders.status import OrderState
+from printing.models import Printer
 from tracker.models import CheckIn
 
 LOGIN_LINE = re.compile(r"^  Admin login : supervisor / (\S+)$", re.MULTILINE)
@@ -128,3 +130,13 @@ def test_seed_demo_keeps_the_credentials_in_a_file_only_its_owner_can_read(data_
     credentials = data_dir / "demo-login.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     assert result["password"] in credentials.read_text()
+
+
+def test_seed_demo_spool_printer_writes_into_the_spool_root(data_dir, monkeypatch, settings):
+    monkeypatch.delenv("PRINT_SPOOL_ROOT", raising=False)
+
+    seed_demo()
+
+    printer = Printer.objects.get(name="Spool folder")
+    assert Path(printer.folder) == (Path(settings.BASE_DIR) / "data" / "spool").resolve()
+    printer.full_clean()  # the admin and the API would take it as it is

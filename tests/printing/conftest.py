@@ -319,6 +319,15 @@ def add_printer(db):
 
 
 @pytest.fixture
+def spool_root(monkeypatch, tmp_path) -> Path:
+    """A spool root of the test's own (``PRINT_SPOOL_ROOT``), resolved as the rule reads it."""
+    root = tmp_path / "spool-root"
+    root.mkdir()
+    monkeypatch.setenv("PRINT_SPOOL_ROOT", str(root))
+    return root.resolve()
+
+
+@pytest.fixture
 def spool_printer(add_printer, tmp_path) -> Printer:
     return add_printer("Spool folder", driver=Driver.SPOOL, folder=str(tmp_path / "spool"))
 

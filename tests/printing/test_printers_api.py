@@ -36,6 +36,14 @@ def payload(name: str, **values) -> dict:
     } | values
 
 
+@pytest.fixture(autouse=True)
+def spool_folders_anywhere(monkeypatch):
+    """These tests are about the API's shapes, with spool folders such as ``/srv/tickets``: the
+    spool root (``PRINT_SPOOL_ROOT``) is the file system's root here. Its rule is tested in
+    test_printer_rules.py."""
+    monkeypatch.setenv("PRINT_SPOOL_ROOT", "/")
+
+
 @pytest.fixture
 def make_printer(db):
     def make(name: str, **fields) -> Printer:

@@ -19,6 +19,7 @@ from accounts.models import ApiKey, hash_api_key
 from orders.models import DeleteReason, Order, Station
 from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
 from printing.models import Driver, Printer, WorkstationPort
+from printing.spool import spool_root
 from tracker.services import check_in, process_completions, request_completion
 
 REASONS = [
@@ -72,9 +73,9 @@ class Command(BaseCommand):
                     **flags,
                 },
             )
+        # The spool root itself (data/spool/ by default): the one folder sure to be allowed.
         printer, _ = Printer.objects.get_or_create(
-            name="Spool folder",
-            defaults={"driver": Driver.SPOOL, "folder": str(settings.DATA_DIR / "spool")},
+            name="Spool folder", defaults={"driver": Driver.SPOOL, "folder": str(spool_root())}
         )
         WorkstationPort.objects.filter(
             workstation__code="00", number=1, printer__isnull=True

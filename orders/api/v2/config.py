@@ -1,12 +1,18 @@
-"""Lab API v2 configuration for supervisors: delete reason codes and lab settings."""
+"""Lab API v2 configuration for supervisors: delete reason codes (a configuration resource,
+``toolkit.api.configuration``) and lab settings."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.response import Response
 
 from orders.errors import DeleteReasonNotFound
 from orders.models import DeleteReason, LabSettings
 from orders.services import update_lab_settings
-from toolkit.api.pagination import BoundedLimitOffsetPagination
+from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
 from toolkit.api.schema import (
     PAGE_PARAMETERS,
     PAGE_PARAMETERS_INVALID,
@@ -15,7 +21,7 @@ from toolkit.api.schema import (
     v2_errors,
 )
 
-from .base import OrdersV2View
+from .base import ORDER_ERROR_STATUS, OrdersV2View
 from .serializers import (
     DeleteReasonSerializer,
     DeleteReasonViewSerializer,
@@ -32,10 +38,28 @@ NO_SUCH_REASON = (
 )
 
 
-class DeleteReasonListView(OrdersV2View):
-    required_rights = {"GET": "orders.view_deletereason", "POST": "orders.add_deletereason"}
+class DeleteReasons:
+    """The reason codes clients give when cancelling an order, by code."""
 
-    @extend_schema(
+    model = DeleteReason
+    lookup_field = "code"
+    input_serializer = DeleteReasonSerializer
+    not_found = DeleteReasonNotFound
+    error_statuses = ORDER_ERROR_STATUS
+
+    def represent(self, reason: DeleteReason) -> dict:
+        return DeleteReasonSerializer(reason).data
+
+    def destroy(self, reason: DeleteReason) -> Response:
+        # Deactivated, never deleted: cancelled orders keep pointing at their reason.
+        if reason.active:
+            reason.active = False
+            reason.save(update_fields=["active"])
+        return Response(self.represent(reason))
+
+
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_delete_reasons_list",
         tags=[TAG],
         summary="List reason codes",
@@ -47,13 +71,8 @@ class DeleteReasonListView(OrdersV2View):
             ),
             **v2_errors({400: PAGE_PARAMETERS_INVALID}),
         },
-    )
-    def get(self, request):
-        paginator = BoundedLimitOffsetPagination()
-        page = paginator.paginate_queryset(DeleteReason.objects.order_by("code"), request, self)
-        return paginator.get_paginated_response(DeleteReasonSerializer(page, many=True).data)
-
-    @extend_schema(
+    ),
+    post=extend_schema(
         operation_id="v2_delete_reasons_create",
         tags=[TAG],
         summary="Add a reason code",
@@ -62,30 +81,14 @@ class DeleteReasonListView(OrdersV2View):
             201: OpenApiResponse(DeleteReasonViewSerializer, description="The new reason code."),
             **v2_errors({400: f"{V2_INCORRECT_ARGUMENTS} Also when the code exists."}),
         },
-    )
-    def post(self, request):
-        serializer = DeleteReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return Response(serializer.data, status=201)
+    ),
+)
+class DeleteReasonListView(DeleteReasons, ConfigurationListView):
+    required_rights = {"GET": "orders.view_deletereason", "POST": "orders.add_deletereason"}
 
 
-class DeleteReasonDetailView(OrdersV2View):
-    required_rights = {
-        "GET": "orders.view_deletereason",
-        "PATCH": "orders.change_deletereason",
-        "DELETE": "orders.delete_deletereason",
-    }
-
-    @staticmethod
-    def _reason(code: str) -> DeleteReason:
-        # No stored code contains NUL, and PostgreSQL refuses to compare text containing one.
-        reason = None if "\x00" in code else DeleteReason.objects.filter(code=code).first()
-        if reason is None:
-            raise DeleteReasonNotFound(code)
-        return reason
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="v2_delete_reason_get",
         tags=[TAG],
         summary="Fetch a reason code",
@@ -94,11 +97,8 @@ class DeleteReasonDetailView(OrdersV2View):
             200: OpenApiResponse(DeleteReasonViewSerializer, description="The reason code."),
             **v2_errors({404: NO_SUCH_REASON}),
         },
-    )
-    def get(self, request, code: str):
-        return Response(DeleteReasonSerializer(self._reason(code)).data)
-
-    @extend_schema(
+    ),
+    patch=extend_schema(
         operation_id="v2_delete_reason_update",
         tags=[TAG],
         summary="Change a reason code's description or activity",
@@ -115,14 +115,8 @@ class DeleteReasonDetailView(OrdersV2View):
                 }
             ),
         },
-    )
-    def patch(self, request, code: str):
-        serializer = DeleteReasonSerializer(self._reason(code), data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return Response(serializer.data)
-
-    @extend_schema(
+    ),
+    delete=extend_schema(
         operation_id="v2_delete_reason_deactivate",
         tags=[TAG],
         summary="Deactivate a reason code",
@@ -135,14 +129,14 @@ class DeleteReasonDetailView(OrdersV2View):
             200: OpenApiResponse(DeleteReasonViewSerializer, description="The deactivated reason."),
             **v2_errors({404: NO_SUCH_REASON}),
         },
-    )
-    def delete(self, request, code: str):
-        """Deactivates the reason: cancelled orders keep pointing at it."""
-        reason = self._reason(code)
-        if reason.active:
-            reason.active = False
-            reason.save(update_fields=["active"])
-        return Response(DeleteReasonSerializer(reason).data)
+    ),
+)
+class DeleteReasonDetailView(DeleteReasons, ConfigurationDetailView):
+    required_rights = {
+        "GET": "orders.view_deletereason",
+        "PATCH": "orders.change_deletereason",
+        "DELETE": "orders.delete_deletereason",
+    }
 
 
 class LabSettingsView(OrdersV2View):
@@ -169,7 +163,7 @@ class LabSettingsView(OrdersV2View):
         },
     )
     def patch(self, request):
-        serializer = LabSettingsSerializer(data=request.data)
+        serializer = LabSettingsSerializer(LabSettings.load(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        lab = update_lab_settings(actor=request.user, changes=serializer.changes())
+        lab = update_lab_settings(actor=request.user, changes=serializer.validated_data)
         return Response(LabSettingsSerializer.represent(lab))

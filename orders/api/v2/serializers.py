@@ -1,14 +1,18 @@
-"""Input shapes of the v2 face. They check types and sizes; the services check the rules."""
+"""Input shapes of the v2 face. They check types and sizes; the rules are the services' (for
+orders) and the models' (for configuration, through ``ValidatedModelSerializer``)."""
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from orders.flow import FLOW_STEPS
-from orders.models import DeleteReason, LabSettings
+from orders.models import REASON_CODE, DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
-from orders.status import ON_HOLD_STATUS, JobType, OrderState, PaperSize, ProcessingStatus
+from orders.settings_registry import LAB_SETTINGS, LabSetting
+from orders.status import ON_HOLD_STATUS, JobType, OrderState, ProcessingStatus
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
+from toolkit.api.validated import ValidatedModelSerializer
 
 
 class ItemInputSerializer(StrictSerializer):
@@ -61,52 +65,54 @@ class OrderCreateSerializer(StrictSerializer):
         )
 
 
-REASON_CODE = RegexValidator(r"^[A-Za-z0-9_-]{1,10}$", "use 1 to 10 letters, digits, '-' or '_'")
-
-
 @extend_schema_serializer(component_name="DeleteReasonInput")
-class DeleteReasonSerializer(StrictSerializer, serializers.ModelSerializer):
-    code = serializers.CharField(max_length=10, validators=[REASON_CODE])
+class DeleteReasonSerializer(ValidatedModelSerializer):
+    """A reason code, as POST creates it and PATCH changes it; unknown keys are refused."""
 
-    class Meta:
-        model = DeleteReason
-        fields = ["code", "description", "active"]
+    model = DeleteReason
+
+    code = serializers.CharField(max_length=10, validators=[REASON_CODE])
+    description = serializers.CharField(max_length=200)
+    active = serializers.BooleanField(required=False)
 
     def validate_code(self, value):
+        # The path names the reason: a PATCH cannot move it to another code.
         if self.instance is not None and value != self.instance.code:
             raise serializers.ValidationError("cannot be changed; create a new reason instead")
-        if self.instance is None and DeleteReason.objects.filter(code=value).exists():
-            raise serializers.ValidationError(f"reason code {value} already exists")
         return value
 
 
-# Wire name -> LabSettings field. The one place the settings' camelCase names are declared.
-SETTINGS_WIRE_NAMES = {
-    "enterReasonCodeWhenDeletingOrder": "enter_reason_code_when_deleting_order",
-    "jobTrackerModuleInstalled": "job_tracker_module_installed",
-    "jobtrackStationVerify": "jobtrack_station_verify",
-    "traysRequired": "trays_required",
-    "allowHoldOrders": "allow_hold_orders",
-    "trackerHeartbeatSeconds": "tracker_heartbeat_seconds",
-    "ticketPaperSize": "ticket_paper_size",
-}
+def _setting_input(setting: LabSetting) -> serializers.Field:
+    """The wire field taking a setting: its model field's JSON type, choices and bounds."""
+    field = LabSettings._meta.get_field(setting.field)
+    options = {"required": False, "source": setting.field}
+    if isinstance(field, models.BooleanField):
+        return StrictBooleanField(**options)
+    if field.choices:
+        return serializers.ChoiceField(choices=field.choices, **options)
+    if isinstance(field, models.IntegerField):
+        return StrictIntegerField(**_bounds(field), **options)
+    raise TypeError(f"no wire field for the {type(field).__name__} of {setting.field}")
 
 
-class LabSettingsSerializer(StrictSerializer):
-    enterReasonCodeWhenDeletingOrder = StrictBooleanField(required=False)
-    jobTrackerModuleInstalled = StrictBooleanField(required=False)
-    jobtrackStationVerify = StrictBooleanField(required=False)
-    traysRequired = StrictBooleanField(required=False)
-    allowHoldOrders = StrictBooleanField(required=False)
-    trackerHeartbeatSeconds = StrictIntegerField(required=False, min_value=5, max_value=3600)
-    ticketPaperSize = serializers.ChoiceField(choices=PaperSize.choices, required=False)
+def _bounds(field: models.Field) -> dict[str, int]:
+    """``min_value`` and ``max_value`` from a model field's validators (the tightest)."""
+    lows = [v.limit_value for v in field.validators if isinstance(v, MinValueValidator)]
+    highs = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    return ({"min_value": max(lows)} if lows else {}) | ({"max_value": min(highs)} if highs else {})
+
+
+class LabSettingsSerializer(ValidatedModelSerializer):
+    """The lab settings to change; those left out stay as they are, unknown keys are refused."""
+
+    model = LabSettings
+
+    def get_fields(self):
+        return {setting.wire_name: _setting_input(setting) for setting in LAB_SETTINGS}
 
     @staticmethod
     def represent(lab: LabSettings) -> dict:
-        return {wire: getattr(lab, name) for wire, name in SETTINGS_WIRE_NAMES.items()}
-
-    def changes(self) -> dict:
-        return {SETTINGS_WIRE_NAMES[wire]: value for wire, value in self.validated_data.items()}
+        return {setting.wire_name: getattr(lab, setting.field) for setting in LAB_SETTINGS}
 
 
 # --- What the v2 face answers, for the OpenAPI schema (``orders/api/payloads.py`` builds it) ---
@@ -241,19 +247,23 @@ class V2OrderIdentifiersSerializer(serializers.Serializer):
         return _identifier_fields()
 
 
+def _setting_output(setting: LabSetting) -> serializers.Field:
+    """The wire field showing a setting, for the schema of what GET and PATCH answer."""
+    field = LabSettings._meta.get_field(setting.field)
+    options = {"help_text": setting.api_help} if setting.api_help else {}
+    if isinstance(field, models.BooleanField):
+        return serializers.BooleanField(**options)
+    if field.choices:
+        return serializers.ChoiceField(choices=field.choices, **options)
+    return serializers.IntegerField(**options)
+
+
 @extend_schema_serializer(component_name="LabSettings")
 class LabSettingsViewSerializer(serializers.Serializer):
     """The lab settings, every one."""
 
-    enterReasonCodeWhenDeletingOrder = serializers.BooleanField()
-    jobTrackerModuleInstalled = serializers.BooleanField()
-    jobtrackStationVerify = serializers.BooleanField()
-    traysRequired = serializers.BooleanField()
-    allowHoldOrders = serializers.BooleanField()
-    trackerHeartbeatSeconds = serializers.IntegerField(
-        help_text="How fresh the Job Tracker's heartbeat must be, in seconds."
-    )
-    ticketPaperSize = serializers.ChoiceField(choices=PaperSize.choices)
+    def get_fields(self):
+        return {setting.wire_name: _setting_output(setting) for setting in LAB_SETTINGS}
 
 
 @extend_schema_serializer(component_name="DeleteReason")
