@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from orders.models import LabSettings
 from orders.services import cancel_order
 from printing import services
 from printing.models import Driver, PrintJob, PrintStatus
-from printing.services import SPOOLER, claim_jobs, process_jobs, retry_job
+from printing.services import SPOOLER, claim_jobs, process_jobs, queue_ticket, retry_job
 from toolkit.models import WorkerHeartbeat
 
 from .conftest import is_complete_pdf, pdf_title
@@ -624,3 +625,23 @@ def test_run_spooler_takes_a_batch_size(make_order, spool_printer, queue_job, in
     call_command("run_spooler", "--once", "--batch-size", "2", stdout=out)
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 3
     assert "stopped after 3" in out.getvalue()
+
+
+# --- through the models -----------------------------------------------------------------------
+
+
+def test_queueing_a_ticket_sends_the_save_signal_of_its_job(make_order, spool_printer):
+    """A job is written through the model: a save signal receiver sees it."""
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.order_id, instance.status, created))
+
+    post_save.connect(receiver, sender=PrintJob, dispatch_uid="test-printjob-saved")
+    try:
+        order = make_order()
+        queue_ticket(order=order, lpt_port="LPT1", actor=None)
+    finally:
+        post_save.disconnect(sender=PrintJob, dispatch_uid="test-printjob-saved")
+
+    assert seen == [(order.pk, PrintStatus.QUEUED, True)]
