@@ -257,12 +257,12 @@ def process_completions(
             rows = (
                 CheckIn.objects.filter(order_id__in=orders)
                 .exclude(station__flow_step="")
-                .values_list("order_id", "station__flow_step")
+                .values_list("order_id", "station__flow_step", named=True)
                 .order_by()
                 .distinct()
             )
-            for order_id, step in rows:
-                performed[order_id].add(step)
+            for row in rows:
+                performed[row.order_id].add(row.station__flow_step)
         now = timezone.now()
         events = []
         completed_orders, done_requests = [], []
