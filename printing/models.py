@@ -7,8 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from toolkit.compiled_query import CompiledUpdate
-
 from .spool import validate_spool_folder
 
 LPT_PORTS = range(1, 10)
@@ -189,13 +187,9 @@ class PrintJob(models.Model):
 
 
 def cancel_queued_jobs(order) -> int:
-    """Cancel the order's tickets not sent yet (inside the caller's transaction). Every cancel
-    runs this, so its statement is compiled once (``toolkit.compiled_query``)."""
-    return _CANCEL_QUEUED.run(order.pk, finished_at=timezone.now())
-
-
-_CANCEL_QUEUED = CompiledUpdate(
-    lambda order_id: PrintJob.objects.filter(order_id=order_id, status=PrintStatus.QUEUED),
-    fields=["finished_at"],
-    constants={"status": PrintStatus.CANCELLED},
-)
+    """Cancel the order's tickets not sent yet (inside the caller's transaction). A ticket
+    already claimed by a spooler is left to it: the spooler sees the cancelled order before
+    rendering and records the job cancelled."""
+    return PrintJob.objects.filter(order_id=order.pk, status=PrintStatus.QUEUED).update(
+        status=PrintStatus.CANCELLED, finished_at=timezone.now()
+    )

@@ -8,19 +8,19 @@ is reclaimed. A job recorded as done is never sent again.
 import re
 import sys
 import time
+from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from orders.models import LabSettings, Order
 from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
-from toolkit.compiled_query import CompiledInsert, CompiledQuery
 
 from . import drivers, errors
 from .models import PrintJob, PrintStatus, WorkstationPort, cancel_queued_jobs
@@ -52,44 +52,32 @@ def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=
         if not order.tray and LabSettings.load().trays_required:
             raise errors.OrderWaitingForTray
         port = parse_lpt_port(lpt_port)
-        mapping = _PORT_MAPPING.rows(workstation_code, port)
-        if not mapping:
-            raise errors.NoPrinterDefined(workstation_code)
-        workstation_id, printer_id, printer_name = mapping[0]
-        job = _INSERT_JOB.run(
-            PrintJob(
-                order=order,
-                workstation_id=workstation_id,
-                port=port,
-                printer_id=printer_id,
-                requested_by=actor,
+        # The port's printer, read as plain values: the job refers to it by id, the history
+        # line names it.
+        mapping = (
+            WorkstationPort.objects.filter(
+                workstation__code=workstation_code, number=port, printer__isnull=False
             )
+            .values("workstation_id", "printer_id", "printer__name")
+            .first()
+        )
+        if mapping is None:
+            raise errors.NoPrinterDefined(workstation_code)
+        job = PrintJob.objects.create(
+            order=order,
+            workstation_id=mapping["workstation_id"],
+            port=port,
+            printer_id=mapping["printer_id"],
+            requested_by=actor,
         )
         record_event(
             order,
             kind=EventKind.PRINT_REQUESTED,
             actor=actor,
-            to_value=f"LPT{port} {printer_name}",
+            to_value=f"LPT{port} {mapping['printer__name']}",
             note=f"print job {job.pk}",
         )
         return job
-
-
-# Every ticket printed runs these; compiled once (toolkit.compiled_query).
-_PORT_MAPPING = CompiledQuery(
-    lambda workstation_code, port: (
-        WorkstationPort.objects.filter(
-            workstation__code=workstation_code, number=port, printer__isnull=False
-        )
-        .order_by()
-        .values_list("workstation_id", "printer_id", "printer__name")
-    ),
-    # Placeholders: no workstation code holds a NUL, and LPT ports are 1..9 (a port number
-    # is a small integer: a larger placeholder would make the ORM compile "no rows").
-    "\x00workstation",
-    32_001,
-)
-_INSERT_JOB = CompiledInsert(PrintJob)
 
 
 def retry_job(job: PrintJob) -> bool:
@@ -113,7 +101,7 @@ def claim_jobs(
     now = timezone.now()
     abandoned = now - timedelta(seconds=sending_timeout)
     with transaction.atomic():
-        # The printer comes with the job (send_job needs it); the lock stays on the job rows
+        # The printer comes with the job (the send needs it); the lock stays on the job rows
         # alone, so spoolers never skip each other's printers.
         jobs = list(
             PrintJob.objects.select_for_update(skip_locked=True, of=("self",))
@@ -138,12 +126,6 @@ def claim_jobs(
         return jobs
 
 
-def claim_job(*, worker: str, sending_timeout: float | None = None) -> PrintJob | None:
-    """Take the next due job (or one abandoned mid-send) and mark it sending."""
-    jobs = claim_jobs(worker=worker, limit=1, sending_timeout=sending_timeout)
-    return jobs[0] if jobs else None
-
-
 def release_jobs(jobs: list[PrintJob]) -> int:
     """Give claimed jobs back unsent, as if they had never been claimed."""
     released = 0
@@ -161,24 +143,6 @@ def _finish(job: PrintJob, **changes) -> bool:
             pk=job.pk, status=PrintStatus.SENDING, claimed_by=job.claimed_by
         ).update(**changes)
     )
-
-
-def send_job(job: PrintJob, *, max_attempts=None, retry_base_seconds=None, sent=None) -> str:
-    """Render and send one claimed job; record done, a retry with backoff, or failure.
-
-    With ``sent``, a successful send is not recorded here but appended to that list for
-    ``record_sent`` (one write for a batch).
-    """
-    orders, lines = _load_tickets([job.order_id])
-    order = orders[job.order_id]
-    document = _render(job, order, LabSettings.load().ticket_paper_size, lines[order.pk])
-    if document is None:
-        return PrintStatus.CANCELLED
-    try:
-        reference = _send(job, order, document)
-    except errors.PrinterError as error:
-        return _record_failure(job, error, max_attempts, retry_base_seconds)
-    return _record_success(job, reference, sent)
 
 
 def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLine]]]:
@@ -220,46 +184,35 @@ def _record_failure(job: PrintJob, error, max_attempts=None, retry_base_seconds=
     return PrintStatus.QUEUED
 
 
-def _record_success(job: PrintJob, reference: str, sent: list | None) -> str:
-    job.reference, job.finished_at = reference[:200], timezone.now()
-    if sent is not None:
-        sent.append(job)
-    else:
-        _finish(job, status=PrintStatus.DONE, reference=job.reference, finished_at=job.finished_at)
-    return PrintStatus.DONE
-
-
 def record_sent(jobs: list[PrintJob]) -> int:
-    """Record sent jobs as done in one transaction, each only while its claim still holds
-    (a job reclaimed by another spooler keeps that spooler's record).
+    """Record sent jobs as done, each only while its claim still holds (a job reclaimed by
+    another spooler keeps that spooler's record). Returns how many were recorded.
 
-    One fixed parameterized UPDATE run for every job: cheaper to send than the ORM's
-    ``bulk_update`` (a CASE per column, compiled anew for each batch) and as safe.
+    One UPDATE per claimer, so one for a spooler's batch, committed once: each job's
+    reference and finish time are chosen by its id within the statement.
     """
-    if not jobs:
-        return 0
+    by_claimer: dict[str, list[PrintJob]] = defaultdict(list)
     for job in jobs:
         job.status = PrintStatus.DONE
-    table = connection.ops.quote_name(PrintJob._meta.db_table)
-    statement = (
-        f"UPDATE {table} SET status = %s, reference = %s, finished_at = %s"  # noqa: S608 - our table
-        " WHERE id = %s AND status = %s AND claimed_by = %s"
-    )
-    field = PrintJob._meta.get_field("finished_at")
-    rows = [
-        (
-            PrintStatus.DONE,
-            job.reference,
-            field.get_db_prep_value(job.finished_at, connection),
-            job.pk,
-            PrintStatus.SENDING,
-            job.claimed_by,
+        by_claimer[job.claimed_by].append(job)
+    recorded = 0
+    for claimer, claimed in by_claimer.items():
+        recorded += PrintJob.objects.filter(
+            pk__in=[job.pk for job in claimed], status=PrintStatus.SENDING, claimed_by=claimer
+        ).update(
+            status=PrintStatus.DONE,
+            reference=_by_job(claimed, "reference"),
+            finished_at=_by_job(claimed, "finished_at"),
         )
-        for job in jobs
-    ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(statement, rows)
-        return cursor.rowcount
+    return recorded
+
+
+def _by_job(jobs: list[PrintJob], field_name: str) -> Case:
+    """Each job's own value of ``field_name``, picked by the row's id."""
+    return Case(
+        *(When(pk=job.pk, then=Value(getattr(job, field_name))) for job in jobs),
+        output_field=PrintJob._meta.get_field(field_name),
+    )
 
 
 DEFAULT_BATCH_SIZE = 25  # jobs a spooler claims per transaction
@@ -314,7 +267,8 @@ def process_jobs(
         except errors.PrinterError as error:
             _record_failure(job, error, **options)
         else:
-            _record_success(job, reference, sent)
+            job.reference, job.finished_at = reference[:200], timezone.now()
+            sent.append(job)
 
     with (
         _prompt_thread_switches(),
@@ -339,11 +293,6 @@ def process_jobs(
                     settle(*in_flight)
             finally:
                 record_sent(sent)
-
-
-def process_next_job(*, worker: str, **options) -> int:
-    """Claim, send and record one job. Returns 1 when a job was handled, else 0."""
-    return process_jobs(worker=worker, batch_size=1, **options)
 
 
 # --- what printing does inside the orders' transitions (``orders.hooks``) ----------------------

@@ -42,19 +42,26 @@ def ticket_lines_for(order_ids) -> dict[int, list[TicketLine]]:
     building their item and endpoint models through ``prefetch_related`` took longer than
     rendering the tickets."""
     endpoints: dict[int, list[str]] = {}
-    for item_id, name in (
+    for endpoint in (
         OrderItemEndpoint.objects.filter(item__order_id__in=order_ids)
         .order_by("id")
-        .values_list("item_id", "name")
+        .values_list("item_id", "name", named=True)
     ):
-        endpoints.setdefault(item_id, []).append(name)
+        endpoints.setdefault(endpoint.item_id, []).append(endpoint.name)
     lines: dict[int, list[TicketLine]] = {order_id: [] for order_id in order_ids}
-    for item_id, order_id, quantity, sku, name in (
+    for item in (
         OrderItem.objects.filter(order_id__in=order_ids)
         .order_by("id")
-        .values_list("id", "order_id", "quantity", "sku", "name")
+        .values_list("id", "order_id", "quantity", "sku", "name", named=True)
     ):
-        lines[order_id].append(TicketLine(quantity, sku, name, tuple(endpoints.get(item_id, ()))))
+        lines[item.order_id].append(
+            TicketLine(
+                quantity=item.quantity,
+                sku=item.sku,
+                name=item.name,
+                endpoints=tuple(endpoints.get(item.id, ())),
+            )
+        )
     return lines
 
 

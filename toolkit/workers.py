@@ -18,7 +18,6 @@ from datetime import timedelta
 from django.db import close_old_connections
 from django.utils import timezone
 
-from .compiled_query import CompiledQuery
 from .models import WorkerHeartbeat
 
 
@@ -62,17 +61,7 @@ def non_negative_seconds(text: str) -> float:
 def worker_is_alive(kind: str, *, within_seconds: int) -> bool:
     """Whether some worker of ``kind`` has reported within the last ``within_seconds``."""
     cutoff = timezone.now() - timedelta(seconds=within_seconds)
-    latest = _LATEST_BEAT.rows(kind)
-    return bool(latest) and latest[0][0] >= cutoff
-
-
-# Every completion request asks; compiled once (toolkit.compiled_query).
-_LATEST_BEAT = CompiledQuery(
-    lambda kind: (
-        WorkerHeartbeat.objects.filter(kind=kind).order_by("-beat_at").values_list("beat_at")[:1]
-    ),
-    "\x00kind",  # a placeholder: no worker kind holds a NUL
-)
+    return WorkerHeartbeat.objects.filter(kind=kind, beat_at__gte=cutoff).exists()
 
 
 def last_heartbeat(kind: str) -> WorkerHeartbeat | None:

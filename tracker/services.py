@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
@@ -17,7 +17,6 @@ from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.models import LabSettings, Order, OrderEvent, Station
 from orders.services import lock_order, locked_orders, record_event
 from orders.status import EventKind, OrderState
-from toolkit.compiled_query import CompiledInsert, CompiledQuery, save_fields
 from toolkit.kept import MISSING, KeptRows, copy_of
 from toolkit.workers import worker_is_alive
 
@@ -76,28 +75,11 @@ def find_operator(code: str) -> Station:
     return operator
 
 
-_STATION_ATTNAMES = [field.attname for field in Station._meta.concrete_fields]
-# Every check-in looks its station (and operator) up by code; compiled once
-# (toolkit.compiled_query). The placeholder: no station code holds a NUL.
-#
 # Stations are configuration, which staff seldom change: the stations (not the operators) a
 # process found are kept for LAB_SETTINGS_CACHE_SECONDS, as the lab settings are. Saving or
 # deleting a station in this process forgets them at once (signals, connected in
 # TrackerConfig.ready); another process sees the change when what it kept runs out. A kept
 # station that is gone meanwhile is noticed when the check-in locks its order.
-_STATION_BY_CODE = {
-    is_operator: CompiledQuery(
-        lambda code, is_operator=is_operator: (
-            Station.objects.filter(code=code, is_operator=is_operator)
-            .order_by()
-            .values_list(*_STATION_ATTNAMES)
-        ),
-        "\x00station",
-    )
-    for is_operator in (False, True)
-}
-
-
 _kept_stations = KeptRows("LAB_SETTINGS_CACHE_SECONDS")
 
 
@@ -107,8 +89,7 @@ def _station_by_code(code: str, *, is_operator: bool) -> Station | None:
         if kept is not MISSING:
             return copy_of(kept)
     reading = _kept_stations.reading()
-    rows = _STATION_BY_CODE[is_operator].rows(code)
-    station = Station.from_db("default", _STATION_ATTNAMES, rows[0]) if rows else None
+    station = Station.objects.filter(code=code, is_operator=is_operator).first()
     if station is not None and not is_operator:
         _kept_stations.keep(code, copy_of(station), reading)
     return station
@@ -126,16 +107,7 @@ def check_in(
     if station.requires_operator and operator is None:
         raise errors.OperatorRequired
     with transaction.atomic():
-        order = (
-            locked_orders()
-            .annotate(
-                station_exists=Exists(Station.objects.filter(pk=station.pk)),
-                previous_station=Subquery(
-                    Station.objects.filter(pk=OuterRef("current_station_id")).values("code")[:1]
-                ),
-            )
-            .get(pk=order.pk)
-        )
+        order = _lock_for_checkin(order, station)
         if not order.station_exists:
             forget_stations()  # a kept station, deleted meanwhile by another process
             raise errors.StationNotFound
@@ -153,12 +125,10 @@ def check_in(
                 raise errors.StepNotNeeded(spec.not_needed_message)
 
         now = timezone.now()
-        checkin = _INSERT_CHECKIN.run(
-            CheckIn(
-                order=order, station=station, operator=operator, at=now, actor=actor, device=device
-            )
+        checkin = CheckIn.objects.create(
+            order=order, station=station, operator=operator, at=now, actor=actor, device=device
         )
-        previous = order.previous_station or ""
+        previous = order.previous_station_code or ""
         fields = ["current_station", "current_station_at", "version"]
         if order.state == OrderState.VALID:
             order.state = OrderState.PROCESS
@@ -166,7 +136,7 @@ def check_in(
         order.current_station = station
         order.current_station_at = now
         order.version += 1
-        save_fields(order, fields)
+        order.save(update_fields=fields)
         record_event(
             order,
             kind=EventKind.CHECKIN,
@@ -178,9 +148,21 @@ def check_in(
         return CheckInResult(order=order, checkin=checkin)
 
 
-# Every check-in and completion request writes one; compiled once (toolkit.compiled_query).
-_INSERT_CHECKIN = CompiledInsert(CheckIn)
-_INSERT_COMPLETION = CompiledInsert(CompletionRequest)
+def _lock_for_checkin(order: Order, station: Station) -> Order:
+    """Re-read ``order`` under its row lock, with what the check-in reads next in the same
+    statement: whether ``station`` still exists (it may be a kept copy of a station deleted
+    since), as ``station_exists``, and the code of the station the order is at, as
+    ``previous_station_code``. Only the order's row is locked."""
+    return (
+        locked_orders()
+        .annotate(
+            station_exists=Exists(Station.objects.filter(pk=station.pk)),
+            previous_station_code=Subquery(
+                Station.objects.filter(pk=OuterRef("current_station_id")).values("code")[:1]
+            ),
+        )
+        .get(pk=order.pk)
+    )
 
 
 # --- completion -----------------------------------------------------------------------------
@@ -231,10 +213,10 @@ def request_completion(*, order: Order, actor, require_tracker: bool = True) -> 
         alive = worker_is_alive(TRACKER, within_seconds=settings.tracker_heartbeat_seconds)
         if require_tracker and not alive:
             raise errors.JobTrackerNotRunning
-        request = _INSERT_COMPLETION.run(CompletionRequest(order=order, requested_by=actor))
+        request = CompletionRequest.objects.create(order=order, requested_by=actor)
         order.pending_completion = True
         order.version += 1
-        save_fields(order, ["pending_completion", "version"])
+        order.save(update_fields=["pending_completion", "version"])
         record_event(order, kind=EventKind.COMPLETION_REQUESTED, actor=actor)
         return request
 
@@ -253,11 +235,11 @@ def process_completions(
         pending = CompletionRequest.objects.filter(status=CompletionStatus.PENDING)
         if order_ids is not None:
             pending = pending.filter(order_id__in=order_ids)
-        # (request id, order id) pairs: nothing else of the request is needed.
+        # The request's id and its order's: nothing else of the request is needed.
         claimed = list(
             pending.select_for_update(skip_locked=True)
             .order_by("id")
-            .values_list("id", "order_id")[:batch_size]
+            .values_list("id", "order_id", named=True)[:batch_size]
         )
         if not claimed:
             return 0
@@ -266,36 +248,47 @@ def process_completions(
         orders = {
             row["pk"]: _LockedOrder(**row)
             for row in Order.objects.select_for_update()
-            .filter(pk__in=[order_id for _, order_id in claimed])
+            .filter(pk__in=[request.order_id for request in claimed])
             .order_by("pk")
-            .values("pk", *VERIFIED_FIELDS)
+            .values("pk", "tray", *VERIFIED_FIELDS)
         }
         performed: dict[int, set[str]] = defaultdict(set)
         if settings.jobtrack_station_verify:  # one query for the whole batch
             rows = (
                 CheckIn.objects.filter(order_id__in=orders)
                 .exclude(station__flow_step="")
-                .values_list("order_id", "station__flow_step")
+                .values_list("order_id", "station__flow_step", named=True)
                 .order_by()
                 .distinct()
             )
-            for order_id, step in rows:
-                performed[order_id].add(step)
+            for row in rows:
+                performed[row.order_id].add(row.station__flow_step)
         now = timezone.now()
         events = []
         completed_orders, done_requests = [], []
         failed_orders, failed_requests = [], defaultdict(list)  # reason -> request ids
-        for request_id, order_id in claimed:
-            order = orders[order_id]
+        for request in claimed:
+            order = orders[request.order_id]
             refusal = completion_refusal(
                 order, settings, new_request=False, performed=performed[order.pk]
             )
             if refusal is None:
                 completed_orders.append(order.pk)
-                done_requests.append(request_id)
+                done_requests.append(request.id)
+                events.append(
+                    OrderEvent(
+                        order_id=order.pk,
+                        at=now,
+                        kind=EventKind.COMPLETED,
+                        actor_name=worker,
+                        from_value=STATE_LABELS[order.state],
+                        to_value=OrderState.COMPLETED.label,
+                        note=f"tray {order.tray} freed" if order.tray else "",
+                    )
+                )
             else:
                 failed_orders.append(order.pk)
-                failed_requests[refusal.reason].append(request_id)
+                failed_requests[refusal.reason].append(request.id)
                 events.append(
                     OrderEvent(
                         order_id=order.pk,
@@ -329,11 +322,7 @@ def process_completions(
                     processed_by=worker,
                     failure_reason=reason,
                 )
-        by_previous_state = defaultdict(list)
-        for order_id in completed_orders:
-            by_previous_state[STATE_LABELS[orders[order_id].state]].append(order_id)
-        for previous, order_ids in by_previous_state.items():
-            _record_completions(order_ids, previous_state=previous, at=now, worker=worker)
+        # Every history row of the batch, completed and failed, in one INSERT.
         OrderEvent.objects.bulk_create(events)
         return len(claimed)
 
@@ -350,7 +339,8 @@ class _LockedOrder(SimpleNamespace):
     is_completed = Order.is_completed
 
 
-# What verifying an order for completion reads; the lock query loads nothing else.
+# What verifying an order for completion reads; the lock query loads these, and the tray that
+# the "completed" history row names.
 VERIFIED_FIELDS = (
     "state",
     "cancelled_at",
@@ -358,37 +348,6 @@ VERIFIED_FIELDS = (
     "pending_completion",
     *(spec.order_field for spec in FLOW_STEPS),
 )
-
-
-def _record_completions(order_ids: list[int], *, previous_state: str, at, worker: str) -> None:
-    """One "completed" history row per order, written by a single INSERT ... SELECT.
-
-    Building thousands of OrderEvent objects cost the tracker more than all its other work
-    (the ORM prepares every field of every row in Python); the database can copy the values
-    it already holds. Portable SQL: runs on SQLite and PostgreSQL alike.
-    """
-    placeholders = ", ".join("%s" for _ in order_ids)
-    event_table = connection.ops.quote_name(OrderEvent._meta.db_table)
-    order_table = connection.ops.quote_name(Order._meta.db_table)
-    sql = (
-        f"INSERT INTO {event_table} "  # noqa: S608 - names from models
-        "(order_id, at, actor_id, actor_name, kind, from_value, to_value, reason, note) "
-        "SELECT id, %s, NULL, %s, %s, %s, %s, '', "
-        "CASE WHEN tray <> '' THEN %s || tray || %s ELSE '' END "
-        f"FROM {order_table} WHERE id IN ({placeholders}) ORDER BY id"
-    )
-    params = [
-        connection.ops.adapt_datetimefield_value(at),
-        worker,
-        EventKind.COMPLETED,
-        previous_state,
-        OrderState.COMPLETED.label,
-        "tray ",
-        " freed",
-        *order_ids,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 # --- station configuration ------------------------------------------------------------------

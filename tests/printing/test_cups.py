@@ -19,7 +19,7 @@ import pytest
 from printing import drivers
 from printing.errors import PrinterError
 from printing.models import Driver, Printer, PrintStatus
-from printing.services import process_next_job
+from printing.services import process_jobs
 from printing.ticket import render_ticket
 
 from .conftest import CUPS_PACKAGES, is_complete_pdf, require_tools, wait_until
@@ -71,7 +71,7 @@ def test_the_spooler_prints_a_ticket_through_cups(
     order = make_order(tray="3141", patient="Ada Lovelace")
     job = queue_job(order)
 
-    assert process_next_job(worker="test") == 1
+    assert process_jobs(worker="test", batch_size=1) == 1
     job.refresh_from_db()
     assert job.status == PrintStatus.DONE, job.last_error
     assert re.fullmatch(rf"{cups.queue}-\d+", job.reference), job.reference

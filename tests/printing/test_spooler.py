@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,14 +23,7 @@ from orders.models import LabSettings
 from orders.services import cancel_order
 from printing import services
 from printing.models import Driver, PrintJob, PrintStatus
-from printing.services import (
-    SPOOLER,
-    claim_job,
-    process_jobs,
-    process_next_job,
-    retry_job,
-    send_job,
-)
+from printing.services import SPOOLER, claim_jobs, process_jobs, queue_ticket, retry_job
 from toolkit.models import WorkerHeartbeat
 
 from .conftest import is_complete_pdf, pdf_title
@@ -39,7 +33,8 @@ TX = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"}
 
 
 def step(**options) -> int:
-    return process_next_job(worker=WORKER, **options)
+    """One spooler step of one job, as ``run_spooler --batch-size 1`` runs it."""
+    return process_jobs(worker=WORKER, batch_size=1, **options)
 
 
 def drain(**options) -> int:
@@ -114,17 +109,17 @@ def test_a_queued_job_is_claimed_sent_to_the_spool_folder_and_done(
 
 def test_claim_marks_the_job_sending(make_order, spool_printer, queue_job):
     job = queue_job(make_order())
-    claimed = claim_job(worker=WORKER)
+    [claimed] = claim_jobs(worker=WORKER)
     assert claimed.pk == job.pk
     job = fetch(job)
     assert (job.status, job.attempts, job.claimed_by) == (PrintStatus.SENDING, 1, WORKER)
     assert job.claimed_at is not None
-    assert claim_job(worker="another") is None  # a claimed job is nobody else's
+    assert claim_jobs(worker="another") == []  # a claimed job is nobody else's
 
 
 def test_jobs_are_sent_oldest_first(make_order, spool_printer, queue_job):
     jobs = [queue_job(make_order()) for _ in range(3)]
-    claimed = [claim_job(worker=WORKER).pk for _ in range(3)]
+    claimed = [claim_jobs(worker=WORKER)[0].pk for _ in range(3)]
     assert claimed == [job.pk for job in jobs]
 
 
@@ -252,18 +247,23 @@ def test_a_tcp_printer_receives_exactly_one_copy_per_job(make_order, tcp_socket_
 
 
 def test_the_outcome_of_a_reclaimed_job_belongs_to_the_new_claim(
-    make_order, spool_printer, queue_job, settings
+    make_order, spool_printer, queue_job, settings, monkeypatch
 ):
     """A slow spooler whose job was reclaimed does not overwrite the new owner's record."""
     job = queue_job(make_order())
-    slow = claim_job(worker="slow-spooler")
     settings.PRINT_SENDING_TIMEOUT_SECONDS = 60
-    PrintJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(minutes=5))
-    fast = claim_job(worker="fast-spooler")
-    assert fast.pk == job.pk
+    real_render = services.render_ticket
 
-    assert send_job(fast) == PrintStatus.DONE
-    send_job(slow)  # sends again (at-least-once) but records nothing over the new claim
+    def render_slowly(order, **kwargs):
+        # While the slow spooler renders, its claim grows old and a fast one prints the job.
+        monkeypatch.setattr(services, "render_ticket", real_render)
+        PrintJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(minutes=5))
+        assert process_jobs(worker="fast-spooler", batch_size=1) == 1
+        return real_render(order, **kwargs)
+
+    monkeypatch.setattr(services, "render_ticket", render_slowly)
+    # The slow spooler sends again (at-least-once) but records nothing over the new claim.
+    assert process_jobs(worker="slow-spooler", batch_size=1) == 1
     job = fetch(job)
     assert (job.status, job.claimed_by, job.attempts) == (PrintStatus.DONE, "fast-spooler", 2)
 
@@ -323,15 +323,20 @@ def test_a_job_of_an_order_cancelled_after_queueing_is_not_printed(
 
 
 def test_an_order_cancelled_while_its_job_is_claimed_is_not_printed(
-    make_order, spool_printer, queue_job
+    make_order, spool_printer, queue_job, monkeypatch
 ):
     order = make_order()
     job = queue_job(order)
-    claimed = claim_job(worker=WORKER)
-    cancel_order(order=order, actor=None, reason_code=None)  # leaves the sending job alone
-    assert fetch(job).status == PrintStatus.SENDING
+    real_claim = services.claim_jobs
 
-    assert send_job(claimed) == PrintStatus.CANCELLED
+    def claim_then_cancel(**options):
+        claimed = real_claim(**options)
+        cancel_order(order=order, actor=None, reason_code=None)  # leaves the sending job alone
+        assert fetch(job).status == PrintStatus.SENDING
+        return claimed
+
+    monkeypatch.setattr(services, "claim_jobs", claim_then_cancel)
+    assert step() == 1
     job = fetch(job)
     assert job.status == PrintStatus.CANCELLED
     assert job.finished_at is not None
@@ -427,9 +432,26 @@ def test_a_batch_reads_its_orders_once_and_sends_every_job(
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 4
     assert len(list((tmp_path / "spool").glob("*.pdf"))) == 4
     # claim (savepoint, select, update, release), 3 reads for the orders, and the sent jobs
-    # recorded together (savepoint, one update, release); the paper size comes from the lab
-    # settings the process read moments ago (creating the orders).
-    assert len(batch_queries) == 4 + 3 + 3
+    # recorded together by one update, which needs no transaction of its own; the paper size
+    # comes from the lab settings the process read moments ago (creating the orders).
+    assert len(batch_queries) == 4 + 3 + 1
+
+
+def test_a_batch_records_each_job_with_its_own_reference_and_time(
+    make_order, spool_printer, queue_job
+):
+    jobs = [queue_job(make_order()) for _ in range(3)]
+    before = timezone.now()
+
+    assert process_jobs(worker=WORKER, batch_size=3) == 3
+
+    done = [fetch(job) for job in jobs]
+    folder = Path(spool_printer.folder)
+    assert [job.reference for job in done] == [
+        str(folder / f"order-{job.order.number}-job-{job.pk}.pdf") for job in done
+    ]
+    finished = [job.finished_at for job in done]
+    assert before <= finished[0] <= finished[1] <= finished[2] <= timezone.now()
 
 
 def test_jobs_sent_before_a_batch_breaks_off_are_still_recorded(
@@ -457,20 +479,21 @@ def test_recording_a_batch_leaves_a_reclaimed_job_to_its_new_owner(
     make_order, spool_printer, queue_job, settings
 ):
     job = queue_job(make_order())
-    slow = claim_job(worker="slow-spooler")
+    [slow] = claim_jobs(worker="slow-spooler")
     settings.PRINT_SENDING_TIMEOUT_SECONDS = 60
     PrintJob.objects.filter(pk=job.pk).update(claimed_at=timezone.now() - timedelta(minutes=5))
-    fast = claim_job(worker="fast-spooler")
-    assert send_job(fast) == PrintStatus.DONE
+    assert process_jobs(worker="fast-spooler", batch_size=1) == 1
+    fast = fetch(job)
 
-    sent = []
-    assert send_job(slow, sent=sent) == PrintStatus.DONE  # sent again (at-least-once) ...
-    assert services.record_sent(sent) == 0  # ... but recorded over nobody's claim
+    # The slow spooler sent it too (at-least-once) ...
+    slow.reference, slow.finished_at = "sent by the slow spooler", timezone.now()
+    assert services.record_sent([slow]) == 0  # ... but records it over nobody's claim
     job = fetch(job)
-    assert (job.status, job.claimed_by, job.reference) == (
+    assert (job.status, job.claimed_by, job.reference, job.finished_at) == (
         PrintStatus.DONE,
         "fast-spooler",
         fast.reference,
+        fast.finished_at,
     )
 
 
@@ -526,7 +549,7 @@ def test_a_batch_sends_off_the_main_thread_and_touches_no_database_there(
 
     assert seen == [False, False, False]
     # Every statement of the batch ran on this thread's connection: the sender has none.
-    assert len(main_thread_queries) == 4 + 3 + 3
+    assert len(main_thread_queries) == 4 + 3 + 1
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 3
 
 
@@ -602,3 +625,23 @@ def test_run_spooler_takes_a_batch_size(make_order, spool_printer, queue_job, in
     call_command("run_spooler", "--once", "--batch-size", "2", stdout=out)
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 3
     assert "stopped after 3" in out.getvalue()
+
+
+# --- through the models -----------------------------------------------------------------------
+
+
+def test_queueing_a_ticket_sends_the_save_signal_of_its_job(make_order, spool_printer):
+    """A job is written through the model: a save signal receiver sees it."""
+    seen = []
+
+    def receiver(sender, instance, created, **kwargs):
+        seen.append((instance.order_id, instance.status, created))
+
+    post_save.connect(receiver, sender=PrintJob, dispatch_uid="test-printjob-saved")
+    try:
+        order = make_order()
+        queue_ticket(order=order, lpt_port="LPT1", actor=None)
+    finally:
+        post_save.disconnect(sender=PrintJob, dispatch_uid="test-printjob-saved")
+
+    assert seen == [(order.pk, PrintStatus.QUEUED, True)]

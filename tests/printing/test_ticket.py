@@ -12,7 +12,7 @@ import pytest
 from orders.models import Order
 from orders.status import PaperSize
 from printing.models import PrintJob, PrintStatus
-from printing.services import process_next_job
+from printing.services import process_jobs
 from printing.ticket import (
     TicketLine,
     render_test_page,
@@ -71,7 +71,7 @@ def test_the_spooler_prints_on_the_lab_settings_paper_size(
 ):
     lab_settings(ticket_paper_size=paper_size)
     job = queue_job(order)
-    assert process_next_job(worker="test") == 1
+    assert process_jobs(worker="test", batch_size=1) == 1
     job.refresh_from_db()
     assert job.status == PrintStatus.DONE
     assert_page(Path(job.reference).read_bytes(), box)
@@ -110,7 +110,7 @@ def test_an_order_without_flow_steps_says_so(make_order, pdf_tools):
 
 def test_the_printed_ticket_is_what_render_ticket_makes(order, spool_printer, queue_job, pdf_tools):
     job = queue_job(order)
-    process_next_job(worker="test")
+    process_jobs(worker="test", batch_size=1)
     job = PrintJob.objects.get(pk=job.pk)
     words = " ".join(pdf_tools.text(Path(job.reference).read_bytes()).split())
     assert f"Order {order.number}" in words
