@@ -1184,7 +1184,7 @@ def main() -> None:
 
             selected = [name for name in args.only.split(",") if name] or list(BY_NAME)
             selected = [name for name in selected if name != "floor"]
-            floor_duration = max(3.0, args.duration / 2)
+            floor_duration = max(3, round(args.duration / 2))  # wrk takes whole seconds
             floors: list[Run] = []
             runs: list[Run] = []
 
