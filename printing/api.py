@@ -34,7 +34,7 @@ from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
 
 from . import errors
 from .models import CUPS_QUEUE, PRINTER_NAME, Driver, Printer, Workstation, WorkstationPort
-from .services import queue_ticket
+from .services import delete_printer, queue_ticket
 
 PRINTING_ERROR_STATUS = {
     **ORDER_ERROR_STATUS,
@@ -203,11 +203,7 @@ class Printers:
         return printer_payload(printer)
 
     def destroy(self, printer: Printer) -> Response:
-        # A printer's print jobs keep pointing at it: one that had any stays (disable it).
-        jobs = printer.jobs.count()
-        if jobs:
-            raise errors.PrinterInUse(printer.name, jobs)
-        printer.delete()  # its LPT ports fall back to "no printer"
+        delete_printer(printer=printer)  # refused once it has print jobs
         return Response(status=204)
 
 

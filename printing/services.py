@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from orders.models import LabSettings, Order
@@ -23,7 +24,7 @@ from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
 
 from . import drivers, errors
-from .models import PrintJob, PrintStatus, WorkstationPort, cancel_queued_jobs
+from .models import Printer, PrintJob, PrintStatus, WorkstationPort, cancel_queued_jobs
 from .ticket import TicketLine, render_ticket, ticket_lines_for
 
 API_WORKSTATION = "00"
@@ -302,3 +303,24 @@ def cancel_queued_tickets(order: Order) -> str:
     """A cancelled order's tickets not sent yet are not sent: cancel them, and say so."""
     count = cancel_queued_jobs(order)
     return f"{count} queued print job(s) cancelled" if count else ""
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def delete_printer(*, printer: Printer) -> None:
+    """Delete a printer that has printed nothing; one with print jobs must stay (disable it).
+
+    A job queued for it between the check and the delete is caught by the foreign key (in
+    Django's collector, or by the database at commit) and refused the same way.
+    """
+    try:
+        with transaction.atomic():
+            jobs = printer.jobs.count()
+            if jobs:
+                raise errors.PrinterInUse(printer.name, jobs)
+            printer.delete()  # its LPT ports fall back to "no printer"
+    except ProtectedError as protected:  # seen by the collector: the jobs it found
+        raise errors.PrinterInUse(printer.name, len(protected.protected_objects)) from None
+    except IntegrityError:  # seen by the database at commit: the jobs committed since
+        raise errors.PrinterInUse(printer.name, printer.jobs.count()) from None

@@ -8,8 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from orders.errors import NonCancelStation
@@ -354,15 +355,29 @@ VERIFIED_FIELDS = (
 
 
 def delete_station(*, station: Station) -> None:
-    """Delete a station nobody has been checked in at; one with history must stay."""
-    with transaction.atomic():
-        used = (
+    """Delete a station nobody has been checked in at; one with history must stay.
+
+    A check-in made between the check and the delete is caught by the foreign key (in
+    Django's collector, or by the database at commit) and refused the same way.
+    """
+
+    def used() -> int:
+        return (
             CheckIn.objects.filter(station=station).count()
             + CheckIn.objects.filter(operator=station).count()
         )
-        if used or Order.objects.filter(current_station=station).exists():
-            raise errors.StationInUse(station.code, used)
-        station.delete()
+
+    try:
+        with transaction.atomic():
+            checkins = used()
+            if checkins or Order.objects.filter(current_station=station).exists():
+                raise errors.StationInUse(station.code, checkins)
+            station.delete()
+    except ProtectedError as protected:  # seen by the collector: the check-ins it found
+        checkins = sum(isinstance(row, CheckIn) for row in protected.protected_objects)
+        raise errors.StationInUse(station.code, checkins) from None
+    except IntegrityError:  # seen by the database at commit: the check-ins committed since
+        raise errors.StationInUse(station.code, used()) from None
 
 
 # --- what job tracking answers inside the orders' transitions (``orders.hooks``) ----------------

@@ -455,6 +455,24 @@ def test_a_printer_with_print_jobs_is_in_use(supervisor_api, make_printer, make_
     assert WorkstationPort.objects.get(workstation__code="00", number=1).printer == printer
 
 
+def test_a_job_queued_while_the_printer_is_deleted_keeps_it(
+    supervisor_api, make_printer, make_order, monkeypatch
+):
+    printer = make_printer("Front")
+    delete = Printer.delete
+
+    def queued_meanwhile(self, *args, **kwargs):
+        make_job(make_order(), self, PrintStatus.QUEUED)  # between the check and the delete
+        return delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(Printer, "delete", queued_meanwhile)
+
+    body = supervisor_api.delete(url("Front"), status=400)
+
+    assert body == error("Printer in use", "Printer Front has 1 print job(s); disable it instead")
+    assert Printer.objects.filter(pk=printer.pk).exists()
+
+
 def test_a_printer_in_use_can_be_disabled_instead(supervisor_api, make_printer, make_order):
     printer = make_printer("Front")
     make_job(make_order(), printer, PrintStatus.DONE)

@@ -351,6 +351,24 @@ def test_delete_station_with_a_checkin_is_refused(
     assert Station.objects.filter(code="AR").exists()
 
 
+def test_a_checkin_made_while_the_station_is_deleted_keeps_it(
+    supervisor_api, make_order, make_station, check_in, monkeypatch
+):
+    station = make_station("AR")
+    delete = Station.delete
+
+    def checked_in_meanwhile(self, *args, **kwargs):
+        check_in(make_order(), self)  # between the check and the delete
+        return delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(Station, "delete", checked_in_meanwhile)
+
+    body = supervisor_api.delete(url("AR"), status=400)
+
+    assert body == error("Station in use", "Station AR is referenced by 1 check-in(s)")
+    assert Station.objects.filter(pk=station.pk).exists()
+
+
 def test_delete_operator_station_with_a_checkin_is_refused(
     supervisor_api, make_order, make_station
 ):
