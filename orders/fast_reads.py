@@ -60,16 +60,21 @@ class _RawLookups:
         self.with_items = with_items
 
     def by_number_or_tray(self, number: int | None, tray: str | None) -> list[Order]:
-        conditions, params = [], []
+        # The number first, then the tray, each its own statement: one statement ORing both
+        # was planned afresh on every run (PostgreSQL found no plan good for any values),
+        # which cost more than the second statement a tray needs.
         if number is not None:
-            conditions.append("o.number = %s")
-            params.append(number)
-        if tray is not None:
-            conditions.append(
-                "(o.tray = %s AND o.tray <> '' AND o.cancelled_at IS NULL AND o.state <> %s)"
-            )
-            params += [tray, OrderState.COMPLETED]
-        return _orders(" OR ".join(conditions), params, with_items=self.with_items)
+            found = _orders("o.number = %s", [number], with_items=self.with_items)
+            if found or tray is None:
+                return found
+        # The constants are written into the statement, not bound: a plan made once for any
+        # tray then still knows which orders the condition leaves out.
+        return _orders(
+            "o.tray = %s AND o.tray <> '' AND o.cancelled_at IS NULL"
+            f" AND o.state <> '{OrderState.COMPLETED.value}'",
+            [tray],
+            with_items=self.with_items,
+        )
 
     def by_po_number(self, po_number: str) -> list[Order]:
         # Two orders at most (a subquery: with items, an order has several rows).
