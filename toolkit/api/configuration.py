@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.db import models
+from django.urls import URLPattern, path
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -97,6 +98,21 @@ class ConfigurationDetailView(ConfigurationView):
 
     def delete(self, request, **path):
         return self.destroy(self.find(path[self.lookup_field]))
+
+
+def configuration_urls(
+    collection: str,
+    list_view: type[ConfigurationListView],
+    detail_view: type[ConfigurationDetailView],
+    *,
+    name: str,
+) -> list[URLPattern]:
+    """A resource's two routes: ``<collection>``, named ``<name>s``, and a record below it
+    named by its ``lookup_field``, named ``<name>``."""
+    return [
+        path(collection, list_view.as_view(), name=f"{name}s"),
+        path(f"{collection}/<str:{detail_view.lookup_field}>", detail_view.as_view(), name=name),
+    ]
 
 
 def _deleted() -> dict[int, OpenApiResponse]:
