@@ -42,17 +42,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "user__username", "prefix"]
     actions = ["revoke_selected"]
-    fields = [
-        "name",
-        "user",
-        "prefix",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "from_login",
-        "device_name",
-        "expires_at",
-    ]
     readonly_fields = [
         "prefix",
         "created_at",
@@ -62,6 +51,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "device_name",
         "expires_at",
     ]
+    # The key's name and user are chosen when it is created, and never changed after.
+    fields = ["name", "user", *readonly_fields]
     autocomplete_fields = ["user"]
 
     @admin.display(description="active", boolean=True)
@@ -69,9 +60,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return not api_key.is_revoked and not api_key.is_expired
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None:
-            return ["name", "user", *self.readonly_fields]
-        return self.readonly_fields
+        return self.fields if obj is not None else self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so the key's history stays readable
