@@ -1,6 +1,6 @@
 """Refusals of print_ticket, and the error every printer driver raises."""
 
-from orders.errors import DomainError, InputNotFound, OrderMarkedForCancelation
+from orders.errors import DomainError, OrderMarkedForCancelation, RecordNotFound
 from toolkit.errors import Refusal
 
 
@@ -15,7 +15,6 @@ class CancelledBeforePrinting(OrderMarkedForCancelation):
 class PrintingRejected(Refusal):
     code = "printing_rejected"
     message = "Printing request rejected"
-    reason = "Printing request rejected"
 
 
 class StockOrder(PrintingRejected):
@@ -36,9 +35,8 @@ class NoPrinterDefined(PrintingRejected):
         super().__init__(f"No printer defined for workstation {workstation_code}")
 
 
-class PrinterNotFound(InputNotFound):
+class PrinterNotFound(RecordNotFound):
     code = "printer_not_found"
-    message = "No record found"
 
 
 class WorkstationNotFound(PrinterNotFound):

@@ -19,14 +19,17 @@ class DomainError(Exception):
 
 class Refusal(DomainError):
     """A refusal whose details say why: ``reason``, which a subclass sets for each reason the
-    contract names, or which is given when raised. Some faces answer with the reason alone
-    (the legacy check-in's ``result``), so it is kept apart from the detail lines."""
+    contract names, or which is given when raised, or else the message itself. Some faces
+    answer with the reason alone (the legacy check-in's ``result``), so it is kept apart from
+    the detail lines."""
 
-    reason = DomainError.message
+    reason = ""
 
     def __init__(self, reason: str | None = None):
         if reason is not None:
             self.reason = reason
+        elif not self.reason:
+            self.reason = self.message
         super().__init__(details=self.reason_lines())
 
     def reason_lines(self) -> list[str]:

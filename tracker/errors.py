@@ -1,6 +1,6 @@
 """Refusals of the Job Tracker: check-ins and completions. Messages are the contract's."""
 
-from orders.errors import InputNotFound
+from orders.errors import RecordNotFound
 from toolkit.errors import DomainError, Refusal
 
 
@@ -9,7 +9,6 @@ class CheckinRefused(Refusal):
 
     code = "checkin_refused"
     message = "Checkin not performed"
-    reason = "Checkin not performed"
 
 
 class StationNotFound(CheckinRefused):
@@ -42,7 +41,6 @@ class CompletionRefused(Refusal):
     code = "completion_refused"
     message = "Could not complete order"
     number = "00"
-    reason = "Could not complete order"
 
     def reason_lines(self) -> list[str]:
         return [f"Error Code: {self.number}", f"Error Message: {self.reason}"]
@@ -86,6 +84,5 @@ class StationInUse(DomainError):
         )
 
 
-class StationNotFoundForConfig(InputNotFound):
+class StationNotFoundForConfig(RecordNotFound):
     code = "station_not_found"
-    message = "No record found"
