@@ -12,6 +12,20 @@ admin.site.site_title = "labsite"
 admin.site.index_title = "Lab back office"
 
 
+def show_keys_once(model_admin, request, template: str, title: str, **context):
+    """The page that shows newly issued raw keys: the only time they are ever shown, so no
+    cache may keep it."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        **context,
+    }
+    response = TemplateResponse(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = [
@@ -28,17 +42,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "user__username", "prefix"]
     actions = ["revoke_selected"]
-    fields = [
-        "name",
-        "user",
-        "prefix",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "from_login",
-        "device_name",
-        "expires_at",
-    ]
     readonly_fields = [
         "prefix",
         "created_at",
@@ -48,6 +51,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
         "device_name",
         "expires_at",
     ]
+    # The key's name and user are chosen when it is created, and never changed after.
+    fields = ["name", "user", *readonly_fields]
     autocomplete_fields = ["user"]
 
     @admin.display(description="active", boolean=True)
@@ -55,9 +60,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return not api_key.is_revoked and not api_key.is_expired
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None:
-            return ["name", "user", *self.readonly_fields]
-        return self.readonly_fields
+        return self.fields if obj is not None else self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead, so the key's history stays readable
@@ -72,16 +75,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         api_key, raw_key = request._issued_api_key
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "API key created",
-            "api_key": api_key,
-            "raw_key": ShownOnce(raw_key),
-            "opts": self.model._meta,
-        }
-        response = TemplateResponse(request, "admin/accounts/apikey/created.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return show_keys_once(
+            self,
+            request,
+            "admin/accounts/apikey/created.html",
+            "API key created",
+            api_key=api_key,
+            raw_key=ShownOnce(raw_key),
+        )
 
     @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke_selected(self, request, queryset):
@@ -123,15 +124,13 @@ class ApiPartnerAdmin(admin.ModelAdmin):
         return self._show_keys(request, "API partner created", [(obj, request._issued_partner_key)])
 
     def _show_keys(self, request, title: str, issued: list[tuple[ApiPartner, str]]):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "issued": [(partner, ShownOnce(key)) for partner, key in issued],
-            "opts": self.model._meta,
-        }
-        response = TemplateResponse(request, "admin/accounts/apipartner/keys.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return show_keys_once(
+            self,
+            request,
+            "admin/accounts/apipartner/keys.html",
+            title,
+            issued=[(partner, ShownOnce(key)) for partner, key in issued],
+        )
 
     @admin.action(description="Rotate billing keys of selected partners…", permissions=["change"])
     def rotate_keys(self, request, queryset):

@@ -73,22 +73,24 @@ def _order_action(
     return HttpResponseRedirect(page)
 
 
-@require_POST
-def hold_view(request, pk: int):
+def _change_hold(request, pk: int, change: Callable[..., Order], outcome: str):
+    """Hold and release: the same right, the service ``change``, then "Order N <outcome>."."""
+
     def perform(order):
-        hold_order(order=order, actor=request.user)
-        return messages.SUCCESS, f"Order {order.number} is on hold."
+        change(order=order, actor=request.user)
+        return messages.SUCCESS, f"Order {order.number} {outcome}."
 
     return _order_action(request, pk, right=HOLD_RIGHT, perform=perform)
+
+
+@require_POST
+def hold_view(request, pk: int):
+    return _change_hold(request, pk, hold_order, "is on hold")
 
 
 @require_POST
 def release_view(request, pk: int):
-    def perform(order):
-        release_order(order=order, actor=request.user)
-        return messages.SUCCESS, f"Order {order.number} is released from hold."
-
-    return _order_action(request, pk, right=HOLD_RIGHT, perform=perform)
+    return _change_hold(request, pk, release_order, "is released from hold")
 
 
 @require_POST

@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from toolkit.admin import ReadOnlyAdmin
+
 from .models import DeleteReason, LabSettings, LabSettingsChange, Station
 from .services import update_lab_settings
 from .settings_registry import GROUPS, LAB_SETTINGS
@@ -80,15 +82,6 @@ class LabSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(LabSettingsChange)
-class LabSettingsChangeAdmin(admin.ModelAdmin):
+class LabSettingsChangeAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "setting", "from_value", "to_value"]
     list_filter = ["setting"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,9 +13,15 @@ class InputNotFound(DomainError):
         super().__init__(details=[f"Provided: {provided}"])
 
 
-class OrderNotFound(InputNotFound):
-    code = "order_not_found"
+class RecordNotFound(InputNotFound):
+    """No record answers to the name, code or number provided (an order, a delete reason, a
+    station, a printer), in the Lab API's words."""
+
     message = "No record found"
+
+
+class OrderNotFound(RecordNotFound):
+    code = "order_not_found"
 
 
 class AmbiguousOrderIdentifier(DomainError):
@@ -88,9 +94,8 @@ class OrderNotOnHold(DomainError):
     message = "Order is not on hold"
 
 
-class DeleteReasonNotFound(InputNotFound):
+class DeleteReasonNotFound(RecordNotFound):
     code = "delete_reason_not_found"
-    message = "No record found"
 
 
 class VersionMismatch(DomainError):

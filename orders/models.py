@@ -38,8 +38,42 @@ STATION_CODE = RegexValidator(r"^[A-Za-z0-9_-]+$", "use letters, digits, '-' or 
 REASON_CODE = RegexValidator(r"^[A-Za-z0-9_-]{1,10}$", "use 1 to 10 letters, digits, '-' or '_'")
 
 
-class Station(models.Model):
+def acting_user() -> models.ForeignKey:
+    """The user who did something to a record (created, cancelled, changed it). A removed
+    user leaves it null and the record stays; no user lists these rows (no reverse name)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
+class CodedRecord(models.Model):
+    """A configuration record known by its ``code`` and explained by its ``description`` (a
+    station, a delete reason): listed by code, shown as "code — description", and a code
+    already taken is refused naming it, in the admin as the Lab API always has."""
+
+    code_names = "record"  # what a code names, in the refusal: "station S1 already exists"
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.description}"
+
+    def unique_error_message(self, model_class, unique_check):
+        if unique_check == ("code",):
+            return ValidationError(f"{self.code_names} {self.code} already exists", code="unique")
+        return super().unique_error_message(model_class, unique_check)
+
+
+class Station(CodedRecord):
     """A place in the lab where orders are checked in (surfacing, coating, edging, QA...)."""
+
+    code_names = "station"
 
     code = models.CharField(
         max_length=10, unique=True, validators=[STATION_CODE], help_text="Case-sensitive."
@@ -60,18 +94,6 @@ class Station(models.Model):
         default="",
         help_text="The flow step this station performs, if any.",
     )
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.description}"
-
-    def unique_error_message(self, model_class, unique_check):
-        # Naming the code taken, as the Lab API always has, in the admin too.
-        if unique_check == ("code",):
-            return ValidationError(f"station {self.code} already exists", code="unique")
-        return super().unique_error_message(model_class, unique_check)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -121,13 +143,7 @@ class Order(models.Model):
     )
 
     cancelled_at = models.DateTimeField("marked for cancelation at", null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    cancelled_by = acting_user()
     cancel_reason = models.ForeignKey(
         "DeleteReason", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -150,13 +166,7 @@ class Order(models.Model):
 
     ticket_id = models.CharField(max_length=40, blank=True, default="")
     ticket_name = models.CharField(max_length=100, blank=True, default="")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = acting_user()
     created_device = models.CharField(max_length=100, blank=True, default="")
     version = models.PositiveIntegerField(default=1)
 
@@ -279,24 +289,14 @@ class OrderItemEndpoint(models.Model):
         return f"{self.name}: {self.status}"
 
 
-class DeleteReason(models.Model):
+class DeleteReason(CodedRecord):
     """A reason code a client gives when cancelling an order."""
+
+    code_names = "reason code"
 
     code = models.CharField(max_length=10, unique=True, validators=[REASON_CODE])
     description = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.description}"
-
-    def unique_error_message(self, model_class, unique_check):
-        # Naming the code taken, as the Lab API always has, in the admin too.
-        if unique_check == ("code",):
-            return ValidationError(f"reason code {self.code} already exists", code="unique")
-        return super().unique_error_message(model_class, unique_check)
 
 
 class OrderEvent(models.Model):
@@ -304,13 +304,7 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = acting_user()
     # Kept beside the foreign key so the history still reads right if the user is removed.
     actor_name = models.CharField(max_length=150, blank=True, default="")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
@@ -419,13 +413,7 @@ class LabSettingsChange(models.Model):
     """History of the lab settings: one row per changed setting."""
 
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = acting_user()
     actor_name = models.CharField(max_length=150, blank=True, default="")
     setting = models.CharField(max_length=60)
     from_value = models.CharField(max_length=100, blank=True, default="")

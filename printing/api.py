@@ -6,7 +6,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -19,15 +18,12 @@ from orders.api.v2.params import query_or_body_param
 from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
-from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
-from toolkit.api.schema import (
-    PAGE_PARAMETERS,
-    PAGE_PARAMETERS_INVALID,
-    V2_INCORRECT_ARGUMENTS,
-    V2ErrorSerializer,
-    paginated,
-    v2_errors,
+from toolkit.api.configuration import (
+    ConfigurationDetailView,
+    ConfigurationListView,
+    ConfigurationSchema,
 )
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
@@ -177,16 +173,32 @@ class PrinterSerializer(ValidatedModelSerializer):
     enabled = StrictBooleanField(required=False)
 
 
-PRINTER_NAME = OpenApiParameter(
-    "name", str, OpenApiParameter.PATH, description="The printer's name (case-sensitive)."
-)
-NO_SUCH_PRINTER = (
-    'No such printer: `{"error": "No record found", "details": ["Provided: <name>"]}`.'
-)
 PRINTER_INVALID = (
     f"{V2_INCORRECT_ARGUMENTS} Also when the name is taken, when the driver's target "
     "(`folder`, `cupsQueue` or `host`) is missing, or when `folder` does not lie inside the "
     "server's spool root."
+)
+PRINTERS_SCHEMA = ConfigurationSchema(
+    tag=TAG,
+    operation_id="v2_printer",
+    noun="printer",
+    path_parameter=OpenApiParameter(
+        "name", str, OpenApiParameter.PATH, description="The printer's name (case-sensitive)."
+    ),
+    view_serializer=PrinterViewSerializer,
+    input_serializer=PrinterSerializer,
+    page_component="PaginatedPrinterList",
+    page_description="A page of printers, by name.",
+    refused_new=PRINTER_INVALID,
+    refused_change=PRINTER_INVALID,
+    delete_description=(
+        "Only a printer that never had a print job can be deleted (disable it instead); "
+        "the LPT ports it was on fall back to no printer."
+    ),
+    delete_refused=(
+        'The printer has print jobs: `{"error": "Printer in use", "details": '
+        '["Printer <name> has N print job(s); disable it instead"]}`.'
+    ),
 )
 
 
@@ -207,80 +219,12 @@ class Printers:
         return Response(status=204)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="v2_printers_list",
-        tags=[TAG],
-        summary="List printers",
-        parameters=PAGE_PARAMETERS,
-        responses={
-            200: OpenApiResponse(
-                paginated("PaginatedPrinterList", PrinterViewSerializer()),
-                description="A page of printers, by name.",
-            ),
-            **v2_errors({400: PAGE_PARAMETERS_INVALID}),
-        },
-    ),
-    post=extend_schema(
-        operation_id="v2_printers_create",
-        tags=[TAG],
-        summary="Add a printer",
-        request=PrinterSerializer,
-        responses={
-            201: OpenApiResponse(PrinterViewSerializer, description="The new printer."),
-            **v2_errors({400: PRINTER_INVALID}),
-        },
-    ),
-)
+@PRINTERS_SCHEMA.list_view
 class PrinterListView(Printers, ConfigurationListView):
     required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="v2_printer_get",
-        tags=[TAG],
-        summary="Fetch a printer",
-        parameters=[PRINTER_NAME],
-        responses={
-            200: OpenApiResponse(PrinterViewSerializer, description="The printer."),
-            **v2_errors({404: NO_SUCH_PRINTER}),
-        },
-    ),
-    patch=extend_schema(
-        operation_id="v2_printer_update",
-        tags=[TAG],
-        summary="Change a printer",
-        parameters=[PRINTER_NAME],
-        request=PrinterSerializer,
-        responses={
-            200: OpenApiResponse(PrinterViewSerializer, description="The printer, changed."),
-            **v2_errors({400: PRINTER_INVALID, 404: NO_SUCH_PRINTER}),
-        },
-    ),
-    delete=extend_schema(
-        operation_id="v2_printer_delete",
-        tags=[TAG],
-        summary="Delete a printer",
-        description=(
-            "Only a printer that never had a print job can be deleted (disable it instead); "
-            "the LPT ports it was on fall back to no printer."
-        ),
-        parameters=[PRINTER_NAME],
-        responses={
-            204: OpenApiResponse(description="Deleted."),
-            **v2_errors(
-                {
-                    400: (
-                        'The printer has print jobs: `{"error": "Printer in use", "details": '
-                        '["Printer <name> has N print job(s); disable it instead"]}`.'
-                    ),
-                    404: NO_SUCH_PRINTER,
-                }
-            ),
-        },
-    ),
-)
+@PRINTERS_SCHEMA.detail_view
 class PrinterDetailView(Printers, ConfigurationDetailView):
     required_rights = {
         "GET": "printing.view_printer",

@@ -1,6 +1,7 @@
 """Refusals of print_ticket, and the error every printer driver raises."""
 
-from orders.errors import DomainError, OrderMarkedForCancelation
+from orders.errors import DomainError, OrderMarkedForCancelation, RecordNotFound
+from toolkit.errors import Refusal
 
 
 class CancelledBeforePrinting(OrderMarkedForCancelation):
@@ -11,15 +12,9 @@ class CancelledBeforePrinting(OrderMarkedForCancelation):
     code = "order_cancelled_before_printing"
 
 
-class PrintingRejected(DomainError):
+class PrintingRejected(Refusal):
     code = "printing_rejected"
     message = "Printing request rejected"
-    reason = "Printing request rejected"
-
-    def __init__(self, reason: str | None = None):
-        if reason is not None:
-            self.reason = reason
-        super().__init__(details=[self.reason])
 
 
 class StockOrder(PrintingRejected):
@@ -40,12 +35,8 @@ class NoPrinterDefined(PrintingRejected):
         super().__init__(f"No printer defined for workstation {workstation_code}")
 
 
-class PrinterNotFound(DomainError):
+class PrinterNotFound(RecordNotFound):
     code = "printer_not_found"
-    message = "No record found"
-
-    def __init__(self, provided: str):
-        super().__init__(details=[f"Provided: {provided}"])
 
 
 class WorkstationNotFound(PrinterNotFound):

@@ -125,22 +125,14 @@ def render_ticket(
         canvas.drawString(left + 30 * mm, y, value)
         y -= 6 * mm
 
-    y -= 4 * mm
-    canvas.setFont("Helvetica-Bold", 12)
-    canvas.drawString(left, y, "Items")
-    y -= 6 * mm
-    canvas.setFont("Helvetica", 10)
+    y = _section(canvas, left, y, "Items", line_height=6 * mm, font_size=10)
     for line in lines:
         canvas.drawString(left, y, f"{line.quantity} x {line.sku}  {line.name}")
         if line.endpoints:
             canvas.drawString(left + 100 * mm, y, ", ".join(line.endpoints))
         y -= 5 * mm
 
-    y -= 4 * mm
-    canvas.setFont("Helvetica-Bold", 12)
-    canvas.drawString(left, y, "Flow")
-    y -= 7 * mm
-    canvas.setFont("Helvetica", 11)
+    y = _section(canvas, left, y, "Flow", line_height=7 * mm, font_size=11)
     required = [spec for spec in FLOW_STEPS if getattr(order, spec.order_field)]
     for spec in required:
         canvas.rect(left, y - 1 * mm, 4 * mm, 4 * mm)  # a box to tick at the station
@@ -154,6 +146,18 @@ def render_ticket(
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def _section(
+    canvas: Canvas, x: float, y: float, title: str, *, line_height: float, font_size: int
+) -> float:
+    """Draw a section's title below ``y`` and set the font of its lines; returns where the
+    first line goes."""
+    y -= 4 * mm
+    canvas.setFont("Helvetica-Bold", 12)
+    canvas.drawString(x, y, title)
+    canvas.setFont("Helvetica", font_size)
+    return y - line_height
 
 
 def _date(value) -> str:

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from toolkit.api.configuration import configuration_urls
+
 from . import api
 
 v2_urlpatterns = [
@@ -8,7 +10,6 @@ v2_urlpatterns = [
         api.PrintTicketView.as_view(),
         name="v2-order-print-ticket",
     ),
-    path("printers", api.PrinterListView.as_view(), name="v2-printers"),
-    path("printers/<str:name>", api.PrinterDetailView.as_view(), name="v2-printer"),
+    *configuration_urls("printers", api.PrinterListView, api.PrinterDetailView, name="v2-printer"),
     path("workstations/<str:code>", api.WorkstationView.as_view(), name="v2-workstation"),
 ]

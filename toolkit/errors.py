@@ -17,6 +17,27 @@ class DomainError(Exception):
         super().__init__(self.message)
 
 
+class Refusal(DomainError):
+    """A refusal whose details say why: ``reason``, which a subclass sets for each reason the
+    contract names, or which is given when raised, or else the message itself. Some faces
+    answer with the reason alone (the legacy check-in's ``result``), so it is kept apart from
+    the detail lines."""
+
+    reason = ""
+
+    def __init__(self, reason: str | None = None):
+        if reason is not None:
+            self.reason = reason
+        elif not self.reason:
+            self.reason = self.message
+        super().__init__(details=self.reason_lines())
+
+    def reason_lines(self) -> list[str]:
+        """The detail lines that tell the reason: the reason itself, unless a contract says
+        more."""
+        return [self.reason]
+
+
 def looked_up[T](table: dict[type[DomainError], T], error: DomainError, default: T) -> T:
     """A face's entry for ``error``: the one for its class, or for its nearest listed base
     class, or ``default``."""

@@ -2,10 +2,29 @@
 
 from django.contrib import admin
 
+from toolkit.admin import ReadOnlyAdmin
+
 from .models import CheckIn, CompletionRequest
 
 
-class CheckInInline(admin.TabularInline):
+class OrderPanelInline(admin.TabularInline):
+    """A read-only panel of the order page (rows the Job Tracker writes), shown to whoever may
+    see the order."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order")
+
+
+class CheckInInline(OrderPanelInline):
     """The order's job history: every station it was checked in at."""
 
     model = CheckIn
@@ -13,43 +32,21 @@ class CheckInInline(admin.TabularInline):
     verbose_name_plural = "job history (check-ins)"
     fields = ["at", "station", "operator", "actor", "device"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["at", "id"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("station", "operator", "actor")
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("orders.view_order")
-
-
-class CompletionInline(admin.TabularInline):
+class CompletionInline(OrderPanelInline):
     model = CompletionRequest
     verbose_name_plural = "completion requests"
     fields = ["requested_at", "requested_by", "status", "processed_at", "failure_reason"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("orders.view_order")
 
 
 @admin.register(CompletionRequest)
-class CompletionRequestAdmin(admin.ModelAdmin):
+class CompletionRequestAdmin(ReadOnlyAdmin):
     """Pending completions wait for the Job Tracker; failed ones say why it refused."""
 
     list_display = [
@@ -66,12 +63,3 @@ class CompletionRequestAdmin(admin.ModelAdmin):
     search_fields = ["order__number"]
     readonly_fields = list_display
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

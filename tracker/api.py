@@ -7,7 +7,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -21,14 +20,12 @@ from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
 from orders.models import STATION_CODE, Order, Station
-from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
-from toolkit.api.schema import (
-    PAGE_PARAMETERS,
-    PAGE_PARAMETERS_INVALID,
-    V2_INCORRECT_ARGUMENTS,
-    paginated,
-    v2_errors,
+from toolkit.api.configuration import (
+    ConfigurationDetailView,
+    ConfigurationListView,
+    ConfigurationSchema,
 )
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_errors
 from toolkit.api.strict import StrictBooleanField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
@@ -162,11 +159,25 @@ def order_for_checkin(identifier: str) -> Order:
 
 
 TAG = "Lab API v2: job tracking"
-STATION_CODE = OpenApiParameter(
+STATION_PATH = OpenApiParameter(
     "code", str, OpenApiParameter.PATH, description="The station code (case-sensitive)."
 )
-NO_SUCH_STATION = (
-    'No such station: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
+STATIONS_SCHEMA = ConfigurationSchema(
+    tag=TAG,
+    operation_id="v2_station",
+    noun="station",
+    path_parameter=STATION_PATH,
+    view_serializer=StationViewSerializer,
+    input_serializer=StationSerializer,
+    page_component="PaginatedStationList",
+    page_description="A page of stations, by code.",
+    refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
+    refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
+    delete_description="Only a station nothing was ever checked in at can be deleted.",
+    delete_refused=(
+        'The station has check-ins: `{"error": "Station in use", "details": '
+        '["Station <code> is referenced by N check-in(s)"]}`.'
+    ),
 )
 
 
@@ -187,82 +198,12 @@ class Stations:
         return Response(status=204)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="v2_stations_list",
-        tags=[TAG],
-        summary="List stations",
-        parameters=PAGE_PARAMETERS,
-        responses={
-            200: OpenApiResponse(
-                paginated("PaginatedStationList", StationViewSerializer()),
-                description="A page of stations, by code.",
-            ),
-            **v2_errors({400: PAGE_PARAMETERS_INVALID}),
-        },
-    ),
-    post=extend_schema(
-        operation_id="v2_stations_create",
-        tags=[TAG],
-        summary="Add a station",
-        request=StationSerializer,
-        responses={
-            201: OpenApiResponse(StationViewSerializer, description="The new station."),
-            **v2_errors({400: f"{V2_INCORRECT_ARGUMENTS} Also when the code exists."}),
-        },
-    ),
-)
+@STATIONS_SCHEMA.list_view
 class StationListView(Stations, ConfigurationListView):
     required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="v2_station_get",
-        tags=[TAG],
-        summary="Fetch a station",
-        parameters=[STATION_CODE],
-        responses={
-            200: OpenApiResponse(StationViewSerializer, description="The station."),
-            **v2_errors({404: NO_SUCH_STATION}),
-        },
-    ),
-    patch=extend_schema(
-        operation_id="v2_station_update",
-        tags=[TAG],
-        summary="Change a station",
-        parameters=[STATION_CODE],
-        request=StationSerializer,
-        responses={
-            200: OpenApiResponse(StationViewSerializer, description="The station, changed."),
-            **v2_errors(
-                {
-                    400: f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
-                    404: NO_SUCH_STATION,
-                }
-            ),
-        },
-    ),
-    delete=extend_schema(
-        operation_id="v2_station_delete",
-        tags=[TAG],
-        summary="Delete a station",
-        description="Only a station nothing was ever checked in at can be deleted.",
-        parameters=[STATION_CODE],
-        responses={
-            204: OpenApiResponse(description="Deleted."),
-            **v2_errors(
-                {
-                    400: (
-                        'The station has check-ins: `{"error": "Station in use", "details": '
-                        '["Station <code> is referenced by N check-in(s)"]}`.'
-                    ),
-                    404: NO_SUCH_STATION,
-                }
-            ),
-        },
-    ),
-)
+@STATIONS_SCHEMA.detail_view
 class StationDetailView(Stations, ConfigurationDetailView):
     """A station's configuration, and the check-in at it (``POST``)."""
 
@@ -278,7 +219,7 @@ class StationDetailView(Stations, ConfigurationDetailView):
         tags=[TAG],
         summary="Check an order in at this station",
         description="A valid order goes into process (state `P`).",
-        parameters=[STATION_CODE],
+        parameters=[STATION_PATH],
         request=CheckInSerializer,
         responses={
             201: OpenApiResponse(

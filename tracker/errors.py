@@ -1,19 +1,14 @@
 """Refusals of the Job Tracker: check-ins and completions. Messages are the contract's."""
 
-from orders.errors import DomainError
+from orders.errors import RecordNotFound
+from toolkit.errors import DomainError, Refusal
 
 
-class CheckinRefused(DomainError):
+class CheckinRefused(Refusal):
     """A check-in that cannot be performed; ``reason`` is the one detail line."""
 
     code = "checkin_refused"
     message = "Checkin not performed"
-    reason = "Checkin not performed"
-
-    def __init__(self, reason: str | None = None):
-        if reason is not None:
-            self.reason = reason
-        super().__init__(details=[self.reason])
 
 
 class StationNotFound(CheckinRefused):
@@ -40,18 +35,15 @@ class StepNotNeeded(CheckinRefused):
     """Station verify is on and the order does not require the station's flow step."""
 
 
-class CompletionRefused(DomainError):
+class CompletionRefused(Refusal):
     """A completion the Job Tracker will not perform, with the vendor's numbered code."""
 
     code = "completion_refused"
     message = "Could not complete order"
     number = "00"
-    reason = "Could not complete order"
 
-    def __init__(self, reason: str | None = None):
-        if reason is not None:
-            self.reason = reason
-        super().__init__(details=[f"Error Code: {self.number}", f"Error Message: {self.reason}"])
+    def reason_lines(self) -> list[str]:
+        return [f"Error Code: {self.number}", f"Error Message: {self.reason}"]
 
 
 class CompletionOrderNotFound(CompletionRefused):
@@ -92,9 +84,5 @@ class StationInUse(DomainError):
         )
 
 
-class StationNotFoundForConfig(DomainError):
+class StationNotFoundForConfig(RecordNotFound):
     code = "station_not_found"
-    message = "No record found"
-
-    def __init__(self, provided: str):
-        super().__init__(details=[f"Provided: {provided}"])

@@ -1,11 +1,10 @@
 """The check-ins that make up each order's job history, and the completions the Job Tracker
 works through. (Stations are ``orders.Station``: an order knows where it is.)"""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from orders.models import Station
+from orders.models import Station, acting_user
 
 
 class CheckIn(models.Model):
@@ -17,13 +16,7 @@ class CheckIn(models.Model):
         Station, null=True, blank=True, on_delete=models.PROTECT, related_name="operator_checkins"
     )
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    actor = acting_user()
     device = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
@@ -55,13 +48,7 @@ class CompletionRequest(models.Model):
         max_length=10, choices=CompletionStatus.choices, default=CompletionStatus.PENDING
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    requested_by = acting_user()
     processed_at = models.DateTimeField(null=True, blank=True)
     processed_by = models.CharField(
         max_length=64, blank=True, default="", help_text="The tracker worker that processed it."

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from toolkit.api.configuration import configuration_urls
+
 from . import api
 
 v2_urlpatterns = [
@@ -8,8 +10,9 @@ v2_urlpatterns = [
         api.CompleteOrderView.as_view(),
         name="v2-order-complete",
     ),
-    path("job_track/stations", api.StationListView.as_view(), name="v2-stations"),
-    path("job_track/stations/<str:code>", api.StationDetailView.as_view(), name="v2-station"),
+    *configuration_urls(
+        "job_track/stations", api.StationListView, api.StationDetailView, name="v2-station"
+    ),
 ]
 
 legacy_urlpatterns = [

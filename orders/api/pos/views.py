@@ -224,12 +224,17 @@ class OrderView(OrdersApiView):
         return Response(status=204)
 
 
-def status_schema(*, not_found: str, **extra) -> dict:
-    """What the three status endpoints share in the schema."""
-    return {
-        "tags": [TAG],
-        "request": StatusSerializer,
-        "responses": {
+def status_schema(
+    *, operation_id: str, description: str, not_found: str, target: OpenApiParameter | None = None
+):
+    """The schema of a status endpoint; ``target`` is the path's part after the order's id."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[TAG],
+        parameters=[ORDER_ID] if target is None else [ORDER_ID, target],
+        description=description,
+        request=StatusSerializer,
+        responses={
             200: ORDER,
             **problem_responses(
                 {
@@ -245,8 +250,7 @@ def status_schema(*, not_found: str, **extra) -> dict:
                 }
             ),
         },
-        **extra,
-    }
+    )
 
 
 class StatusView(OrdersApiView):
@@ -270,11 +274,10 @@ class StatusView(OrdersApiView):
 class OrderStatusView(StatusView):
     set_status = staticmethod(set_order_status)
 
-    @extend_schema(
+    @status_schema(
         operation_id="orders_set_status",
-        parameters=[ORDER_ID],
         description="Sets every live item of the order, at all of its endpoints.",
-        **status_schema(not_found=NO_SUCH_ORDER),
+        not_found=NO_SUCH_ORDER,
     )
     def post(self, request, order_id: str):
         return self.change(request, order_id)
@@ -283,16 +286,13 @@ class OrderStatusView(StatusView):
 class ItemStatusView(StatusView):
     set_status = staticmethod(set_item_status)
 
-    @extend_schema(
+    @status_schema(
         operation_id="orders_set_item_status",
-        parameters=[
-            ORDER_ID,
-            OpenApiParameter(
-                "item_id", str, OpenApiParameter.PATH, description="The item's `id` (digits)."
-            ),
-        ],
         description="Sets that item of the order, at all of its endpoints.",
-        **status_schema(not_found="No order with that id, or no such item in it."),
+        not_found="No order with that id, or no such item in it.",
+        target=OpenApiParameter(
+            "item_id", str, OpenApiParameter.PATH, description="The item's `id` (digits)."
+        ),
     )
     def post(self, request, order_id: str, item_id: str):
         if not (item_id.isascii() and item_id.isdigit() and len(item_id) <= 18):
@@ -304,16 +304,13 @@ class ItemStatusView(StatusView):
 class EndpointStatusView(StatusView):
     set_status = staticmethod(set_endpoint_status)
 
-    @extend_schema(
+    @status_schema(
         operation_id="orders_set_endpoint_status",
-        parameters=[
-            ORDER_ID,
-            OpenApiParameter(
-                "endpoint_name", str, OpenApiParameter.PATH, description="The endpoint's name."
-            ),
-        ],
         description="Sets every live item of the order at that endpoint.",
-        **status_schema(not_found="No order with that id, or it has nothing at the endpoint."),
+        not_found="No order with that id, or it has nothing at the endpoint.",
+        target=OpenApiParameter(
+            "endpoint_name", str, OpenApiParameter.PATH, description="The endpoint's name."
+        ),
     )
     def post(self, request, order_id: str, endpoint_name: str):
         return self.change(request, order_id, endpoint=endpoint_name)

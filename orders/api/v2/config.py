@@ -1,25 +1,18 @@
 """Lab API v2 configuration for supervisors: delete reason codes (a configuration resource,
 ``toolkit.api.configuration``) and lab settings."""
 
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from orders.errors import DeleteReasonNotFound
 from orders.models import DeleteReason, LabSettings
 from orders.services import update_lab_settings
-from toolkit.api.configuration import ConfigurationDetailView, ConfigurationListView
-from toolkit.api.schema import (
-    PAGE_PARAMETERS,
-    PAGE_PARAMETERS_INVALID,
-    V2_INCORRECT_ARGUMENTS,
-    paginated,
-    v2_errors,
+from toolkit.api.configuration import (
+    ConfigurationDetailView,
+    ConfigurationListView,
+    ConfigurationSchema,
 )
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_errors
 
 from .base import ORDER_ERROR_STATUS, OrdersV2View
 from .serializers import (
@@ -30,11 +23,29 @@ from .serializers import (
 )
 
 TAG = "Lab API v2: configuration"
-REASON_CODE = OpenApiParameter(
-    "code", str, OpenApiParameter.PATH, description="The reason code (case-sensitive)."
-)
-NO_SUCH_REASON = (
-    'No such reason code: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
+DELETE_REASONS_SCHEMA = ConfigurationSchema(
+    tag=TAG,
+    operation_id="v2_delete_reason",
+    noun="reason code",
+    path_parameter=OpenApiParameter(
+        "code", str, OpenApiParameter.PATH, description="The reason code (case-sensitive)."
+    ),
+    view_serializer=DeleteReasonViewSerializer,
+    input_serializer=DeleteReasonSerializer,
+    page_component="PaginatedDeleteReasonList",
+    page_description="A page of reason codes (active or not), by code.",
+    refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
+    refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
+    change_summary="Change a reason code's description or activity",
+    delete_operation="deactivate",
+    delete_summary="Deactivate a reason code",
+    delete_description=(
+        "Deactivates the reason code (`active: false`); it is never deleted, since "
+        "cancelled orders keep pointing at it."
+    ),
+    deleted={
+        200: OpenApiResponse(DeleteReasonViewSerializer, description="The deactivated reason.")
+    },
 )
 
 
@@ -58,79 +69,12 @@ class DeleteReasons:
         return Response(self.represent(reason))
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="v2_delete_reasons_list",
-        tags=[TAG],
-        summary="List reason codes",
-        parameters=PAGE_PARAMETERS,
-        responses={
-            200: OpenApiResponse(
-                paginated("PaginatedDeleteReasonList", DeleteReasonViewSerializer()),
-                description="A page of reason codes (active or not), by code.",
-            ),
-            **v2_errors({400: PAGE_PARAMETERS_INVALID}),
-        },
-    ),
-    post=extend_schema(
-        operation_id="v2_delete_reasons_create",
-        tags=[TAG],
-        summary="Add a reason code",
-        request=DeleteReasonSerializer,
-        responses={
-            201: OpenApiResponse(DeleteReasonViewSerializer, description="The new reason code."),
-            **v2_errors({400: f"{V2_INCORRECT_ARGUMENTS} Also when the code exists."}),
-        },
-    ),
-)
+@DELETE_REASONS_SCHEMA.list_view
 class DeleteReasonListView(DeleteReasons, ConfigurationListView):
     required_rights = {"GET": "orders.view_deletereason", "POST": "orders.add_deletereason"}
 
 
-@extend_schema_view(
-    get=extend_schema(
-        operation_id="v2_delete_reason_get",
-        tags=[TAG],
-        summary="Fetch a reason code",
-        parameters=[REASON_CODE],
-        responses={
-            200: OpenApiResponse(DeleteReasonViewSerializer, description="The reason code."),
-            **v2_errors({404: NO_SUCH_REASON}),
-        },
-    ),
-    patch=extend_schema(
-        operation_id="v2_delete_reason_update",
-        tags=[TAG],
-        summary="Change a reason code's description or activity",
-        parameters=[REASON_CODE],
-        request=DeleteReasonSerializer,
-        responses={
-            200: OpenApiResponse(
-                DeleteReasonViewSerializer, description="The reason code, changed."
-            ),
-            **v2_errors(
-                {
-                    400: f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
-                    404: NO_SUCH_REASON,
-                }
-            ),
-        },
-    ),
-    delete=extend_schema(
-        operation_id="v2_delete_reason_deactivate",
-        tags=[TAG],
-        summary="Deactivate a reason code",
-        description=(
-            "Deactivates the reason code (`active: false`); it is never deleted, since "
-            "cancelled orders keep pointing at it."
-        ),
-        parameters=[REASON_CODE],
-        responses={
-            200: OpenApiResponse(DeleteReasonViewSerializer, description="The deactivated reason."),
-            **v2_errors({404: NO_SUCH_REASON}),
-        },
-    ),
-)
+@DELETE_REASONS_SCHEMA.detail_view
 class DeleteReasonDetailView(DeleteReasons, ConfigurationDetailView):
     required_rights = {
         "GET": "orders.view_deletereason",

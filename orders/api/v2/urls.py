@@ -1,5 +1,7 @@
 from django.urls import path
 
+from toolkit.api.configuration import configuration_urls
+
 from . import config, views
 
 urlpatterns = [
@@ -12,10 +14,10 @@ urlpatterns = [
         views.OrderReleaseView.as_view(),
         name="v2-order-release",
     ),
-    path("delete_reasons", config.DeleteReasonListView.as_view(), name="v2-delete-reasons"),
-    path(
-        "delete_reasons/<str:code>",
-        config.DeleteReasonDetailView.as_view(),
+    *configuration_urls(
+        "delete_reasons",
+        config.DeleteReasonListView,
+        config.DeleteReasonDetailView,
         name="v2-delete-reason",
     ),
     path("settings", config.LabSettingsView.as_view(), name="v2-settings"),

@@ -1,10 +1,13 @@
 """Lab API v2: orders — fetch, status, create, hold, release, cancel."""
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_view,
 )
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -178,58 +181,56 @@ class OrderStatusView(OrdersV2View):
         return Response(order_status_payload(order))
 
 
-class OrderHoldView(OrdersV2View):
-    required_rights = {"POST": "orders.hold_order"}
+class HoldChangeView(OrdersV2View):
+    """Putting an order on hold and releasing it: the same request (a POST on the order, no
+    body), right and answer (the order as it now stands); only the service differs."""
 
-    @extend_schema(
-        operation_id="v2_order_hold",
+    required_rights = {"POST": "orders.hold_order"}
+    change: Callable[..., Order]  # hold_order or release_order
+
+    def post(self, request, identifier: str):
+        order = self.change(order=resolve_order_identifier(identifier), actor=request.user)
+        return Response(shown(order))
+
+
+def hold_change_schema(*, action: str, summary: str, answer: str, refused: str):
+    """The schema of the hold or release (``action``) of an order."""
+    return extend_schema(
+        operation_id=f"v2_order_{action}",
         tags=[TAG],
+        summary=summary,
+        description=f"Our extension (the vendor documents no {action}).",
+        parameters=[ORDER_IDENTIFIER],
+        request=None,
+        responses={
+            200: OpenApiResponse(V2OrderSerializer, description=answer),
+            **v2_errors({400: f"{refused}; or an ambiguous identifier.", 404: NO_RECORD}),
+        },
+    )
+
+
+@extend_schema_view(
+    post=hold_change_schema(
+        action="hold",
         summary="Put an order on hold",
-        description="Our extension (the vendor documents no hold).",
-        parameters=[ORDER_IDENTIFIER],
-        request=None,
-        responses={
-            200: OpenApiResponse(V2OrderSerializer, description="The order, now on hold."),
-            **v2_errors(
-                {
-                    400: (
-                        "`Order marked for cancelation`, `Order already completed`, `Hold orders "
-                        "are not allowed` (setting), `Order is already on hold`; or an ambiguous "
-                        "identifier."
-                    ),
-                    404: NO_RECORD,
-                }
-            ),
-        },
+        answer="The order, now on hold.",
+        refused=(
+            "`Order marked for cancelation`, `Order already completed`, `Hold orders are not "
+            "allowed` (setting), `Order is already on hold`"
+        ),
     )
-    def post(self, request, identifier: str):
-        order = hold_order(order=resolve_order_identifier(identifier), actor=request.user)
-        return Response(shown(order))
+)
+class OrderHoldView(HoldChangeView):
+    change = staticmethod(hold_order)
 
 
-class OrderReleaseView(OrdersV2View):
-    required_rights = {"POST": "orders.hold_order"}
-
-    @extend_schema(
-        operation_id="v2_order_release",
-        tags=[TAG],
+@extend_schema_view(
+    post=hold_change_schema(
+        action="release",
         summary="Release an order from hold",
-        description="Our extension (the vendor documents no release).",
-        parameters=[ORDER_IDENTIFIER],
-        request=None,
-        responses={
-            200: OpenApiResponse(V2OrderSerializer, description="The order, released."),
-            **v2_errors(
-                {
-                    400: (
-                        "`Order marked for cancelation`, `Order is not on hold`; or an ambiguous "
-                        "identifier."
-                    ),
-                    404: NO_RECORD,
-                }
-            ),
-        },
+        answer="The order, released.",
+        refused="`Order marked for cancelation`, `Order is not on hold`",
     )
-    def post(self, request, identifier: str):
-        order = release_order(order=resolve_order_identifier(identifier), actor=request.user)
-        return Response(shown(order))
+)
+class OrderReleaseView(HoldChangeView):
+    change = staticmethod(release_order)
