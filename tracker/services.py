@@ -16,7 +16,7 @@ from django.utils import timezone
 from orders.errors import NonCancelStation
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.models import LabSettings, Order, OrderEvent, Station
-from orders.services import lock_order, locked_orders, record_event
+from orders.services import lock_order, locked_orders, save_change
 from orders.status import EventKind, OrderState
 from toolkit.kept import MISSING, KeptRows, copy_of
 from toolkit.workers import worker_is_alive
@@ -130,16 +130,15 @@ def check_in(
             order=order, station=station, operator=operator, at=now, actor=actor, device=device
         )
         previous = order.previous_station_code or ""
-        fields = ["current_station", "current_station_at", "version"]
+        fields = ["current_station", "current_station_at"]
         if order.state == OrderState.VALID:
             order.state = OrderState.PROCESS
             fields.append("state")
         order.current_station = station
         order.current_station_at = now
-        order.version += 1
-        order.save(update_fields=fields)
-        record_event(
+        save_change(
             order,
+            fields,
             kind=EventKind.CHECKIN,
             actor=actor,
             from_value=previous,
@@ -216,9 +215,7 @@ def request_completion(*, order: Order, actor, require_tracker: bool = True) -> 
             raise errors.JobTrackerNotRunning
         request = CompletionRequest.objects.create(order=order, requested_by=actor)
         order.pending_completion = True
-        order.version += 1
-        order.save(update_fields=["pending_completion", "version"])
-        record_event(order, kind=EventKind.COMPLETION_REQUESTED, actor=actor)
+        save_change(order, ["pending_completion"], kind=EventKind.COMPLETION_REQUESTED, actor=actor)
         return request
 
 
