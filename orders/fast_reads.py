@@ -34,8 +34,9 @@ class ItemEndpoint:
 
 def order_to_show(identifier: str, *, with_items: bool = False) -> Order:
     """The order ``identifier`` names (``resolve_order_identifier``'s rules and errors), with
-    its current station and its creator's user name, in one statement; ``with_items`` also
-    reads its items with their endpoints (``items_shown``), in the same statement."""
+    its current station and its creator's user name; ``with_items`` also reads its items with
+    their endpoints (``items_shown``) in the same statement. One statement per try: an order
+    number, a PO number; a tray that could be an order number is tried after it."""
     return resolve_with(identifier, _LOOKUPS[with_items])
 
 
