@@ -253,7 +253,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # How long a web process keeps an API key it verified, and a user's rights, before reading
-# them again (labsite/api/credentials.py). A key revoked or a right withdrawn stops working at
+# them again (accounts/credentials.py). A key revoked or a right withdrawn stops working at
 # once in the process that changed it and within this many seconds in the others. 0: never kept.
 API_CREDENTIAL_CACHE_SECONDS = float(os.environ.get("API_CREDENTIAL_CACHE_SECONDS", "5"))
 

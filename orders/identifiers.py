@@ -128,7 +128,6 @@ def resolve_with(identifier: str, lookups: OrderLookups) -> Order:
     raise OrderNotFound(identifier)
 
 
-def order_by_number(number: int, *, orders: QuerySet | None = None) -> Order | None:
+def order_by_number(number: int) -> Order | None:
     """The order with this order number, or None."""
-    orders = Order.objects.all() if orders is None else orders
-    return orders.filter(number=number).first()
+    return Order.objects.filter(number=number).first()

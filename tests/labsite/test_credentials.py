@@ -1,4 +1,4 @@
-"""What a web process keeps of the keys and rights it verified (labsite/api/credentials.py):
+"""What a web process keeps of the keys and rights it verified (accounts/credentials.py):
 kept for API_CREDENTIAL_CACHE_SECONDS, forgotten at once when this process changes a key, a user,
 a group or a right, and looked up again when the time runs out (a change made by another
 process)."""
