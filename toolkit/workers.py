@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
@@ -133,3 +134,37 @@ class WorkerLoop:
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
             self.log(f"{self.worker_id} stopped after {total} item(s)")
         return total
+
+
+class WorkerCommand(BaseCommand):
+    """A ``manage.py`` command that runs a ``WorkerLoop`` of ``kind``: ``--once``,
+    ``--batch-size``, ``--idle-seconds`` and ``--heartbeat-seconds`` for every worker, the
+    subclass adding its own options and doing one unit of work in ``work``."""
+
+    kind: str
+    default_batch_size = 50
+    once_help = "Process what is pending, then exit."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help=self.once_help)
+        parser.add_argument(
+            "--batch-size",
+            type=positive_int,
+            default=self.default_batch_size,
+            help=f"Rows claimed per transaction (default {self.default_batch_size}).",
+        )
+        parser.add_argument("--idle-seconds", type=positive_seconds, default=1.0)
+        parser.add_argument("--heartbeat-seconds", type=positive_seconds, default=2.0)
+
+    def work(self, *, worker: str, batch_size: int, **options) -> int:
+        """One unit of work (one transaction); how many rows it processed."""
+        raise NotImplementedError
+
+    def handle(self, *args, once, idle_seconds, heartbeat_seconds, **options):
+        loop = WorkerLoop(
+            self.kind,
+            heartbeat_seconds=heartbeat_seconds,
+            idle_seconds=idle_seconds,
+            log=lambda line: self.stdout.write(line),
+        )
+        loop.run(lambda: self.work(worker=loop.worker_id, **options), once=once)

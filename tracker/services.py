@@ -273,29 +273,17 @@ def process_completions(
             if refusal is None:
                 completed_orders.append(order.pk)
                 done_requests.append(request.id)
-                events.append(
-                    OrderEvent(
-                        order_id=order.pk,
-                        at=now,
-                        kind=EventKind.COMPLETED,
-                        actor_name=worker,
-                        from_value=STATE_LABELS[order.state],
-                        to_value=OrderState.COMPLETED.label,
-                        note=f"tray {order.tray} freed" if order.tray else "",
-                    )
-                )
+                outcome = {
+                    "kind": EventKind.COMPLETED,
+                    "from_value": STATE_LABELS[order.state],
+                    "to_value": OrderState.COMPLETED.label,
+                    "note": f"tray {order.tray} freed" if order.tray else "",
+                }
             else:
                 failed_orders.append(order.pk)
                 failed_requests[refusal.reason].append(request.id)
-                events.append(
-                    OrderEvent(
-                        order_id=order.pk,
-                        at=now,
-                        kind=EventKind.COMPLETION_FAILED,
-                        actor_name=worker,
-                        reason=refusal.reason,
-                    )
-                )
+                outcome = {"kind": EventKind.COMPLETION_FAILED, "reason": refusal.reason}
+            events.append(OrderEvent(order_id=order.pk, at=now, actor_name=worker, **outcome))
         # One UPDATE per outcome (and per failure reason), not per row: bulk_update builds a
         # CASE per row and field in Python, which cost ten times the writes themselves.
         # The orders are locked, so version + 1 is the version read above plus one.

@@ -15,7 +15,6 @@ from orders.errors import (
     ItemNotFound,
     JobTrackerRequired,
     OrderAlreadyCompleted,
-    OrderMarkedForCancelation,
     OrderNotPreProduction,
 )
 from orders.identifiers import resolve_order_identifier
@@ -24,7 +23,7 @@ from orders.status import EventKind, OrderState, ProcessingStatus, derive_status
 from toolkit.errors import DomainError
 
 from .history import actor_name, new_event, save_change
-from .locks import lock_order, locked_orders
+from .locks import lock_open_order, lock_order, locked_orders
 
 _CANCELLED = ProcessingStatus.CANCELLED
 
@@ -160,11 +159,7 @@ def cancel_items(
     """
     wanted = list(dict.fromkeys(item_ids))
     with transaction.atomic():
-        order = lock_order(order)
-        if order.is_cancelled:
-            raise OrderMarkedForCancelation
-        if order.is_closed:
-            raise OrderAlreadyCompleted
+        order = lock_open_order(order)
         status = _production_status(order)
         if status is not None:
             raise OrderNotPreProduction(status)

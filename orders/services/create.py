@@ -66,30 +66,33 @@ def _next_order_number() -> int:
 
 
 def _validate_new_order(data: NewOrder) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if data.number is not None:
-        problem = order_number_error(data.number)
-        if problem:
-            errors.setdefault("orderNumber", []).append(problem)
-        elif Order.objects.filter(number=int(data.number)).exists():
-            errors.setdefault("orderNumber", []).append(
-                f"order number {data.number} already exists"
-            )
-    if data.tray:
-        problem = tray_number_error(data.tray)
-        if problem:
-            errors.setdefault("trayNumber", []).append(problem)
-        else:
-            holder = Order.objects.active().filter(tray=data.tray).only("number").first()
-            if holder is not None:
-                errors.setdefault("trayNumber", []).append(
-                    f"tray {data.tray} is in use by order {holder.number}"
-                )
-    if data.po_number:
-        problem = po_number_error(data.po_number)
-        if problem:
-            errors.setdefault("poNumber", []).append(problem)
-    return errors
+    """What is wrong with the new order's identifiers: at most one problem per field."""
+    problems = {
+        "orderNumber": _order_number_problem(data.number),
+        "trayNumber": _tray_problem(data.tray),
+        "poNumber": po_number_error(data.po_number) if data.po_number else None,
+    }
+    return {field: [problem] for field, problem in problems.items() if problem}
+
+
+def _order_number_problem(number) -> str | None:
+    if number is None:
+        return None
+    problem = order_number_error(number)
+    if not problem and Order.objects.filter(number=int(number)).exists():
+        problem = f"order number {number} already exists"
+    return problem
+
+
+def _tray_problem(tray: str) -> str | None:
+    if not tray:
+        return None
+    problem = tray_number_error(tray)
+    if not problem:
+        holder = Order.objects.active().filter(tray=tray).only("number").first()
+        if holder is not None:
+            problem = f"tray {tray} is in use by order {holder.number}"
+    return problem
 
 
 def _unvalid_message(data: NewOrder) -> str:

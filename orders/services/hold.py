@@ -4,7 +4,6 @@ from django.db import transaction
 
 from orders.errors import (
     HoldNotAllowed,
-    OrderAlreadyCompleted,
     OrderAlreadyOnHold,
     OrderMarkedForCancelation,
     OrderNotOnHold,
@@ -13,17 +12,13 @@ from orders.models import LabSettings, Order
 from orders.status import EventKind
 
 from .history import save_change
-from .locks import lock_order
+from .locks import lock_open_order, lock_order
 
 
 def hold_order(*, order: Order, actor) -> Order:
     """Put an order on hold. Refused when the lab does not allow holds."""
     with transaction.atomic():
-        order = lock_order(order)
-        if order.is_cancelled:
-            raise OrderMarkedForCancelation
-        if order.is_closed:
-            raise OrderAlreadyCompleted
+        order = lock_open_order(order)
         if not LabSettings.load().allow_hold_orders:
             raise HoldNotAllowed
         if order.on_hold:

@@ -10,8 +10,6 @@ from orders.errors import (
     EndpointNotFound,
     ItemCancelled,
     ItemNotFound,
-    OrderAlreadyCompleted,
-    OrderMarkedForCancelation,
     OrderNotFound,
     OrderNotProcessable,
     OrderNotProcessed,
@@ -22,7 +20,7 @@ from orders.models import Order, OrderEvent, OrderItem, OrderItemEndpoint
 from orders.status import EventKind, OrderState, ProcessingStatus, derive_status
 
 from .history import new_event, save_change
-from .locks import lock_order, locked_orders
+from .locks import lock_order, locked_orders, refuse_unless_open
 
 
 def _why_not_processable(order: Order) -> str | None:
@@ -105,10 +103,7 @@ def refresh_processing_status(order: Order) -> str:
 def _check_status_change(order: Order, version: int | None) -> None:
     if version is not None and version != order.version:
         raise VersionMismatch(current=order.version, provided=version)
-    if order.is_cancelled:
-        raise OrderMarkedForCancelation
-    if order.is_closed:
-        raise OrderAlreadyCompleted
+    refuse_unless_open(order)
     if not order.is_processed:
         raise OrderNotProcessed
 
