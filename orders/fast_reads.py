@@ -61,19 +61,19 @@ class _RawLookups:
         self.with_items = with_items
 
     def by_number_or_tray(self, number: int | None, tray: str | None) -> list[Order]:
-        # The number first, then the tray, each its own statement: one statement ORing both
-        # was planned afresh on every run (PostgreSQL found no plan good for any values),
-        # which cost more than the second statement a tray needs.
-        if number is not None:
-            found = _orders("o.number = %s", [number], with_items=self.with_items)
-            if found or tray is None:
-                return found
-        # The constants are written into the statement, not bound: a plan made once for any
-        # tray then still knows which orders the condition leaves out.
+        # An identifier that may be both is tried as both in one statement, each try on its
+        # own index (an IN over a UNION ALL); ``resolve_with`` lets the number win. A plain
+        # OR of the two was planned afresh on every run (PostgreSQL found no plan good for
+        # any values).
+        if tray is None:
+            return _orders("o.number = %s", [number], with_items=self.with_items)
+        if number is None:
+            return _orders(_active_tray("o."), [tray], with_items=self.with_items)
+        table = connection.ops.quote_name(Order._meta.db_table)
         return _orders(
-            "o.tray = %s AND o.tray <> '' AND o.cancelled_at IS NULL"
-            f" AND o.state <> '{OrderState.COMPLETED.value}'",
-            [tray],
+            f"o.id IN (SELECT id FROM {table} WHERE number = %s"  # noqa: S608
+            f" UNION ALL SELECT id FROM {table} WHERE {_active_tray('')})",
+            [number, tray],
             with_items=self.with_items,
         )
 
@@ -85,6 +85,16 @@ class _RawLookups:
             [po_number],
             with_items=self.with_items,
         )
+
+
+def _active_tray(alias: str) -> str:
+    """The condition "holds this tray (the one parameter) and is active". The constants are
+    written into the statement, not bound: a plan made once for any tray then still knows
+    which orders the condition leaves out (the partial index on active trays)."""
+    return (
+        f"{alias}tray = %s AND {alias}tray <> '' AND {alias}cancelled_at IS NULL"
+        f" AND {alias}state <> '{OrderState.COMPLETED.value}'"
+    )
 
 
 _LOOKUPS = {False: _RawLookups(with_items=False), True: _RawLookups(with_items=True)}

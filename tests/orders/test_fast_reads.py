@@ -2,6 +2,8 @@
 repeats two rules of the model layer ("an active order" and the identifier tries); these tests
 hold both equal to the ORM's over orders in every state."""
 
+from unittest.mock import ANY
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -84,6 +86,26 @@ def test_the_order_its_station_and_creator_are_read_as_the_orm_reads_them(lab, n
         )
     )
     assert creator == (expected.created_by and expected.created_by.get_username())
+
+
+@pytest.mark.parametrize("with_items", [False, True])
+@pytest.mark.parametrize(
+    ("identifier", "number"),
+    [("5", 10001), ("10005", 10005), ("8", 8), ("404", None)],
+    ids=["a tray", "a number that is also a tray", "a tray that is also a number", "neither"],
+)
+def test_a_tray_that_could_be_an_order_number_is_tried_as_both_in_one_statement(
+    lab, identifier, number, with_items
+):
+    with CaptureQueriesContext(connection) as queries:
+        found = outcome(
+            lambda text: fast_reads.order_to_show(text, with_items=with_items), identifier
+        )
+
+    expected = Order.objects.get(number=number).pk if number else ("OrderNotFound", ANY)
+    assert found == expected
+    # A PO number is the third try, with its own statement, when neither finds an order.
+    assert len(queries) == (1 if number else 2)
 
 
 def test_the_stations_other_fields_are_read_when_asked(lab):

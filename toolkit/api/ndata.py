@@ -43,19 +43,10 @@ class Kind(enum.Enum):
 
 # Operator -> (least, most) number of arguments; None means no upper bound.
 ARITY: dict[str, tuple[int, int | None]] = {
-    "eq": (1, 1),
-    "ne": (1, 1),
-    "gt": (1, 1),
-    "ge": (1, 1),
-    "lt": (1, 1),
-    "le": (1, 1),
-    "in": (1, None),
-    "nin": (1, None),
-    "contains": (1, 1),
-    "startswith": (1, 1),
-    "endswith": (1, 1),
-    "null": (0, 0),
-    "notnull": (0, 0),
+    **dict.fromkeys(("eq", "ne", "gt", "ge", "lt", "le"), (1, 1)),
+    **dict.fromkeys(("in", "nin"), (1, None)),
+    **dict.fromkeys(("contains", "startswith", "endswith"), (1, 1)),
+    **dict.fromkeys(("null", "notnull"), (0, 0)),
     "between": (2, 2),
 }
 
