@@ -11,15 +11,16 @@ from django.db import models
 
 
 class FlowStep(models.TextChoices):
-    BACKSIDE_COAT = "backside_coat", "Backside Coat"
+    # A label not given is the name in title case ("Hard Coat"), as Django derives it.
+    BACKSIDE_COAT = "backside_coat"
     AR_COAT = "ar_coat", "AR Coat"
-    TINT = "tint", "Tint"
-    MIRROR = "mirror", "Mirror"
+    TINT = "tint"
+    MIRROR = "mirror"
     UV = "uv", "UV"
-    HARD_COAT = "hard_coat", "Hard Coat"
-    POLISH = "polish", "Polish"
-    ETCHING = "etching", "Etching"
-    DROP_BALL = "drop_ball", "Drop Ball"
+    HARD_COAT = "hard_coat"
+    POLISH = "polish"
+    ETCHING = "etching"
+    DROP_BALL = "drop_ball"
     FINAL_QA = "final_qa", "Final QA"
 
 

@@ -136,11 +136,12 @@ class WorkstationPort(models.Model):
 
 
 class PrintStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    # A label not given is the name in title case ("Queued"), as Django derives it.
+    QUEUED = "queued"
+    SENDING = "sending"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 class PrintJob(models.Model):

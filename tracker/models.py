@@ -29,9 +29,10 @@ class CheckIn(models.Model):
 
 
 class CompletionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    # A label not given is the name in title case ("Pending"), as Django derives it.
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class CompletionRequest(models.Model):
