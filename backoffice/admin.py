@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from accounts.rights import Right
 from orders.errors import DomainError
 from orders.identifiers import ORDER_NUMBER_RE, parse_public_id
 from orders.models import ACTIVE_ORDER, DeleteReason, LabSettings, Order
@@ -328,7 +329,7 @@ class OrderAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/orders/order/cancel_selected.html", context)
 
     def has_hold_permission(self, request):
-        return request.user.has_perm("orders.hold_order")
+        return request.user.has_perm(Right.HOLD_ORDER)
 
     def has_cancel_permission(self, request):
-        return request.user.has_perm("orders.cancel_order")
+        return request.user.has_perm(Right.CANCEL_ORDER)

@@ -1,8 +1,8 @@
 """The order page's buttons and panels, and the order list's bounded paginator.
 
 Each button posts to a small view that checks the right the Lab API v2 checks for the same
-change, calls the same service, and reports the outcome as a message worded as the API words
-it (its ``error``, then its ``details``).
+change (the same entry of ``accounts.rights.Right``), calls the same service, and reports the
+outcome as a message worded as the API words it (its ``error``, then its ``details``).
 """
 
 import json
@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.rights import Right
 from orders.errors import DomainError
 from orders.flow import FLOW_STEPS
 from orders.models import DeleteReason, LabSettings, Order, OrderEvent
@@ -29,12 +30,6 @@ from printing.models import PrintJob, PrintStatus, WorkstationPort
 from printing.services import API_WORKSTATION, queue_ticket
 from toolkit.api.v2 import PERMISSION_DENIED
 from tracker.services import performed_steps, request_completion
-
-# The rights the Lab API v2 requires for each change (its views' ``required_rights``).
-HOLD_RIGHT = "orders.hold_order"
-CANCEL_RIGHT = "orders.cancel_order"
-COMPLETE_RIGHT = "tracker.complete_order"
-PRINT_RIGHT = "printing.print_ticket"
 
 
 def api_message(error: DomainError) -> str:
@@ -52,7 +47,7 @@ def missing_right_message(right: str) -> str:
 
 
 def _order_action(
-    request, pk: int, *, right: str, perform: Callable[[Order], tuple[int, str] | None]
+    request, pk: int, *, right: Right, perform: Callable[[Order], tuple[int, str] | None]
 ) -> HttpResponseRedirect:
     """Check ``right``, run ``perform`` (which calls a service) and report back on the page.
 
@@ -80,7 +75,7 @@ def _change_hold(request, pk: int, change: Callable[..., Order], outcome: str):
         change(order=order, actor=request.user)
         return messages.SUCCESS, f"Order {order.number} {outcome}."
 
-    return _order_action(request, pk, right=HOLD_RIGHT, perform=perform)
+    return _order_action(request, pk, right=Right.HOLD_ORDER, perform=perform)
 
 
 @require_POST
@@ -103,7 +98,7 @@ def cancel_view(request, pk: int):
         messages.success(request, f"Order {order.number} is marked for cancelation.")
         return (messages.WARNING, result.message) if result.message else None
 
-    return _order_action(request, pk, right=CANCEL_RIGHT, perform=perform)
+    return _order_action(request, pk, right=Right.CANCEL_ORDER, perform=perform)
 
 
 @require_POST
@@ -115,7 +110,7 @@ def complete_view(request, pk: int):
             f"Completion of order {order.number} requested: the Job Tracker completes it.",
         )
 
-    return _order_action(request, pk, right=COMPLETE_RIGHT, perform=perform)
+    return _order_action(request, pk, right=Right.COMPLETE_ORDER, perform=perform)
 
 
 @require_POST
@@ -130,7 +125,7 @@ def print_view(request, pk: int):
             f"LPT{job.port} ({job.printer.name}), print job {job.pk}.",
         )
 
-    return _order_action(request, pk, right=PRINT_RIGHT, perform=perform)
+    return _order_action(request, pk, right=Right.PRINT_TICKET, perform=perform)
 
 
 # --- the order page ---------------------------------------------------------------------------
@@ -224,11 +219,13 @@ def order_page_context(request, order: Order) -> dict:
         "timeline": timeline(order, print_jobs),
         "print_jobs": print_jobs,
         "open_order": open_order,
-        "can_hold": open_order and user.has_perm(HOLD_RIGHT),
+        "can_hold": open_order and user.has_perm(Right.HOLD_ORDER),
         # Offered only where the service would not refuse it, whatever the reason code.
-        "can_cancel": user.has_perm(CANCEL_RIGHT) and cancel_refusal(order, settings=lab) is None,
-        "can_complete": open_order and user.has_perm(COMPLETE_RIGHT),
-        "can_print": not order.is_cancelled and user.has_perm(PRINT_RIGHT),
+        "can_cancel": (
+            user.has_perm(Right.CANCEL_ORDER) and cancel_refusal(order, settings=lab) is None
+        ),
+        "can_complete": open_order and user.has_perm(Right.COMPLETE_ORDER),
+        "can_print": not order.is_cancelled and user.has_perm(Right.PRINT_TICKET),
         "reasons": list(DeleteReason.objects.filter(active=True).order_by("code")),
         "reason_required": lab.enter_reason_code_when_deleting_order,
         "ports": ports,

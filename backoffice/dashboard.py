@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.rights import Right
 from orders.models import Order, Station
 from orders.status import ON_HOLD_STATUS, OrderState
 from printing.models import PrintJob, PrintStatus
@@ -246,13 +247,13 @@ def _print_figures() -> list[Figure]:
 def build_dashboard(user) -> Dashboard:
     """The figures ``user`` may see (each section needs the right to view its list)."""
     dashboard = Dashboard()
-    if user.has_perm("orders.view_order"):
+    if user.has_perm(Right.VIEW_ORDER):
         wip, figures, state_chart, station_chart = _order_figures(timezone.localdate())
         dashboard.work_in_progress = wip
         dashboard.figures.extend(figures)
         dashboard.charts.extend([state_chart, station_chart])
-    if user.has_perm("tracker.view_completionrequest"):
+    if user.has_perm(Right.VIEW_COMPLETION_REQUEST):
         dashboard.figures.extend(_completion_figures())
-    if user.has_perm("printing.view_printjob"):
+    if user.has_perm(Right.VIEW_PRINT_JOB):
         dashboard.figures.extend(_print_figures())
     return dashboard

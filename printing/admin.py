@@ -1,9 +1,9 @@
 """Admin for printers, workstations and their LPT ports, and print jobs."""
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.utils import timezone
 
+from accounts.rights import Right
 from orders.models import LabSettings
 
 from . import drivers
@@ -43,23 +43,19 @@ class WorkstationPortInline(admin.TabularInline):
     max_num = 9
     ordering = ["number"]
 
-    def _has_workstation_right(self, request, action: str) -> bool:
-        opts = self.parent_model._meta
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
-
     def has_view_permission(self, request, obj=None):
-        return self._has_workstation_right(request, "view") or self.has_change_permission(
+        return request.user.has_perm(Right.VIEW_WORKSTATION) or self.has_change_permission(
             request, obj
         )
 
     def has_change_permission(self, request, obj=None):
-        return self._has_workstation_right(request, "change")
+        return request.user.has_perm(Right.CHANGE_WORKSTATION)
 
     def has_add_permission(self, request, obj=None):
-        return self._has_workstation_right(request, "change")
+        return request.user.has_perm(Right.CHANGE_WORKSTATION)
 
     def has_delete_permission(self, request, obj=None):
-        return self._has_workstation_right(request, "change")
+        return request.user.has_perm(Right.CHANGE_WORKSTATION)
 
 
 @admin.register(Workstation)

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.rights import Right
 from orders.api.payloads import identifiers
 from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_ERROR_STATUS, ORDER_IDENTIFIER
 from orders.api.v2.params import query_or_body_param
@@ -59,7 +60,7 @@ def rejected(reason: str) -> str:
 
 
 class PrintTicketView(PrintingV2View):
-    required_rights = {"POST": "printing.print_ticket"}
+    required_rights = {"POST": Right.PRINT_TICKET}
     # Print stations often post a bare form; lptPort may come in either, or the query string.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
@@ -221,15 +222,15 @@ class Printers:
 
 @PRINTERS_SCHEMA.list_view
 class PrinterListView(Printers, ConfigurationListView):
-    required_rights = {"GET": "printing.view_printer", "POST": "printing.add_printer"}
+    required_rights = {"GET": Right.VIEW_PRINTER, "POST": Right.ADD_PRINTER}
 
 
 @PRINTERS_SCHEMA.detail_view
 class PrinterDetailView(Printers, ConfigurationDetailView):
     required_rights = {
-        "GET": "printing.view_printer",
-        "PATCH": "printing.change_printer",
-        "DELETE": "printing.delete_printer",
+        "GET": Right.VIEW_PRINTER,
+        "PATCH": Right.CHANGE_PRINTER,
+        "DELETE": Right.DELETE_PRINTER,
     }
 
 
@@ -320,9 +321,9 @@ WORKSTATION_CHANGE_RESPONSES = {
 
 class WorkstationView(PrintingV2View):
     required_rights = {
-        "GET": "printing.view_workstation",
-        "PUT": "printing.change_workstation",
-        "PATCH": "printing.change_workstation",
+        "GET": Right.VIEW_WORKSTATION,
+        "PUT": Right.CHANGE_WORKSTATION,
+        "PATCH": Right.CHANGE_WORKSTATION,
     }
 
     @staticmethod

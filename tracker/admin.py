@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from accounts.rights import Right
 from toolkit.admin import ReadOnlyAdmin
 
 from .models import CheckIn, CompletionRequest
@@ -21,7 +22,7 @@ class OrderPanelInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("orders.view_order")
+        return request.user.has_perm(Right.VIEW_ORDER)
 
 
 class CheckInInline(OrderPanelInline):

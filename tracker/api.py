@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.rights import Right
 from orders.api.payloads import identifiers, iso_utc_ms
 from orders.api.v2.base import ORDER_ERROR_STATUS
 from orders.api.v2.serializers import V2OrderIdentifiersSerializer
@@ -200,7 +201,7 @@ class Stations:
 
 @STATIONS_SCHEMA.list_view
 class StationListView(Stations, ConfigurationListView):
-    required_rights = {"GET": "orders.view_station", "POST": "orders.add_station"}
+    required_rights = {"GET": Right.VIEW_STATION, "POST": Right.ADD_STATION}
 
 
 @STATIONS_SCHEMA.detail_view
@@ -208,10 +209,10 @@ class StationDetailView(Stations, ConfigurationDetailView):
     """A station's configuration, and the check-in at it (``POST``)."""
 
     required_rights = {
-        "GET": "orders.view_station",
-        "POST": "tracker.check_in",
-        "PATCH": "orders.change_station",
-        "DELETE": "orders.delete_station",
+        "GET": Right.VIEW_STATION,
+        "POST": Right.CHECK_IN,
+        "PATCH": Right.CHANGE_STATION,
+        "DELETE": Right.DELETE_STATION,
     }
 
     @extend_schema(
@@ -312,7 +313,7 @@ LEGACY_PARAMETERS = [
 class LegacyCheckInView(TrackerV2View):
     """``POST /api/jt/checkin``: the old scanner interface; the outcome is in ``result``."""
 
-    required_rights = {"POST": "tracker.check_in"}
+    required_rights = {"POST": Right.CHECK_IN}
     # Old scanners post forms or bare query strings as often as JSON.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
@@ -375,7 +376,7 @@ def completion_refusal(number: str, message: str) -> str:
 
 
 class CompleteOrderView(TrackerV2View):
-    required_rights = {"POST": "tracker.complete_order"}
+    required_rights = {"POST": Right.COMPLETE_ORDER}
 
     @extend_schema(
         operation_id="v2_order_complete",

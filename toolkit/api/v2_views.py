@@ -17,6 +17,8 @@ from toolkit.errors import DomainError, looked_up
 class V2View(APIView):
     """Base of every Lab API v2 view: API-key auth, per-method rights, the v2 envelope."""
 
+    # HTTP method -> the right it needs: an entry of the apps' rights table
+    # (``accounts.rights.Right``, a permission string), or None for any valid key.
     required_rights: ClassVar[dict[str, str | None]] = {}
     # Domain error class -> HTTP status; a class not listed answers as its nearest listed base
     # class, else 400.

@@ -6,6 +6,7 @@ from rest_framework.views import APIView, set_rollback
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.models import ApiPartner
+from accounts.rights import Right
 from orders import errors
 from orders.services import cancel_items
 from toolkit.api import item_cancel as envelope
@@ -39,7 +40,7 @@ class OrderCancelView(APIView):
     """Cancel items of an order, for API partners (or API keys) with the right to cancel."""
 
     authentication_classes = [PartnerAuthentication, ApiKeyAuthentication]
-    required_rights = {"PUT": "orders.cancel_order"}
+    required_rights = {"PUT": Right.CANCEL_ORDER}
     http_method_names = ["put"]
 
     def get_exception_handler(self):
@@ -55,7 +56,7 @@ class OrderCancelView(APIView):
             "or not), never checked in at a station, neither completed nor marked for cancelation. "
             "The order itself is never cancelled. Authenticate with `recipeid` and "
             "`partnerBillingKey` (an API partner), or an `Authorization` API key; the right "
-            "`orders.cancel_order` is needed either way."
+            f"`{Right.CANCEL_ORDER}` is needed either way."
         ),
         tags=["Item cancel"],
         parameters=[
@@ -76,7 +77,7 @@ class OrderCancelView(APIView):
                     "status)."
                 ),
                 401: "Missing or wrong credentials (partner pair or API key).",
-                403: "The partner's or key's user lacks the right `orders.cancel_order`.",
+                403: f"The partner's or key's user lacks the right `{Right.CANCEL_ORDER}`.",
                 404: "No order with that number or public id.",
                 500: "Internal error; the `ErrorReferenceCode` is on the server's log line.",
             }

@@ -4,7 +4,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
-from accounts.rights import MissingRight
+from accounts.rights import MissingRight, Right
 from orders import errors
 from toolkit.api import problems
 from toolkit.errors import looked_up
@@ -58,7 +58,7 @@ def orders_api_exception_handler(exc, context) -> Response:
 class OrdersApiView(APIView):
     """Base of every Orders API view: bearer keys, per-method rights, problem details."""
 
-    required_rights: dict[str, str | None] = {}
+    required_rights: dict[str, Right | None] = {}
 
     def get_exception_handler(self):
         return orders_api_exception_handler

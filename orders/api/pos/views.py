@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from accounts.rights import Right
 from orders.api.payloads import orders_api_payloads
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
@@ -24,7 +25,6 @@ from toolkit.api.schema import (
 
 from .base import OrdersApiView
 from .members import DEFAULT_SORT, ID, ORDER_MEMBERS, UNIQUE_MEMBERS
-from .rights import ORDER_DELETE, ORDER_PROCESS, ORDER_UPDATE
 from .serializers import (
     OrderSerializer,
     ProcessOrdersSerializer,
@@ -96,7 +96,7 @@ def parse_request_query(request) -> ndata.NDataQuery:
 
 
 class OrderCollectionView(OrdersApiView):
-    required_rights = {"GET": None, "POST": ORDER_PROCESS}
+    required_rights = {"GET": None, "POST": Right.PROCESS_ORDER}
 
     @extend_schema(
         operation_id="orders_query",
@@ -169,7 +169,7 @@ class OrderCollectionView(OrdersApiView):
 
 
 class OrderView(OrdersApiView):
-    required_rights = {"GET": None, "DELETE": ORDER_DELETE}
+    required_rights = {"GET": None, "DELETE": Right.CANCEL_ORDER}
 
     @extend_schema(
         operation_id="orders_get",
@@ -256,7 +256,7 @@ def status_schema(
 class StatusView(OrdersApiView):
     """Shared by the three status endpoints: parse the body, call the service, show the order."""
 
-    required_rights = {"POST": ORDER_UPDATE}
+    required_rights = {"POST": Right.UPDATE_ORDER_STATUS}
 
     def change(self, request, order_id: str, **target):
         body = StatusSerializer(data=request.data)

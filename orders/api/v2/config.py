@@ -4,6 +4,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from accounts.rights import Right
 from orders.errors import DeleteReasonNotFound
 from orders.models import DeleteReason, LabSettings
 from orders.services import update_lab_settings
@@ -71,20 +72,20 @@ class DeleteReasons:
 
 @DELETE_REASONS_SCHEMA.list_view
 class DeleteReasonListView(DeleteReasons, ConfigurationListView):
-    required_rights = {"GET": "orders.view_deletereason", "POST": "orders.add_deletereason"}
+    required_rights = {"GET": Right.VIEW_DELETE_REASON, "POST": Right.ADD_DELETE_REASON}
 
 
 @DELETE_REASONS_SCHEMA.detail_view
 class DeleteReasonDetailView(DeleteReasons, ConfigurationDetailView):
     required_rights = {
-        "GET": "orders.view_deletereason",
-        "PATCH": "orders.change_deletereason",
-        "DELETE": "orders.delete_deletereason",
+        "GET": Right.VIEW_DELETE_REASON,
+        "PATCH": Right.CHANGE_DELETE_REASON,
+        "DELETE": Right.DELETE_DELETE_REASON,
     }
 
 
 class LabSettingsView(OrdersV2View):
-    required_rights = {"GET": "orders.view_labsettings", "PATCH": "orders.change_labsettings"}
+    required_rights = {"GET": Right.VIEW_LAB_SETTINGS, "PATCH": Right.CHANGE_LAB_SETTINGS}
 
     @extend_schema(
         operation_id="v2_settings_get",

@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
+from accounts.rights import Right
 from orders import fast_reads
 from orders.api.payloads import order_payload, order_status_payload
 from orders.errors import OrderMarkedForCancelation
@@ -62,7 +63,7 @@ def fetch_model(order: Order) -> dict:
 
 
 class OrderListView(OrdersV2View):
-    required_rights = {"POST": "orders.add_order"}
+    required_rights = {"POST": Right.CREATE_ORDER}
 
     @extend_schema(
         operation_id="v2_orders_create",
@@ -90,7 +91,7 @@ class OrderListView(OrdersV2View):
 
 
 class OrderDetailView(OrdersV2View):
-    required_rights = {"GET": "orders.view_order", "DELETE": "orders.cancel_order"}
+    required_rights = {"GET": Right.VIEW_ORDER, "DELETE": Right.CANCEL_ORDER}
 
     @extend_schema(
         operation_id="v2_order_get",
@@ -162,7 +163,7 @@ class OrderDetailView(OrdersV2View):
 
 
 class OrderStatusView(OrdersV2View):
-    required_rights = {"GET": "orders.view_order"}
+    required_rights = {"GET": Right.VIEW_ORDER}
 
     @extend_schema(
         operation_id="v2_order_status",
@@ -185,7 +186,7 @@ class HoldChangeView(OrdersV2View):
     """Putting an order on hold and releasing it: the same request (a POST on the order, no
     body), right and answer (the order as it now stands); only the service differs."""
 
-    required_rights = {"POST": "orders.hold_order"}
+    required_rights = {"POST": Right.HOLD_ORDER}
     change: Callable[..., Order]  # hold_order or release_order
 
     def post(self, request, identifier: str):
