@@ -1,10 +1,11 @@
 """Lab API v2 printing: print_ticket, and printer / workstation configuration."""
 
+from functools import partial
+
 from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    extend_schema,
     extend_schema_serializer,
     inline_serializer,
 )
@@ -24,7 +25,7 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_operation
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
@@ -52,6 +53,7 @@ class PrintingV2View(V2View):
 PORT_NAMES = [f"LPT{n}" for n in range(1, 10)]
 
 TAG = "Lab API v2: printing"
+operation = partial(v2_operation, tag=TAG)
 LPT_PORT_DOC = "`LPT1`..`LPT9` or `1`..`9`; default `LPT1`."
 
 
@@ -64,9 +66,8 @@ class PrintTicketView(PrintingV2View):
     # Print stations often post a bare form; lptPort may come in either, or the query string.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(
+    @operation(
         operation_id="v2_order_print_ticket",
-        tags=[TAG],
         summary="Print an order's work ticket",
         description=(
             "Queues the order's work ticket for the printer on workstation `00`'s LPT port; "
@@ -78,7 +79,7 @@ class PrintTicketView(PrintingV2View):
             "PrintTicketRequest",
             {"lptPort": serializers.CharField(required=False, help_text=LPT_PORT_DOC)},
         ),
-        responses={
+        ok={
             200: OpenApiResponse(
                 V2ErrorSerializer,
                 description=(
@@ -97,20 +98,18 @@ class PrintTicketView(PrintingV2View):
                 ),
                 description="Queued for the print spooler.",
             ),
-            **v2_errors(
-                {
-                    400: (
-                        f"{rejected('<reason>')} with the reason `Order is a stock order and "
-                        "there is no work ticket`, `Order waiting for tray` (setting `Trays "
-                        "required`) or `Provided: <lptPort>` (a bad port); or an ambiguous "
-                        f"identifier ({AMBIGUOUS}) or a body that is not an object."
-                    ),
-                    404: NO_RECORD,
-                    500: (
-                        "The lab's configuration is incomplete: "
-                        f"{rejected('No printer defined for workstation 00')}."
-                    ),
-                }
+        },
+        errors={
+            400: (
+                f"{rejected('<reason>')} with the reason `Order is a stock order and "
+                "there is no work ticket`, `Order waiting for tray` (setting `Trays "
+                "required`) or `Provided: <lptPort>` (a bad port); or an ambiguous "
+                f"identifier ({AMBIGUOUS}) or a body that is not an object."
+            ),
+            404: NO_RECORD,
+            500: (
+                "The lab's configuration is incomplete: "
+                f"{rejected('No printer defined for workstation 00')}."
             ),
         },
     )
@@ -305,18 +304,27 @@ WORKSTATION_CODE = OpenApiParameter(
 NO_SUCH_WORKSTATION = (
     'No such workstation: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
 )
-WORKSTATION_CHANGE_RESPONSES = {
-    200: OpenApiResponse(WorkstationViewSerializer, description="The workstation, changed."),
-    **v2_errors(
-        {
+
+
+def workstation_change(operation_id: str, summary: str, description: str):
+    """The schema of a change to a workstation's port map (``PUT`` or ``PATCH``)."""
+    return operation(
+        operation_id=operation_id,
+        summary=summary,
+        description=f"{description} The workstation is created when it does not exist yet.",
+        parameters=[WORKSTATION_CODE],
+        request=WorkstationChangeSerializer,
+        ok={
+            200: OpenApiResponse(WorkstationViewSerializer, description="The workstation, changed.")
+        },
+        errors={
             400: (
                 f"{V2_INCORRECT_ARGUMENTS} Also for a port other than `LPT1`..`LPT9` or an "
                 "unknown printer name."
             ),
             404: f"The code is not two digits. {NO_SUCH_WORKSTATION}",
-        }
-    ),
-}
+        },
+    )
 
 
 class WorkstationView(PrintingV2View):
@@ -333,45 +341,28 @@ class WorkstationView(PrintingV2View):
             raise errors.WorkstationNotFound(code)
         return found
 
-    @extend_schema(
+    @operation(
         operation_id="v2_workstation_get",
-        tags=[TAG],
         summary="Fetch a workstation and its LPT ports",
         parameters=[WORKSTATION_CODE],
-        responses={
-            200: OpenApiResponse(WorkstationViewSerializer, description="The workstation."),
-            **v2_errors({404: NO_SUCH_WORKSTATION}),
-        },
+        ok={200: OpenApiResponse(WorkstationViewSerializer, description="The workstation.")},
+        errors={404: NO_SUCH_WORKSTATION},
     )
     def get(self, request, code: str):
         return Response(workstation_payload(self._workstation(code)))
 
-    @extend_schema(
-        operation_id="v2_workstation_replace",
-        tags=[TAG],
-        summary="Set a workstation's LPT ports",
-        description=(
-            "Replaces the whole port map: a port left out has no printer afterwards. The "
-            "workstation is created when it does not exist yet."
-        ),
-        parameters=[WORKSTATION_CODE],
-        request=WorkstationChangeSerializer,
-        responses=WORKSTATION_CHANGE_RESPONSES,
+    @workstation_change(
+        "v2_workstation_replace",
+        "Set a workstation's LPT ports",
+        "Replaces the whole port map: a port left out has no printer afterwards.",
     )
     def put(self, request, code: str):
         return self._save(request, code, replace=True)
 
-    @extend_schema(
-        operation_id="v2_workstation_update",
-        tags=[TAG],
-        summary="Change some of a workstation's LPT ports",
-        description=(
-            "Changes the ports given (null: no printer) and leaves the others. The workstation "
-            "is created when it does not exist yet."
-        ),
-        parameters=[WORKSTATION_CODE],
-        request=WorkstationChangeSerializer,
-        responses=WORKSTATION_CHANGE_RESPONSES,
+    @workstation_change(
+        "v2_workstation_update",
+        "Change some of a workstation's LPT ports",
+        "Changes the ports given (null: no printer) and leaves the others.",
     )
     def patch(self, request, code: str):
         return self._save(request, code, replace=False)

@@ -1,11 +1,11 @@
 """Lab API v2 job tracking: stations, check-in (and the legacy /api/jt/checkin), complete."""
 
 import re
+from functools import partial
 
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    extend_schema,
     extend_schema_serializer,
     inline_serializer,
 )
@@ -26,7 +26,7 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_errors
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_operation
 from toolkit.api.strict import StrictBooleanField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
@@ -160,6 +160,7 @@ def order_for_checkin(identifier: str) -> Order:
 
 
 TAG = "Lab API v2: job tracking"
+operation = partial(v2_operation, tag=TAG)
 STATION_PATH = OpenApiParameter(
     "code", str, OpenApiParameter.PATH, description="The station code (case-sensitive)."
 )
@@ -215,14 +216,13 @@ class StationDetailView(Stations, ConfigurationDetailView):
         "DELETE": Right.DELETE_STATION,
     }
 
-    @extend_schema(
+    @operation(
         operation_id="v2_station_check_in",
-        tags=[TAG],
         summary="Check an order in at this station",
         description="A valid order goes into process (state `P`).",
         parameters=[STATION_PATH],
         request=CheckInSerializer,
-        responses={
+        ok={
             201: OpenApiResponse(
                 inline_serializer(
                     "V2CheckIn",
@@ -237,21 +237,19 @@ class StationDetailView(Stations, ConfigurationDetailView):
                     },
                 ),
                 description="Checked in.",
+            )
+        },
+        errors={
+            400: (
+                '`{"error": "Checkin not performed", "details": [<reason>]}` with the '
+                "reason `Station not found`, `Order not found`, `Operator required`, "
+                "the order's state (`Order marked for cancelation`, `Order already "
+                "completed`, `Order on hold`, `Order unvalid`) or a flow message such as "
+                f"`AR not needed`. {V2_INCORRECT_ARGUMENTS}"
             ),
-            **v2_errors(
-                {
-                    400: (
-                        '`{"error": "Checkin not performed", "details": [<reason>]}` with the '
-                        "reason `Station not found`, `Order not found`, `Operator required`, "
-                        "the order's state (`Order marked for cancelation`, `Order already "
-                        "completed`, `Order on hold`, `Order unvalid`) or a flow message such as "
-                        f"`AR not needed`. {V2_INCORRECT_ARGUMENTS}"
-                    ),
-                    404: (
-                        'The operator is unknown: `{"error": "Checkin not performed", '
-                        '"details": ["Operator not found"]}`.'
-                    ),
-                }
+            404: (
+                'The operator is unknown: `{"error": "Checkin not performed", '
+                '"details": ["Operator not found"]}`.'
             ),
         },
     )
@@ -322,9 +320,8 @@ class LegacyCheckInView(TrackerV2View):
         errors.CheckinOrderNotFound: "order not found",
     }
 
-    @extend_schema(
+    @operation(
         operation_id="jt_checkin",
-        tags=[TAG],
         summary="Check an order in (legacy scanner interface)",
         description=(
             "`order` and `station` come in a JSON or form body, or in the query string. A "
@@ -332,12 +329,12 @@ class LegacyCheckInView(TrackerV2View):
         ),
         parameters=LEGACY_PARAMETERS,
         request=LegacyCheckInSerializer,
-        responses={
+        ok={
             200: OpenApiResponse(
                 LEGACY_RESULT, description="The outcome, in `result`, whether checked in or not."
-            ),
-            **v2_errors({400: V2_INCORRECT_ARGUMENTS}),
+            )
         },
+        errors={400: V2_INCORRECT_ARGUMENTS},
     )
     def post(self, request):
         body = request.data if request.data not in (None, "") else {}
@@ -378,9 +375,8 @@ def completion_refusal(number: str, message: str) -> str:
 class CompleteOrderView(TrackerV2View):
     required_rights = {"POST": Right.COMPLETE_ORDER}
 
-    @extend_schema(
+    @operation(
         operation_id="v2_order_complete",
-        tags=[TAG],
         summary="Complete an order",
         description=(
             "Flags the order for completion; the Job Tracker completes it afterwards. Once 201 "
@@ -393,7 +389,7 @@ class CompleteOrderView(TrackerV2View):
             )
         ],
         request=None,
-        responses={
+        ok={
             201: OpenApiResponse(
                 inline_serializer(
                     "V2CompletionAccepted",
@@ -403,21 +399,19 @@ class CompleteOrderView(TrackerV2View):
                     },
                 ),
                 description="Accepted: the Job Tracker will complete the order.",
+            )
+        },
+        errors={
+            400: (
+                f"{completion_refusal('NN', '<text>')} with `02` `Order deleted`, `03` "
+                "`Order unvalid`, `04` `Order already completed` (or pending "
+                "completion), `05` `Order on hold`, `20` a flow message such as `Needs "
+                "Backside Coat!` (setting `Jobtrack station verify`)."
             ),
-            **v2_errors(
-                {
-                    400: (
-                        f"{completion_refusal('NN', '<text>')} with `02` `Order deleted`, `03` "
-                        "`Order unvalid`, `04` `Order already completed` (or pending "
-                        "completion), `05` `Order on hold`, `20` a flow message such as `Needs "
-                        "Backside Coat!` (setting `Jobtrack station verify`)."
-                    ),
-                    404: f"No such order: {completion_refusal('01', 'Order not found')}.",
-                    503: (
-                        "Our addition: no Job Tracker heartbeat within the configured window, "
-                        f"nothing queued: {completion_refusal('30', 'Job Tracker is not running')}."
-                    ),
-                }
+            404: f"No such order: {completion_refusal('01', 'Order not found')}.",
+            503: (
+                "Our addition: no Job Tracker heartbeat within the configured window, "
+                f"nothing queued: {completion_refusal('30', 'Job Tracker is not running')}."
             ),
         },
     )

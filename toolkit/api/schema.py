@@ -19,7 +19,12 @@ import inspect
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 from toolkit.api import problems
@@ -61,6 +66,27 @@ def v2_error(description: str) -> OpenApiResponse:
 def v2_errors(by_status: dict[int, str]) -> dict[int, OpenApiResponse]:
     """``{status: description}`` as responses carrying the v2 error body."""
     return {status: v2_error(description) for status, description in by_status.items()}
+
+
+def v2_operation(
+    *,
+    tag: str,
+    operation_id: str,
+    summary: str,
+    ok: dict[int, OpenApiResponse] | None = None,
+    errors: dict[int, str] | None = None,
+    **more,
+):
+    """The schema of one Lab API v2 operation (``extend_schema``): its tag, id and summary,
+    its answers (``ok``, status -> response) and its errors (``errors``, status -> description
+    of the v2 error body); ``more`` is passed on (description, parameters, request)."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        summary=summary,
+        responses={**(ok or {}), **v2_errors(errors or {})},
+        **more,
+    )
 
 
 V2_AUTHENTICATION_REQUIRED = (
@@ -188,6 +214,25 @@ def problem_responses(by_status: dict[int, str]) -> dict[tuple[int, str], OpenAp
         (status, problems.CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=text)
         for status, text in by_status.items()
     }
+
+
+def problem_operation(
+    *,
+    tag: str,
+    operation_id: str,
+    ok: dict[int, OpenApiResponse],
+    problems: dict[int, str],
+    **more,
+):
+    """The schema of one Orders API operation (``extend_schema``): its tag and id, its answers
+    (``ok``, status -> response) and its errors (``problems``, status -> description of the
+    problem); ``more`` is passed on (description, parameters, request, auth)."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=[tag],
+        responses={**ok, **problem_responses(problems)},
+        **more,
+    )
 
 
 PROBLEM_UNAUTHENTICATED = "Missing, invalid or expired token (errorCode 1)."

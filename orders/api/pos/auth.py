@@ -1,19 +1,22 @@
 """Login, token refresh and logout for Orders API clients (``/api/auth``)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from functools import partial
+
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import AuthenticationFailed, Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import login
 from orders.api.payloads import iso_utc_ms
-from toolkit.api.schema import PROBLEM_UNAUTHENTICATED, problem_responses
+from toolkit.api.schema import PROBLEM_UNAUTHENTICATED, problem_operation
 
 from .base import OrdersApiView
 from .rights import rights_of
 from .serializers import IssuedLoginSerializer, LoginSerializer, RefreshSerializer
 
 TAG = "Orders API: login"
+operation = partial(problem_operation, tag=TAG)
 ISSUED = OpenApiResponse(IssuedLoginSerializer, description="A new token and refresh token.")
 
 
@@ -44,22 +47,17 @@ class AnonymousPostView(OrdersApiView):
 class LoginView(AnonymousPostView):
     required_rights = {"DELETE": None}
 
-    @extend_schema(
+    @operation(
         operation_id="auth_login",
-        tags=[TAG],
         auth=[],
         request=LoginSerializer,
-        responses={
-            200: ISSUED,
-            **problem_responses(
-                {
-                    400: "An invalid body (errorCode 3).",
-                    401: "Wrong user name or password, or an inactive user (errorCode 1).",
-                    429: (
-                        "Too many failed logins of this user name or from this address within "
-                        "the window; `Retry-After` says when to try again."
-                    ),
-                }
+        ok={200: ISSUED},
+        problems={
+            400: "An invalid body (errorCode 3).",
+            401: "Wrong user name or password, or an inactive user (errorCode 1).",
+            429: (
+                "Too many failed logins of this user name or from this address within "
+                "the window; `Retry-After` says when to try again."
             ),
         },
         description="Exchange a user name and password for an expiring token.",
@@ -80,20 +78,14 @@ class LoginView(AnonymousPostView):
             raise AuthenticationFailed("Wrong user name or password") from None
         return Response(issued_payload(issued))
 
-    @extend_schema(
+    @operation(
         operation_id="auth_logout",
-        tags=[TAG],
-        responses={
-            204: OpenApiResponse(description="Logged out."),
-            **problem_responses(
-                {
-                    400: (
-                        "The key was issued in the admin, not by a login: revoke it there "
-                        "(errorCode 3)."
-                    ),
-                    401: PROBLEM_UNAUTHENTICATED,
-                }
+        ok={204: OpenApiResponse(description="Logged out.")},
+        problems={
+            400: (
+                "The key was issued in the admin, not by a login: revoke it there (errorCode 3)."
             ),
+            401: PROBLEM_UNAUTHENTICATED,
         },
         description="Log out: the token used for this call stops working.",
     )
@@ -108,19 +100,14 @@ class LoginView(AnonymousPostView):
 
 
 class RefreshView(AnonymousPostView):
-    @extend_schema(
+    @operation(
         operation_id="auth_refresh",
-        tags=[TAG],
         auth=[],
         request=RefreshSerializer,
-        responses={
-            200: ISSUED,
-            **problem_responses(
-                {
-                    400: "An invalid body (errorCode 3).",
-                    401: "Unknown, used or expired refresh token (errorCode 1).",
-                }
-            ),
+        ok={200: ISSUED},
+        problems={
+            400: "An invalid body (errorCode 3).",
+            401: "Unknown, used or expired refresh token (errorCode 1).",
         },
         description="Exchange a refresh token for a new token and refresh token (once).",
     )

@@ -1,6 +1,8 @@
 """Orders API: query orders with NData, fetch one, process, set statuses, cancel."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from functools import partial
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.response import Response
 
 from accounts.rights import Right
@@ -19,8 +21,8 @@ from orders.services import (
 from toolkit.api import ndata, problems
 from toolkit.api.schema import (
     PROBLEM_UNAUTHENTICATED,
+    problem_operation,
     problem_permission_denied,
-    problem_responses,
 )
 
 from .base import OrdersApiView
@@ -35,6 +37,7 @@ from .serializers import (
 MAX_TAKE = 1000
 
 TAG = "Orders API"
+operation = partial(problem_operation, tag=TAG)
 ORDER = OpenApiResponse(OrderSerializer, description="The order, as it is now.")
 ORDER_ID = OpenApiParameter(
     "order_id", str, OpenApiParameter.PATH, description="The order's public id (`id`, a UUID)."
@@ -98,24 +101,21 @@ def parse_request_query(request) -> ndata.NDataQuery:
 class OrderCollectionView(OrdersApiView):
     required_rights = {"GET": None, "POST": Right.PROCESS_ORDER}
 
-    @extend_schema(
+    @operation(
         operation_id="orders_query",
-        tags=[TAG],
         parameters=QUERY_PARAMETERS,
-        responses={
+        ok={
             200: OpenApiResponse(
                 QueryResultSerializer, description="A page of matching orders, or their count."
+            )
+        },
+        problems={
+            400: (
+                "A malformed query: unknown member or operator, wrong arity, a value "
+                "that does not parse, a bad `$skip`/`$take`/`$sort` (errorCode 3; "
+                "`errors[].memberName` names the parameter)."
             ),
-            **problem_responses(
-                {
-                    400: (
-                        "A malformed query: unknown member or operator, wrong arity, a value "
-                        "that does not parse, a bad `$skip`/`$take`/`$sort` (errorCode 3; "
-                        "`errors[].memberName` names the parameter)."
-                    ),
-                    401: PROBLEM_UNAUTHENTICATED,
-                }
-            ),
+            401: PROBLEM_UNAUTHENTICATED,
         },
         description="Query orders with NData filters, sorting and paging.",
     )
@@ -135,25 +135,22 @@ class OrderCollectionView(OrdersApiView):
         total = query.skip + len(page) if last_page else matches.count()
         return Response({"items": page, "count": len(page), "totalCount": total})
 
-    @extend_schema(
+    @operation(
         operation_id="orders_process",
-        tags=[TAG],
         request=ProcessOrdersSerializer,
-        responses={
+        ok={
             200: OpenApiResponse(
                 OrderSerializer(many=True), description="Every affected order, processed."
+            )
+        },
+        problems={
+            400: (
+                "An invalid body, or an order that is not processable (named in "
+                "`errors[]`, member `ids`); nothing is processed (errorCode 3)."
             ),
-            **problem_responses(
-                {
-                    400: (
-                        "An invalid body, or an order that is not processable (named in "
-                        "`errors[]`, member `ids`); nothing is processed (errorCode 3)."
-                    ),
-                    401: PROBLEM_UNAUTHENTICATED,
-                    403: problem_permission_denied("orderProcess"),
-                    404: "An id names no order; nothing is processed.",
-                }
-            ),
+            401: PROBLEM_UNAUTHENTICATED,
+            403: problem_permission_denied("orderProcess"),
+            404: "An id names no order; nothing is processed.",
         },
         description="Release orders to their endpoints, all or none.",
     )
@@ -171,15 +168,12 @@ class OrderCollectionView(OrdersApiView):
 class OrderView(OrdersApiView):
     required_rights = {"GET": None, "DELETE": Right.CANCEL_ORDER}
 
-    @extend_schema(
+    @operation(
         operation_id="orders_get",
-        tags=[TAG],
         description="Fetch one order by its public id.",
         parameters=[ORDER_ID],
-        responses={
-            200: OpenApiResponse(OrderSerializer, description="The order."),
-            **problem_responses({401: PROBLEM_UNAUTHENTICATED, 404: NO_SUCH_ORDER}),
-        },
+        ok={200: OpenApiResponse(OrderSerializer, description="The order.")},
+        problems={401: PROBLEM_UNAUTHENTICATED, 404: NO_SUCH_ORDER},
     )
     def get(self, request, order_id: str):
         found = orders_api_payloads(Order.objects.filter(public_id=public_id_of(order_id)))
@@ -187,9 +181,8 @@ class OrderView(OrdersApiView):
             raise OrderNotFound(order_id)
         return Response(found[0])
 
-    @extend_schema(
+    @operation(
         operation_id="orders_delete",
-        tags=[TAG],
         parameters=[
             ORDER_ID,
             OpenApiParameter(
@@ -201,19 +194,15 @@ class OrderView(OrdersApiView):
                 ),
             ),
         ],
-        responses={
-            204: OpenApiResponse(description="Cancelled (marked for cancelation)."),
-            **problem_responses(
-                {
-                    400: (
-                        "A Lab API v2 cancel refusal; `detail` is its `error` string, e.g. "
-                        "`Order already completed` (errorCode 3)."
-                    ),
-                    401: PROBLEM_UNAUTHENTICATED,
-                    403: problem_permission_denied("orderDelete"),
-                    404: NO_SUCH_ORDER,
-                }
+        ok={204: OpenApiResponse(description="Cancelled (marked for cancelation).")},
+        problems={
+            400: (
+                "A Lab API v2 cancel refusal; `detail` is its `error` string, e.g. "
+                "`Order already completed` (errorCode 3)."
             ),
+            401: PROBLEM_UNAUTHENTICATED,
+            403: problem_permission_denied("orderDelete"),
+            404: NO_SUCH_ORDER,
         },
         description="Cancel the order, with the rules of DELETE /api/v2/orders/{orderIdentifier}.",
     )
@@ -228,27 +217,22 @@ def status_schema(
     *, operation_id: str, description: str, not_found: str, target: OpenApiParameter | None = None
 ):
     """The schema of a status endpoint; ``target`` is the path's part after the order's id."""
-    return extend_schema(
+    return operation(
         operation_id=operation_id,
-        tags=[TAG],
         parameters=[ORDER_ID] if target is None else [ORDER_ID, target],
         description=description,
         request=StatusSerializer,
-        responses={
-            200: ORDER,
-            **problem_responses(
-                {
-                    400: (
-                        "An invalid body, or a refused change: the order is not processed yet, "
-                        "completed or marked for cancelation, or the item is cancelled "
-                        "(errorCode 3)."
-                    ),
-                    401: PROBLEM_UNAUTHENTICATED,
-                    403: problem_permission_denied("orderUpdate"),
-                    404: not_found,
-                    409: "`_v` is stale: nothing changed (errorCode 6).",
-                }
+        ok={200: ORDER},
+        problems={
+            400: (
+                "An invalid body, or a refused change: the order is not processed yet, "
+                "completed or marked for cancelation, or the item is cancelled "
+                "(errorCode 3)."
             ),
+            401: PROBLEM_UNAUTHENTICATED,
+            403: problem_permission_denied("orderUpdate"),
+            404: not_found,
+            409: "`_v` is stale: nothing changed (errorCode 6).",
         },
     )
 

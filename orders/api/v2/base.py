@@ -4,6 +4,7 @@ view, and what the order-identifier endpoints share in the schema."""
 from drf_spectacular.utils import OpenApiParameter
 
 from orders import errors
+from toolkit.api.schema import v2_operation
 from toolkit.api.v2_views import V2View
 
 ORDER_ERROR_STATUS: dict[type[errors.DomainError], int] = {
@@ -46,3 +47,14 @@ AMBIGUOUS = (
     'The PO number matches several orders: `{"error": "Order identifier is ambiguous", '
     '"details": ["Provided: <id>", "Matches: N orders by PO number"]}`.'
 )
+
+
+def order_operation(*, parameters=(), errors: dict[int, str] | None = None, **more):
+    """``v2_operation`` on the order the path names: the identifier comes first among the
+    parameters, and its two errors (ambiguous, 400; no such order, 404) are documented unless
+    ``errors`` describes those statuses itself."""
+    return v2_operation(
+        parameters=[ORDER_IDENTIFIER, *parameters],
+        errors={400: AMBIGUOUS, 404: NO_RECORD, **(errors or {})},
+        **more,
+    )

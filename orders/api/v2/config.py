@@ -1,7 +1,9 @@
 """Lab API v2 configuration for supervisors: delete reason codes (a configuration resource,
 ``toolkit.api.configuration``) and lab settings."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from functools import partial
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.response import Response
 
 from accounts.rights import Right
@@ -13,7 +15,7 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_errors
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_operation
 
 from .base import ORDER_ERROR_STATUS, OrdersV2View
 from .serializers import (
@@ -24,6 +26,7 @@ from .serializers import (
 )
 
 TAG = "Lab API v2: configuration"
+operation = partial(v2_operation, tag=TAG)
 DELETE_REASONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     operation_id="v2_delete_reason",
@@ -87,25 +90,21 @@ class DeleteReasonDetailView(DeleteReasons, ConfigurationDetailView):
 class LabSettingsView(OrdersV2View):
     required_rights = {"GET": Right.VIEW_LAB_SETTINGS, "PATCH": Right.CHANGE_LAB_SETTINGS}
 
-    @extend_schema(
+    @operation(
         operation_id="v2_settings_get",
-        tags=[TAG],
         summary="Read the lab settings",
-        responses={200: OpenApiResponse(LabSettingsViewSerializer, description="All settings.")},
+        ok={200: OpenApiResponse(LabSettingsViewSerializer, description="All settings.")},
     )
     def get(self, request):
         return Response(LabSettingsSerializer.represent(LabSettings.load()))
 
-    @extend_schema(
+    @operation(
         operation_id="v2_settings_update",
-        tags=[TAG],
         summary="Change lab settings",
         description="Changes the settings given; each change is recorded in the settings history.",
         request=LabSettingsSerializer,
-        responses={
-            200: OpenApiResponse(LabSettingsViewSerializer, description="All settings, changed."),
-            **v2_errors({400: V2_INCORRECT_ARGUMENTS}),
-        },
+        ok={200: OpenApiResponse(LabSettingsViewSerializer, description="All settings, changed.")},
+        errors={400: V2_INCORRECT_ARGUMENTS},
     )
     def patch(self, request):
         serializer = LabSettingsSerializer(LabSettings.load(), data=request.data, partial=True)

@@ -1,12 +1,12 @@
 """Lab API v2: orders — fetch, status, create, hold, release, cancel."""
 
 from collections.abc import Callable
+from functools import partial
 
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
-    extend_schema,
     extend_schema_view,
 )
 from rest_framework.exceptions import APIException
@@ -19,10 +19,10 @@ from orders.errors import OrderMarkedForCancelation
 from orders.identifiers import resolve_order_identifier
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_errors
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_operation
 from toolkit.api.v2 import error_body
 
-from .base import AMBIGUOUS, NO_RECORD, ORDER_IDENTIFIER, OrdersV2View
+from .base import OrdersV2View, order_operation
 from .params import query_or_body_param
 from .serializers import (
     OrderCreateSerializer,
@@ -38,6 +38,10 @@ MARKED_FOR_CANCELATION_DOC = (
     'or, for an order marked for cancelation, `{"error": "Order marked for cancelation", '
     '"details": []}` (the vendor\'s documented behaviour)'
 )
+
+
+operation = partial(v2_operation, tag=TAG)
+on_order = partial(order_operation, tag=TAG)
 
 
 def answer_or_cancelation(name: str, answer) -> OpenApiResponse:
@@ -65,19 +69,16 @@ def fetch_model(order: Order) -> dict:
 class OrderListView(OrdersV2View):
     required_rights = {"POST": Right.CREATE_ORDER}
 
-    @extend_schema(
+    @operation(
         operation_id="v2_orders_create",
-        tags=[TAG],
         summary="Create an order",
         description=(
             "Our extension (the vendor's create takes a larger Rx model). The order number is "
             "assigned from a sequence when not given; an order without items is unvalid (U)."
         ),
         request=OrderCreateSerializer,
-        responses={
-            201: OpenApiResponse(V2OrderSerializer, description="The new order."),
-            **v2_errors({400: V2_INCORRECT_ARGUMENTS}),
-        },
+        ok={201: OpenApiResponse(V2OrderSerializer, description="The new order.")},
+        errors={400: V2_INCORRECT_ARGUMENTS},
     )
     def post(self, request):
         serializer = OrderCreateSerializer(data=request.data)
@@ -93,15 +94,10 @@ class OrderListView(OrdersV2View):
 class OrderDetailView(OrdersV2View):
     required_rights = {"GET": Right.VIEW_ORDER, "DELETE": Right.CANCEL_ORDER}
 
-    @extend_schema(
+    @on_order(
         operation_id="v2_order_get",
-        tags=[TAG],
         summary="Fetch an order",
-        parameters=[ORDER_IDENTIFIER],
-        responses={
-            200: answer_or_cancelation("V2OrderOrCancelation", V2OrderSerializer),
-            **v2_errors({400: AMBIGUOUS, 404: NO_RECORD}),
-        },
+        ok={200: answer_or_cancelation("V2OrderOrCancelation", V2OrderSerializer)},
     )
     def get(self, request, identifier: str):
         order = fast_reads.order_to_show(identifier, with_items=True)
@@ -110,9 +106,8 @@ class OrderDetailView(OrdersV2View):
             return Response(MARKED_FOR_CANCELATION)
         return Response(fetch_model(order))
 
-    @extend_schema(
+    @on_order(
         operation_id="v2_order_cancel",
-        tags=[TAG],
         summary="Cancel an order",
         description=(
             "Marks the order for cancelation (nothing is ever deleted): reason, user and time "
@@ -121,7 +116,6 @@ class OrderDetailView(OrdersV2View):
             "also be sent as a field of a JSON object body."
         ),
         parameters=[
-            ORDER_IDENTIFIER,
             OpenApiParameter(
                 "deleteReason",
                 str,
@@ -131,24 +125,21 @@ class OrderDetailView(OrdersV2View):
                 ),
             ),
         ],
-        responses={
+        ok={
             200: OpenApiResponse(
                 V2CancelledOrderSerializer,
                 description="The order's last known state, with `message`.",
-            ),
-            **v2_errors(
-                {
-                    400: (
-                        "One of, in this order: `Job Tracker module required for cancel method`, "
-                        "`Order already completed` (completed, pending completion or already "
-                        "marked for cancelation), `The delete reasons file is empty`, `Delete "
-                        "reason code does not exist` (details `Provided: <value or empty>`), "
-                        "`Order has been through a non-cancel station`; or an ambiguous "
-                        "identifier."
-                    ),
-                    404: NO_RECORD,
-                }
-            ),
+            )
+        },
+        errors={
+            400: (
+                "One of, in this order: `Job Tracker module required for cancel method`, "
+                "`Order already completed` (completed, pending completion or already "
+                "marked for cancelation), `The delete reasons file is empty`, `Delete "
+                "reason code does not exist` (details `Provided: <value or empty>`), "
+                "`Order has been through a non-cancel station`; or an ambiguous "
+                "identifier."
+            )
         },
     )
     def delete(self, request, identifier: str):
@@ -165,15 +156,10 @@ class OrderDetailView(OrdersV2View):
 class OrderStatusView(OrdersV2View):
     required_rights = {"GET": Right.VIEW_ORDER}
 
-    @extend_schema(
+    @on_order(
         operation_id="v2_order_status",
-        tags=[TAG],
         summary="Fetch an order's status",
-        parameters=[ORDER_IDENTIFIER],
-        responses={
-            200: answer_or_cancelation("V2OrderStatusOrCancelation", V2OrderStatusSerializer),
-            **v2_errors({400: AMBIGUOUS, 404: NO_RECORD}),
-        },
+        ok={200: answer_or_cancelation("V2OrderStatusOrCancelation", V2OrderStatusSerializer)},
     )
     def get(self, request, identifier: str):
         order = fast_reads.order_to_show(identifier)
@@ -196,17 +182,13 @@ class HoldChangeView(OrdersV2View):
 
 def hold_change_schema(*, action: str, summary: str, answer: str, refused: str):
     """The schema of the hold or release (``action``) of an order."""
-    return extend_schema(
+    return on_order(
         operation_id=f"v2_order_{action}",
-        tags=[TAG],
         summary=summary,
         description=f"Our extension (the vendor documents no {action}).",
-        parameters=[ORDER_IDENTIFIER],
         request=None,
-        responses={
-            200: OpenApiResponse(V2OrderSerializer, description=answer),
-            **v2_errors({400: f"{refused}; or an ambiguous identifier.", 404: NO_RECORD}),
-        },
+        ok={200: OpenApiResponse(V2OrderSerializer, description=answer)},
+        errors={400: f"{refused}; or an ambiguous identifier."},
     )
 
 
