@@ -25,7 +25,12 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_operation
+from toolkit.api.schema import (
+    V2_INCORRECT_ARGUMENTS,
+    V2ErrorSerializer,
+    path_parameter,
+    v2_operation,
+)
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
@@ -182,12 +187,9 @@ PRINTERS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     operation_id="v2_printer",
     noun="printer",
-    path_parameter=OpenApiParameter(
-        "name", str, OpenApiParameter.PATH, description="The printer's name (case-sensitive)."
-    ),
+    path_description="The printer's name (case-sensitive).",
     view_serializer=PrinterViewSerializer,
     input_serializer=PrinterSerializer,
-    page_component="PaginatedPrinterList",
     page_description="A page of printers, by name.",
     refused_new=PRINTER_INVALID,
     refused_change=PRINTER_INVALID,
@@ -221,16 +223,12 @@ class Printers:
 
 @PRINTERS_SCHEMA.list_view
 class PrinterListView(Printers, ConfigurationListView):
-    required_rights = {"GET": Right.VIEW_PRINTER, "POST": Right.ADD_PRINTER}
+    """The printers, and a new one."""
 
 
 @PRINTERS_SCHEMA.detail_view
 class PrinterDetailView(Printers, ConfigurationDetailView):
-    required_rights = {
-        "GET": Right.VIEW_PRINTER,
-        "PATCH": Right.CHANGE_PRINTER,
-        "DELETE": Right.DELETE_PRINTER,
-    }
+    """One printer: read, changed or deleted."""
 
 
 def workstation_payload(workstation: Workstation) -> dict:
@@ -298,9 +296,7 @@ class WorkstationSerializer(StrictSerializer):
         return {int(port[3:]): printers.get(name) for port, name in value.items()}
 
 
-WORKSTATION_CODE = OpenApiParameter(
-    "code", str, OpenApiParameter.PATH, description="Two digits: `00` is the API's workstation."
-)
+WORKSTATION_CODE = path_parameter("code", "Two digits: `00` is the API's workstation.")
 NO_SUCH_WORKSTATION = (
     'No such workstation: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
 )

@@ -26,7 +26,7 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_operation
+from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, path_parameter, v2_operation
 from toolkit.api.strict import StrictBooleanField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
@@ -161,17 +161,14 @@ def order_for_checkin(identifier: str) -> Order:
 
 TAG = "Lab API v2: job tracking"
 operation = partial(v2_operation, tag=TAG)
-STATION_PATH = OpenApiParameter(
-    "code", str, OpenApiParameter.PATH, description="The station code (case-sensitive)."
-)
+STATION_CODE = "The station code (case-sensitive)."
 STATIONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     operation_id="v2_station",
     noun="station",
-    path_parameter=STATION_PATH,
+    path_description=STATION_CODE,
     view_serializer=StationViewSerializer,
     input_serializer=StationSerializer,
-    page_component="PaginatedStationList",
     page_description="A page of stations, by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
     refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
@@ -202,25 +199,20 @@ class Stations:
 
 @STATIONS_SCHEMA.list_view
 class StationListView(Stations, ConfigurationListView):
-    required_rights = {"GET": Right.VIEW_STATION, "POST": Right.ADD_STATION}
+    """The stations, and a new one."""
 
 
 @STATIONS_SCHEMA.detail_view
 class StationDetailView(Stations, ConfigurationDetailView):
     """A station's configuration, and the check-in at it (``POST``)."""
 
-    required_rights = {
-        "GET": Right.VIEW_STATION,
-        "POST": Right.CHECK_IN,
-        "PATCH": Right.CHANGE_STATION,
-        "DELETE": Right.DELETE_STATION,
-    }
+    other_rights = {"POST": Right.CHECK_IN}
 
     @operation(
         operation_id="v2_station_check_in",
         summary="Check an order in at this station",
         description="A valid order goes into process (state `P`).",
-        parameters=[STATION_PATH],
+        parameters=[path_parameter("code", STATION_CODE)],
         request=CheckInSerializer,
         ok={
             201: OpenApiResponse(
@@ -383,11 +375,7 @@ class CompleteOrderView(TrackerV2View):
             "is sent the completion happens, even if the tracker restarts. Takes the order "
             "number only (not a tray or PO number). The checks run in the contract's order."
         ),
-        parameters=[
-            OpenApiParameter(
-                "identifier", str, OpenApiParameter.PATH, description="The order number."
-            )
-        ],
+        parameters=[path_parameter("identifier", "The order number.")],
         request=None,
         ok={
             201: OpenApiResponse(

@@ -15,35 +15,60 @@ declares, once for its two views (a class both inherit besides the generic view)
   uses them, delete reasons are deactivated;
 - ``error_statuses``, the app's table of domain error -> status (``V2View``);
 
-and each view its ``required_rights``, the right of each method. The schema of the two views
-is a ``ConfigurationSchema``: the six operations say the same things of every resource, in the
-same words, so only the names and what differs are declared.
+Each method needs the model's own right (``model_right``), as the admin's pages of the model
+do. The schema of the two views is a ``ConfigurationSchema``: the six operations say the same
+things of every resource, in the same words, so only the names and what differs are declared.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.contrib.auth import get_permission_codename
 from django.db import models
 from django.urls import URLPattern, path
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
-    extend_schema,
     extend_schema_view,
 )
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from toolkit.api.pagination import BoundedLimitOffsetPagination
-from toolkit.api.schema import PAGE_PARAMETERS, PAGE_PARAMETERS_INVALID, paginated, v2_errors
+from toolkit.api.schema import (
+    PAGE_PARAMETERS,
+    PAGE_PARAMETERS_INVALID,
+    paginated,
+    path_parameter,
+    v2_operation,
+)
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
 from toolkit.errors import DomainError
 
 
+def model_right(model: type[models.Model], action: str) -> str:
+    """The permission Django gives ``model`` for ``action`` (``view``, ``add``, ``change``,
+    ``delete``): what the admin's page of the model checks, and the configuration views too."""
+    opts = model._meta
+    return f"{opts.app_label}.{get_permission_codename(action, opts)}"
+
+
 class ConfigurationView(V2View):
     """What the collection and the record views of a configuration resource share."""
+
+    # The model's own right each method needs (``model_right``), as in the admin; a view
+    # that also answers another method names its right in ``other_rights``.
+    model_actions: ClassVar[dict[str, str]] = {}
+    other_rights: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "model"):
+            cls.required_rights = {
+                method: model_right(cls.model, action)
+                for method, action in cls.model_actions.items()
+            } | cls.other_rights
 
     model: ClassVar[type[models.Model]]
     lookup_field: ClassVar[str]
@@ -67,6 +92,8 @@ class ConfigurationView(V2View):
 class ConfigurationListView(ConfigurationView):
     """``GET``: a page of the records, in the order of their names; ``POST``: a new record."""
 
+    model_actions = {"GET": "view", "POST": "add"}
+
     # The handlers carry no docstring: the schema describes each resource's operations.
 
     def get(self, request):
@@ -83,6 +110,8 @@ class ConfigurationListView(ConfigurationView):
 
 class ConfigurationDetailView(ConfigurationView):
     """``GET``, ``PATCH`` (the fields given) and ``DELETE`` (``destroy``) one record."""
+
+    model_actions = {"GET": "view", "PATCH": "change", "DELETE": "delete"}
 
     def destroy(self, record: models.Model) -> Response:
         raise NotImplementedError
@@ -136,10 +165,9 @@ class ConfigurationSchema:
     tag: str
     operation_id: str
     noun: str
-    path_parameter: OpenApiParameter  # the record's name in the URL
+    path_description: str  # of the record's name in the URL (the views' ``lookup_field``)
     view_serializer: type[serializers.Serializer]  # the record as the API shows it
     input_serializer: type[serializers.Serializer]  # what POST and PATCH take
-    page_component: str  # the component of a page of records, "Paginated<Name>List"
     page_description: str
     refused_new: str  # the 400 of POST
     refused_change: str  # the 400 of PATCH
@@ -150,77 +178,74 @@ class ConfigurationSchema:
     deleted: dict[int, OpenApiResponse] = field(default_factory=_deleted)  # DELETE's answer
     delete_refused: str = ""  # DELETE's 400, where a record in use is kept
 
-    @property
-    def no_such_record(self) -> str:
+    def no_such_record(self, view) -> str:
         return (
             f'No such {self.noun}: `{{"error": "No record found", "details": '
-            f'["Provided: <{self.path_parameter.name}>"]}}`.'
+            f'["Provided: <{view.lookup_field}>"]}}`.'
         )
 
     def list_view(self, view):
         """Describe ``GET`` (a page of records) and ``POST`` (a new one) of ``view``."""
         return extend_schema_view(
-            get=extend_schema(
+            get=v2_operation(
                 operation_id=f"{self.operation_id}s_list",
-                tags=[self.tag],
+                tag=self.tag,
                 summary=f"List {self.noun}s",
                 parameters=PAGE_PARAMETERS,
-                responses={
+                ok={
                     200: OpenApiResponse(
-                        paginated(self.page_component, self.view_serializer()),
+                        paginated(f"Paginated{view.model.__name__}List", self.view_serializer()),
                         description=self.page_description,
-                    ),
-                    **v2_errors({400: PAGE_PARAMETERS_INVALID}),
+                    )
                 },
+                errors={400: PAGE_PARAMETERS_INVALID},
             ),
-            post=extend_schema(
+            post=v2_operation(
                 operation_id=f"{self.operation_id}s_create",
-                tags=[self.tag],
+                tag=self.tag,
                 summary=f"Add a {self.noun}",
                 request=self.input_serializer,
-                responses={
-                    201: OpenApiResponse(self.view_serializer, description=f"The new {self.noun}."),
-                    **v2_errors({400: self.refused_new}),
+                ok={
+                    201: OpenApiResponse(self.view_serializer, description=f"The new {self.noun}.")
                 },
+                errors={400: self.refused_new},
             ),
         )(view)
 
     def detail_view(self, view):
         """Describe ``GET``, ``PATCH`` and ``DELETE`` of one record of ``view``."""
         refusals = {400: self.delete_refused} if self.delete_refused else {}
+        parameters = [path_parameter(view.lookup_field, self.path_description)]
+        no_such_record = self.no_such_record(view)
         return extend_schema_view(
-            get=extend_schema(
+            get=v2_operation(
                 operation_id=f"{self.operation_id}_get",
-                tags=[self.tag],
+                tag=self.tag,
                 summary=f"Fetch a {self.noun}",
-                parameters=[self.path_parameter],
-                responses={
-                    200: OpenApiResponse(self.view_serializer, description=f"The {self.noun}."),
-                    **v2_errors({404: self.no_such_record}),
-                },
+                parameters=parameters,
+                ok={200: OpenApiResponse(self.view_serializer, description=f"The {self.noun}.")},
+                errors={404: no_such_record},
             ),
-            patch=extend_schema(
+            patch=v2_operation(
                 operation_id=f"{self.operation_id}_update",
-                tags=[self.tag],
+                tag=self.tag,
                 summary=self.change_summary or f"Change a {self.noun}",
-                parameters=[self.path_parameter],
+                parameters=parameters,
                 request=self.input_serializer,
-                responses={
+                ok={
                     200: OpenApiResponse(
                         self.view_serializer, description=f"The {self.noun}, changed."
-                    ),
-                    **v2_errors({400: self.refused_change, 404: self.no_such_record}),
+                    )
                 },
+                errors={400: self.refused_change, 404: no_such_record},
             ),
-            delete=extend_schema(
+            delete=v2_operation(
                 operation_id=f"{self.operation_id}_{self.delete_operation}",
-                tags=[self.tag],
+                tag=self.tag,
                 summary=self.delete_summary or f"Delete a {self.noun}",
                 description=self.delete_description,
-                parameters=[self.path_parameter],
-                responses={
-                    **self.deleted,
-                    **v2_errors({**refusals, 404: self.no_such_record}),
-                },
+                parameters=parameters,
+                ok=self.deleted,
+                errors={**refusals, 404: no_such_record},
             ),
         )(view)

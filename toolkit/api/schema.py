@@ -68,6 +68,11 @@ def v2_errors(by_status: dict[int, str]) -> dict[int, OpenApiResponse]:
     return {status: v2_error(description) for status, description in by_status.items()}
 
 
+def path_parameter(name: str, description: str) -> OpenApiParameter:
+    """A part of the URL's path (a string) that names what the operation acts on."""
+    return OpenApiParameter(name, str, OpenApiParameter.PATH, description=description)
+
+
 def v2_operation(
     *,
     tag: str,

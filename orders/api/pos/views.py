@@ -21,6 +21,7 @@ from orders.services import (
 from toolkit.api import ndata, problems
 from toolkit.api.schema import (
     PROBLEM_UNAUTHENTICATED,
+    path_parameter,
     problem_operation,
     problem_permission_denied,
 )
@@ -39,9 +40,7 @@ MAX_TAKE = 1000
 TAG = "Orders API"
 operation = partial(problem_operation, tag=TAG)
 ORDER = OpenApiResponse(OrderSerializer, description="The order, as it is now.")
-ORDER_ID = OpenApiParameter(
-    "order_id", str, OpenApiParameter.PATH, description="The order's public id (`id`, a UUID)."
-)
+ORDER_ID = path_parameter("order_id", "The order's public id (`id`, a UUID).")
 NO_SUCH_ORDER = "No order with that id (no errorCode)."
 
 QUERY_PARAMETERS = [
@@ -274,9 +273,7 @@ class ItemStatusView(StatusView):
         operation_id="orders_set_item_status",
         description="Sets that item of the order, at all of its endpoints.",
         not_found="No order with that id, or no such item in it.",
-        target=OpenApiParameter(
-            "item_id", str, OpenApiParameter.PATH, description="The item's `id` (digits)."
-        ),
+        target=path_parameter("item_id", "The item's `id` (digits)."),
     )
     def post(self, request, order_id: str, item_id: str):
         if not (item_id.isascii() and item_id.isdigit() and len(item_id) <= 18):
@@ -292,9 +289,7 @@ class EndpointStatusView(StatusView):
         operation_id="orders_set_endpoint_status",
         description="Sets every live item of the order at that endpoint.",
         not_found="No order with that id, or it has nothing at the endpoint.",
-        target=OpenApiParameter(
-            "endpoint_name", str, OpenApiParameter.PATH, description="The endpoint's name."
-        ),
+        target=path_parameter("endpoint_name", "The endpoint's name."),
     )
     def post(self, request, order_id: str, endpoint_name: str):
         return self.change(request, order_id, endpoint=endpoint_name)

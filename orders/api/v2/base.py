@@ -1,10 +1,8 @@
 """The orders' part of the Lab API v2: its table of domain error -> HTTP status, its base
 view, and what the order-identifier endpoints share in the schema."""
 
-from drf_spectacular.utils import OpenApiParameter
-
 from orders import errors
-from toolkit.api.schema import v2_operation
+from toolkit.api.schema import path_parameter, v2_operation
 from toolkit.api.v2_views import V2View
 
 ORDER_ERROR_STATUS: dict[type[errors.DomainError], int] = {
@@ -32,14 +30,10 @@ class OrdersV2View(V2View):
 
 # --- For the OpenAPI schema: what the order-identifier endpoints share ------------------------
 
-ORDER_IDENTIFIER = OpenApiParameter(
+ORDER_IDENTIFIER = path_parameter(
     "identifier",
-    str,
-    OpenApiParameter.PATH,
-    description=(
-        "The contract's `{orderIdentifier}`: an order number; else a tray number, among active "
-        "orders only; else a PO number carried by exactly one order."
-    ),
+    "The contract's `{orderIdentifier}`: an order number; else a tray number, among active "
+    "orders only; else a PO number carried by exactly one order.",
 )
 
 NO_RECORD = 'No such order: `{"error": "No record found", "details": ["Provided: <id>"]}`.'

@@ -3,7 +3,7 @@
 
 from functools import partial
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.response import Response
 
 from accounts.rights import Right
@@ -31,12 +31,9 @@ DELETE_REASONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     operation_id="v2_delete_reason",
     noun="reason code",
-    path_parameter=OpenApiParameter(
-        "code", str, OpenApiParameter.PATH, description="The reason code (case-sensitive)."
-    ),
+    path_description="The reason code (case-sensitive).",
     view_serializer=DeleteReasonViewSerializer,
     input_serializer=DeleteReasonSerializer,
-    page_component="PaginatedDeleteReasonList",
     page_description="A page of reason codes (active or not), by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
     refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
@@ -75,16 +72,12 @@ class DeleteReasons:
 
 @DELETE_REASONS_SCHEMA.list_view
 class DeleteReasonListView(DeleteReasons, ConfigurationListView):
-    required_rights = {"GET": Right.VIEW_DELETE_REASON, "POST": Right.ADD_DELETE_REASON}
+    """The reason codes, and a new one."""
 
 
 @DELETE_REASONS_SCHEMA.detail_view
 class DeleteReasonDetailView(DeleteReasons, ConfigurationDetailView):
-    required_rights = {
-        "GET": Right.VIEW_DELETE_REASON,
-        "PATCH": Right.CHANGE_DELETE_REASON,
-        "DELETE": Right.DELETE_DELETE_REASON,
-    }
+    """One reason code: read, changed or deactivated."""
 
 
 class LabSettingsView(OrdersV2View):
