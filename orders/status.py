@@ -73,14 +73,15 @@ class PaperSize(models.TextChoices):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
+    # A label not given is the name in title case ("Created"), as Django derives it.
+    CREATED = "created"
     HOLD = "hold", "Put on hold"
     RELEASE = "release", "Released from hold"
     CANCEL = "cancel", "Marked for cancelation"
     STATE = "state", "State changed"
     CHECKIN = "checkin", "Checked in"
     COMPLETION_REQUESTED = "completion_requested", "Completion requested"
-    COMPLETED = "completed", "Completed"
+    COMPLETED = "completed"
     COMPLETION_FAILED = "completion_failed", "Completion failed"
     PRINT_REQUESTED = "print_requested", "Work ticket print requested"
     PROCESSED = "processed", "Released to its endpoints"

@@ -185,11 +185,9 @@ PRINTER_INVALID = (
 )
 PRINTERS_SCHEMA = ConfigurationSchema(
     tag=TAG,
-    operation_id="v2_printer",
     noun="printer",
     path_description="The printer's name (case-sensitive).",
     view_serializer=PrinterViewSerializer,
-    input_serializer=PrinterSerializer,
     page_description="A page of printers, by name.",
     refused_new=PRINTER_INVALID,
     refused_change=PRINTER_INVALID,

@@ -164,11 +164,9 @@ operation = partial(v2_operation, tag=TAG)
 STATION_CODE = "The station code (case-sensitive)."
 STATIONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
-    operation_id="v2_station",
     noun="station",
     path_description=STATION_CODE,
     view_serializer=StationViewSerializer,
-    input_serializer=StationSerializer,
     page_description="A page of stations, by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
     refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",

@@ -20,6 +20,7 @@ do. The schema of the two views is a ``ConfigurationSchema``: the six operations
 things of every resource, in the same words, so only the names and what differs are declared.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -154,20 +155,19 @@ class ConfigurationSchema:
 
     Decorate the views with ``list_view`` and ``detail_view``. The three resources' operations
     say the same things in the same words, so the operation ids, summaries and answers follow
-    from the names: with ``operation_id="v2_printer"`` and ``noun="printer"`` they are
+    from the names: for the views of ``Printer`` with ``noun="printer"`` they are
     ``v2_printers_list`` "List printers", ``v2_printers_create`` "Add a printer",
     ``v2_printer_get`` "Fetch a printer", ``v2_printer_update`` "Change a printer" and
     ``v2_printer_delete`` "Delete a printer", and a name no record has answers 404 "No such
-    printer". What differs between resources (why input is refused, what DELETE does) each
-    one declares.
+    printer"; the path parameter is the views' ``lookup_field``, the input their
+    ``input_serializer``. What differs between resources (why input is refused, what DELETE
+    does) each one declares.
     """
 
     tag: str
-    operation_id: str
     noun: str
     path_description: str  # of the record's name in the URL (the views' ``lookup_field``)
     view_serializer: type[serializers.Serializer]  # the record as the API shows it
-    input_serializer: type[serializers.Serializer]  # what POST and PATCH take
     page_description: str
     refused_new: str  # the 400 of POST
     refused_change: str  # the 400 of PATCH
@@ -177,6 +177,11 @@ class ConfigurationSchema:
     delete_summary: str = ""  # "Delete a <noun>" unless given
     deleted: dict[int, OpenApiResponse] = field(default_factory=_deleted)  # DELETE's answer
     delete_refused: str = ""  # DELETE's 400, where a record in use is kept
+
+    @staticmethod
+    def operation_id(view) -> str:
+        """``v2_<model>``, the model's name in snake case: ``v2_delete_reason``."""
+        return "v2_" + re.sub(r"(?<!^)(?=[A-Z])", "_", view.model.__name__).lower()
 
     def no_such_record(self, view) -> str:
         return (
@@ -188,7 +193,7 @@ class ConfigurationSchema:
         """Describe ``GET`` (a page of records) and ``POST`` (a new one) of ``view``."""
         return extend_schema_view(
             get=v2_operation(
-                operation_id=f"{self.operation_id}s_list",
+                operation_id=f"{self.operation_id(view)}s_list",
                 tag=self.tag,
                 summary=f"List {self.noun}s",
                 parameters=PAGE_PARAMETERS,
@@ -201,10 +206,10 @@ class ConfigurationSchema:
                 errors={400: PAGE_PARAMETERS_INVALID},
             ),
             post=v2_operation(
-                operation_id=f"{self.operation_id}s_create",
+                operation_id=f"{self.operation_id(view)}s_create",
                 tag=self.tag,
                 summary=f"Add a {self.noun}",
-                request=self.input_serializer,
+                request=view.input_serializer,
                 ok={
                     201: OpenApiResponse(self.view_serializer, description=f"The new {self.noun}.")
                 },
@@ -215,23 +220,25 @@ class ConfigurationSchema:
     def detail_view(self, view):
         """Describe ``GET``, ``PATCH`` and ``DELETE`` of one record of ``view``."""
         refusals = {400: self.delete_refused} if self.delete_refused else {}
-        parameters = [path_parameter(view.lookup_field, self.path_description)]
+        # What the three operations on a record share: its tag and the record's name in the path.
+        record = {
+            "tag": self.tag,
+            "parameters": [path_parameter(view.lookup_field, self.path_description)],
+        }
         no_such_record = self.no_such_record(view)
         return extend_schema_view(
             get=v2_operation(
-                operation_id=f"{self.operation_id}_get",
-                tag=self.tag,
+                operation_id=f"{self.operation_id(view)}_get",
+                **record,
                 summary=f"Fetch a {self.noun}",
-                parameters=parameters,
                 ok={200: OpenApiResponse(self.view_serializer, description=f"The {self.noun}.")},
                 errors={404: no_such_record},
             ),
             patch=v2_operation(
-                operation_id=f"{self.operation_id}_update",
-                tag=self.tag,
+                operation_id=f"{self.operation_id(view)}_update",
+                **record,
                 summary=self.change_summary or f"Change a {self.noun}",
-                parameters=parameters,
-                request=self.input_serializer,
+                request=view.input_serializer,
                 ok={
                     200: OpenApiResponse(
                         self.view_serializer, description=f"The {self.noun}, changed."
@@ -240,11 +247,10 @@ class ConfigurationSchema:
                 errors={400: self.refused_change, 404: no_such_record},
             ),
             delete=v2_operation(
-                operation_id=f"{self.operation_id}_{self.delete_operation}",
-                tag=self.tag,
+                operation_id=f"{self.operation_id(view)}_{self.delete_operation}",
+                **record,
                 summary=self.delete_summary or f"Delete a {self.noun}",
                 description=self.delete_description,
-                parameters=parameters,
                 ok=self.deleted,
                 errors={**refusals, 404: no_such_record},
             ),

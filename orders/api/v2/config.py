@@ -29,11 +29,9 @@ TAG = "Lab API v2: configuration"
 operation = partial(v2_operation, tag=TAG)
 DELETE_REASONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
-    operation_id="v2_delete_reason",
     noun="reason code",
     path_description="The reason code (case-sensitive).",
     view_serializer=DeleteReasonViewSerializer,
-    input_serializer=DeleteReasonSerializer,
     page_description="A page of reason codes (active or not), by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
     refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
