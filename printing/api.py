@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema_serializer,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
@@ -321,6 +322,18 @@ def workstation_change(operation_id: str, summary: str, description: str):
     )
 
 
+@extend_schema_view(
+    put=workstation_change(
+        "v2_workstation_replace",
+        "Set a workstation's LPT ports",
+        "Replaces the whole port map: a port left out has no printer afterwards.",
+    ),
+    patch=workstation_change(
+        "v2_workstation_update",
+        "Change some of a workstation's LPT ports",
+        "Changes the ports given (null: no printer) and leaves the others.",
+    ),
+)
 class WorkstationView(PrintingV2View):
     required_rights = {
         "GET": Right.VIEW_WORKSTATION,
@@ -345,19 +358,9 @@ class WorkstationView(PrintingV2View):
     def get(self, request, code: str):
         return Response(workstation_payload(self._workstation(code)))
 
-    @workstation_change(
-        "v2_workstation_replace",
-        "Set a workstation's LPT ports",
-        "Replaces the whole port map: a port left out has no printer afterwards.",
-    )
     def put(self, request, code: str):
         return self._save(request, code, replace=True)
 
-    @workstation_change(
-        "v2_workstation_update",
-        "Change some of a workstation's LPT ports",
-        "Changes the ports given (null: no printer) and leaves the others.",
-    )
     def patch(self, request, code: str):
         return self._save(request, code, replace=False)
 

@@ -20,6 +20,26 @@ operation = partial(problem_operation, tag=TAG)
 ISSUED = OpenApiResponse(IssuedLoginSerializer, description="A new token and refresh token.")
 
 
+def token_exchange(
+    *, operation_id: str, request, description: str, refused: str, throttled: str = ""
+):
+    """The schema of an anonymous POST that answers a new token and refresh token, or a
+    problem: 400 for an invalid body, 401 (``refused``) for what it will not exchange, and 429
+    (``throttled``) where it is throttled."""
+    return operation(
+        operation_id=operation_id,
+        auth=[],
+        request=request,
+        ok={200: ISSUED},
+        problems={
+            400: "An invalid body (errorCode 3).",
+            401: refused,
+            **({429: throttled} if throttled else {}),
+        },
+        description=description,
+    )
+
+
 def issued_payload(issued: login.IssuedLogin) -> dict:
     user = issued.api_key.user
     return {
@@ -47,20 +67,15 @@ class AnonymousPostView(OrdersApiView):
 class LoginView(AnonymousPostView):
     required_rights = {"DELETE": None}
 
-    @operation(
+    @token_exchange(
         operation_id="auth_login",
-        auth=[],
         request=LoginSerializer,
-        ok={200: ISSUED},
-        problems={
-            400: "An invalid body (errorCode 3).",
-            401: "Wrong user name or password, or an inactive user (errorCode 1).",
-            429: (
-                "Too many failed logins of this user name or from this address within "
-                "the window; `Retry-After` says when to try again."
-            ),
-        },
         description="Exchange a user name and password for an expiring token.",
+        refused="Wrong user name or password, or an inactive user (errorCode 1).",
+        throttled=(
+            "Too many failed logins of this user name or from this address within the window; "
+            "`Retry-After` says when to try again."
+        ),
     )
     def post(self, request):
         body = LoginSerializer(data=request.data)
@@ -100,16 +115,11 @@ class LoginView(AnonymousPostView):
 
 
 class RefreshView(AnonymousPostView):
-    @operation(
+    @token_exchange(
         operation_id="auth_refresh",
-        auth=[],
         request=RefreshSerializer,
-        ok={200: ISSUED},
-        problems={
-            400: "An invalid body (errorCode 3).",
-            401: "Unknown, used or expired refresh token (errorCode 1).",
-        },
         description="Exchange a refresh token for a new token and refresh token (once).",
+        refused="Unknown, used or expired refresh token (errorCode 1).",
     )
     def post(self, request):
         body = RefreshSerializer(data=request.data)
