@@ -4,6 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from toolkit.wsgi import setting_aside_unusable_charsets
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labsite.settings")
 
-application = get_wsgi_application()
+application = setting_aside_unusable_charsets(get_wsgi_application())

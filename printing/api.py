@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.rights import Right
@@ -26,6 +26,7 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
+from toolkit.api.parsers import JSONParser
 from toolkit.api.schema import (
     V2_INCORRECT_ARGUMENTS,
     V2ErrorSerializer,
@@ -343,7 +344,9 @@ class WorkstationView(PrintingV2View):
 
     @staticmethod
     def _workstation(code: str) -> Workstation:
-        found = Workstation.objects.prefetch_related("ports__printer").filter(code=code).first()
+        found = None
+        if "\x00" not in code:  # no code holds one, and PostgreSQL refuses to compare it
+            found = Workstation.objects.prefetch_related("ports__printer").filter(code=code).first()
         if found is None:
             raise errors.WorkstationNotFound(code)
         return found

@@ -1,11 +1,15 @@
-"""Request ids for log correlation, and the last line of defence for API error shapes."""
+"""Request ids for log correlation, requests nothing can read refused up front, and the last
+line of defence for API error shapes."""
 
 import logging
 import re
 import uuid
 
+from django.http import HttpResponseBadRequest
+
 from toolkit import request_id as request_ids
 from toolkit.api import faces
+from toolkit.wsgi import UNUSABLE_CHARSET, is_text_encoding
 
 _INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -29,6 +33,33 @@ class RequestIdMiddleware:
             request_ids.current.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def unreadable(request) -> str | None:
+    """Why no part of labsite could read ``request``, or None: a body charset that is not a
+    known text encoding (one Django could not take is set aside before it builds the request:
+    ``toolkit.wsgi``)."""
+    charset = request.META.get(UNUSABLE_CHARSET) or request.content_params.get("charset")
+    if charset and not is_text_encoding(charset):
+        return f"The charset {charset!r} is not a known text encoding."
+    return None
+
+
+class UnreadableRequestMiddleware:
+    """Answers a request that nothing could read (``unreadable``) with a 400 at once, before
+    authentication: in its API face's shape, or as plain text elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        why = unreadable(request)
+        if why is None:
+            return self.get_response(request)
+        face = faces.face_for_path(request.path)
+        if face is None:
+            return HttpResponseBadRequest(why, content_type="text/plain; charset=utf-8")
+        return face.bad_request(request, why)
 
 
 class ApiErrorMiddleware:

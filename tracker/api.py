@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.rights import Right
@@ -26,6 +26,7 @@ from toolkit.api.configuration import (
     ConfigurationListView,
     ConfigurationSchema,
 )
+from toolkit.api.parsers import JSONParser
 from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, path_parameter, v2_operation
 from toolkit.api.strict import StrictBooleanField, StrictSerializer
 from toolkit.api.v2_views import V2View

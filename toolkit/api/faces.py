@@ -14,6 +14,7 @@ class Face:
     # A path belongs to the face when it is one of these roots or lies below one.
     roots: tuple[str, ...]
     not_found: Callable[[HttpRequest], HttpResponse]
+    bad_request: Callable[[HttpRequest, str], HttpResponse]
     server_error: Callable[[HttpRequest], HttpResponse]
 
     def owns(self, path: str) -> bool:
@@ -21,9 +22,21 @@ class Face:
 
 
 FACES = (
-    Face("Lab API v2", ("/api/v2", "/api/jt"), v2.not_found, v2.server_error),
-    Face("Orders API", ("/orders", "/api/auth"), problems.not_found, problems.server_error),
-    Face("Item cancel", ("/api/orderCancel",), item_cancel.not_found, item_cancel.server_error),
+    Face("Lab API v2", ("/api/v2", "/api/jt"), v2.not_found, v2.bad_request, v2.server_error),
+    Face(
+        "Orders API",
+        ("/orders", "/api/auth"),
+        problems.not_found,
+        problems.bad_request,
+        problems.server_error,
+    ),
+    Face(
+        "Item cancel",
+        ("/api/orderCancel",),
+        item_cancel.not_found,
+        item_cancel.bad_request,
+        item_cancel.server_error,
+    ),
 )
 
 

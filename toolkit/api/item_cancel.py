@@ -134,5 +134,9 @@ def not_found(request) -> JsonResponse:
     return JsonResponse(envelope(status=404, errors=[error(message)]), status=404)
 
 
+def bad_request(request, detail: str) -> JsonResponse:
+    return JsonResponse(envelope(status=400, errors=[error(detail)]), status=400)
+
+
 def server_error(request) -> JsonResponse:
     return JsonResponse(envelope(status=500, errors=[error(SERVER_ERROR)]), status=500)

@@ -158,6 +158,12 @@ def not_found(request) -> JsonResponse:
     return JsonResponse(body, status=404, content_type=CONTENT_TYPE)
 
 
+def bad_request(request, detail: str) -> JsonResponse:
+    body = problem_body(request, 400, detail, error_code=VALIDATION_FAILED)
+    log_problem(body)
+    return JsonResponse(body, status=400, content_type=CONTENT_TYPE)
+
+
 def server_error(request) -> JsonResponse:
     body = problem_body(request, 500, "Internal server error")
     log_problem(body)

@@ -115,5 +115,9 @@ def not_found(request) -> JsonResponse:
     return JsonResponse(not_found_body(request), status=404)
 
 
+def bad_request(request, detail: str) -> JsonResponse:
+    return JsonResponse(error_body(INCORRECT_ARGUMENTS, [detail]), status=400)
+
+
 def server_error(request) -> JsonResponse:
     return JsonResponse(error_body(SERVER_ERROR, server_error_details(request)), status=500)

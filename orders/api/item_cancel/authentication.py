@@ -41,7 +41,8 @@ class PartnerAuthentication(BaseAuthentication):
         if len(recipe_ids) != 1 or len(keys) != 1:
             raise AuthenticationFailed(PAIR_REQUIRED)
         [recipe_id], [sent_key] = recipe_ids, keys
-        if not recipe_id or not sent_key or len(sent_key) > MAX_KEY_LENGTH:
+        # No recipe id holds a NUL, and PostgreSQL refuses to compare text holding one.
+        if not recipe_id or "\x00" in recipe_id or not sent_key or len(sent_key) > MAX_KEY_LENGTH:
             raise AuthenticationFailed(WRONG_PAIR)
         key_hashes = frozenset(hash_api_key(key) for key in key_candidates(sent_key))
         partner = credentials.usable_partner(recipe_id, key_hashes)
