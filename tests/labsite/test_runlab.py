@@ -152,6 +152,12 @@ def test_runlab_serves_the_api_and_the_admin_and_stops_on_sigterm(tmp_path):
         assert status == 200
         assert json.loads(body)["orderNumber"] == "20001"
 
+        # A partner's key in the query string is not written to the access log.
+        secret = "partner-billing-key-" + "7" * 20
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            get(f"{base}/api/orderCancel?orderId=20001&recipeid=r1&partnerBillingKey={secret}")
+        assert refused.value.code == 401  # a wrong pair: the partner is unknown
+
         status, headers, body = get(f"{base}/admin/login/")
         assert status == 200
         assert headers["Content-Type"].startswith("text/html")
@@ -164,6 +170,10 @@ def test_runlab_serves_the_api_and_the_admin_and_stops_on_sigterm(tmp_path):
             time.sleep(POLL_SECONDS)
 
         assert exit_code == 0, log.read_text()
+        written = log.read_text()
+        assert secret not in written
+        redacted = "GET /api/orderCancel?orderId=20001&recipeid=r1&partnerBillingKey=[redacted]"
+        assert redacted in written
         assert not [pid for pid in gunicorn if is_running(pid)], "gunicorn outlived runlab"
     finally:
         # After a failure: stop what this test started, by process id.
