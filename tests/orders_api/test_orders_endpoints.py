@@ -1341,11 +1341,16 @@ def test_forbidden_call_is_403_before_the_order_is_looked_up(no_rights_api):
     assert body["detail"] == "Requires right orderDelete"
 
 
-def test_reads_need_no_right(no_rights_api, new_order):
+def test_reads_need_the_right_to_view_orders(no_rights_api, api_for, make_user, new_order):
     order = new_order()
+    viewer = api_for(make_user(rights=("orders.view_order",)), scheme="Bearer")
 
-    no_rights_api.get(order_url(order), status=200)
-    body = no_rights_api.get("/orders", status=200)
+    for path in (order_url(order), "/orders"):
+        refused = no_rights_api.get(path, status=403)
+        assert refused["detail"] == "Requires right orders.view_order"
+        assert refused["errorCode"] == 2
+    viewer.get(order_url(order), status=200)
+    body = viewer.get("/orders", status=200)
 
     assert [entry["id"] for entry in body["items"]] == [str(order.public_id)]
 

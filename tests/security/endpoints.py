@@ -77,9 +77,9 @@ ENDPOINT_RIGHTS: dict[tuple[str, str], str | None] = {
     ("PUT", "api/v2/workstations/<str:code>"): "printing.change_workstation",
     ("PATCH", "api/v2/workstations/<str:code>"): "printing.change_workstation",
     # Orders API: reading needs only a key; each change needs its wire right.
-    ("GET", "orders"): AUTHENTICATED,
+    ("GET", "orders"): "orders.view_order",
     ("POST", "orders"): "orders.process_order",  # orderProcess
-    ("GET", "orders/<str:order_id>"): AUTHENTICATED,
+    ("GET", "orders/<str:order_id>"): "orders.view_order",
     ("DELETE", "orders/<str:order_id>"): "orders.cancel_order",  # orderDelete
     ("POST", "orders/<str:order_id>/status"): "orders.update_order_status",  # orderUpdate
     ("POST", "orders/<str:order_id>/items/<str:item_id>/status"): "orders.update_order_status",

@@ -98,7 +98,7 @@ def parse_request_query(request) -> ndata.NDataQuery:
 
 
 class OrderCollectionView(OrdersApiView):
-    required_rights = {"GET": None, "POST": Right.PROCESS_ORDER}
+    required_rights = {"GET": Right.VIEW_ORDER, "POST": Right.PROCESS_ORDER}
 
     @operation(
         operation_id="orders_query",
@@ -115,6 +115,7 @@ class OrderCollectionView(OrdersApiView):
                 "`errors[].memberName` names the parameter)."
             ),
             401: PROBLEM_UNAUTHENTICATED,
+            403: problem_permission_denied(Right.VIEW_ORDER),
         },
         description="Query orders with NData filters, sorting and paging.",
     )
@@ -165,14 +166,18 @@ class OrderCollectionView(OrdersApiView):
 
 
 class OrderView(OrdersApiView):
-    required_rights = {"GET": None, "DELETE": Right.CANCEL_ORDER}
+    required_rights = {"GET": Right.VIEW_ORDER, "DELETE": Right.CANCEL_ORDER}
 
     @operation(
         operation_id="orders_get",
         description="Fetch one order by its public id.",
         parameters=[ORDER_ID],
         ok={200: OpenApiResponse(OrderSerializer, description="The order.")},
-        problems={401: PROBLEM_UNAUTHENTICATED, 404: NO_SUCH_ORDER},
+        problems={
+            401: PROBLEM_UNAUTHENTICATED,
+            403: problem_permission_denied(Right.VIEW_ORDER),
+            404: NO_SUCH_ORDER,
+        },
     )
     def get(self, request, order_id: str):
         found = orders_api_payloads(Order.objects.filter(public_id=public_id_of(order_id)))
