@@ -12,12 +12,12 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from orders.api.payloads import identifiers
+from orders.api.payloads import order_identifier_fields
 from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_ERROR_STATUS, ORDER_IDENTIFIER
 from orders.api.v2.params import query_or_body_param
-from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
+from toolkit.api.answers import AnswerSerializer
 from toolkit.api.configuration import (
     ConfigurationDetailView,
     ConfigurationListView,
@@ -58,6 +58,15 @@ def rejected(reason: str) -> str:
     return f'`{{"error": "Printing request rejected", "details": ["{reason}"]}}`'
 
 
+class V2PrintAcceptedSerializer(AnswerSerializer):
+    # A ticket queued: ``{"order", "message"}``, the order's identifiers, then ``message``.
+
+    message = serializers.CharField(help_text="`Printing in process`.")
+
+    def get_fields(self):
+        return order_identifier_fields(at="order") | super().get_fields()
+
+
 class PrintTicketView(PrintingV2View):
     required_rights = {"POST": "printing.print_ticket"}
     # Print stations often post a bare form; lptPort may come in either, or the query string.
@@ -87,14 +96,7 @@ class PrintTicketView(PrintingV2View):
                 ),
             ),
             201: OpenApiResponse(
-                inline_serializer(
-                    "V2PrintAccepted",
-                    {
-                        **V2OrderIdentifiersSerializer().get_fields(),
-                        "message": serializers.CharField(help_text="`Printing in process`."),
-                    },
-                ),
-                description="Queued for the print spooler.",
+                V2PrintAcceptedSerializer, description="Queued for the print spooler."
             ),
             **v2_errors(
                 {
@@ -122,7 +124,8 @@ class PrintTicketView(PrintingV2View):
             lpt_port=query_or_body_param(request, "lptPort"),
             actor=request.user,
         )
-        return Response(identifiers(order) | {"message": "Printing in process"}, status=201)
+        accepted = {"order": order, "message": "Printing in process"}
+        return Response(V2PrintAcceptedSerializer.represent(accepted), status=201)
 
 
 def printer_payload(printer: Printer) -> dict:

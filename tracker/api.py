@@ -13,13 +13,13 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from orders.api.payloads import identifiers, iso_utc_ms
+from orders.api.payloads import TextOrNullField, UtcMillisecondsField, order_identifier_fields
 from orders.api.v2.base import ORDER_ERROR_STATUS
-from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
 from orders.models import STATION_CODE, Order, Station
+from toolkit.api.answers import AnswerSerializer
 from toolkit.api.configuration import (
     ConfigurationDetailView,
     ConfigurationListView,
@@ -112,6 +112,20 @@ class StationSerializer(ValidatedModelSerializer):
 class CheckInSerializer(StrictSerializer):
     orderIdentifier = serializers.CharField(max_length=100)
     operator = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+
+class V2CheckInSerializer(AnswerSerializer):
+    # A check-in (``CheckIn``): its order's identifiers, then the station and when.
+
+    code = serializers.CharField(source="station.code", help_text="The station's code.")
+    customerDesc = TextOrNullField(source="station.customer_description")
+    desc = serializers.CharField(source="station.description")
+    statusDateTime = UtcMillisecondsField(
+        source="at", help_text="When: ISO 8601 in UTC with milliseconds and `Z`."
+    )
+
+    def get_fields(self):
+        return order_identifier_fields(at="order") | super().get_fields()
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -222,21 +236,7 @@ class StationDetailView(Stations, ConfigurationDetailView):
         parameters=[STATION_PATH],
         request=CheckInSerializer,
         responses={
-            201: OpenApiResponse(
-                inline_serializer(
-                    "V2CheckIn",
-                    {
-                        **V2OrderIdentifiersSerializer().get_fields(),
-                        "code": serializers.CharField(help_text="The station's code."),
-                        "customerDesc": serializers.CharField(allow_null=True),
-                        "desc": serializers.CharField(),
-                        "statusDateTime": serializers.DateTimeField(
-                            help_text="When: ISO 8601 in UTC with milliseconds and `Z`."
-                        ),
-                    },
-                ),
-                description="Checked in.",
-            ),
+            201: OpenApiResponse(V2CheckInSerializer, description="Checked in."),
             **v2_errors(
                 {
                     400: (
@@ -268,16 +268,7 @@ class StationDetailView(Stations, ConfigurationDetailView):
             actor=request.user,
             device=getattr(request.auth, "name", ""),
         )
-        return Response(
-            identifiers(result.order)
-            | {
-                "code": station.code,
-                "customerDesc": station.customer_description or None,
-                "desc": station.description,
-                "statusDateTime": iso_utc_ms(result.checkin.at),
-            },
-            status=201,
-        )
+        return Response(V2CheckInSerializer.represent(result.checkin), status=201)
 
 
 class LegacyCheckInSerializer(StrictSerializer):
@@ -374,6 +365,13 @@ def completion_refusal(number: str, message: str) -> str:
     )
 
 
+class V2CompletionAcceptedSerializer(AnswerSerializer):
+    # An accepted completion: ``{"order", "message"}``.
+
+    orderNumber = serializers.CharField(source="order.number")
+    message = serializers.CharField(help_text="`Successful`.")
+
+
 class CompleteOrderView(TrackerV2View):
     required_rights = {"POST": "tracker.complete_order"}
 
@@ -394,13 +392,7 @@ class CompleteOrderView(TrackerV2View):
         request=None,
         responses={
             201: OpenApiResponse(
-                inline_serializer(
-                    "V2CompletionAccepted",
-                    {
-                        "orderNumber": serializers.CharField(),
-                        "message": serializers.CharField(help_text="`Successful`."),
-                    },
-                ),
+                V2CompletionAcceptedSerializer,
                 description="Accepted: the Job Tracker will complete the order.",
             ),
             **v2_errors(
@@ -428,4 +420,5 @@ class CompleteOrderView(TrackerV2View):
         if order is None:
             raise errors.CompletionOrderNotFound
         request_completion(order=order, actor=request.user)
-        return Response({"orderNumber": str(order.number), "message": "Successful"}, status=201)
+        accepted = {"order": order, "message": "Successful"}
+        return Response(V2CompletionAcceptedSerializer.represent(accepted), status=201)
