@@ -1,14 +1,15 @@
-"""Input shapes of the Orders API. They check types and sizes; the services check the rules."""
+"""Input shapes of the Orders API, and what it answers besides an order. The input shapes check
+types and sizes; the services check the rules."""
 
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from orders.api.payloads import OrderSerializer
+from orders.api.payloads import DerivedListField, OrderSerializer, UtcMillisecondsField
 from orders.status import ProcessingStatus
 from toolkit.api.answers import AnswerSerializer
 from toolkit.api.strict import StrictCharField, StrictIntegerField, StrictSerializer
 
-from .rights import RIGHTS
+from .rights import RIGHTS, rights_of
 
 MAX_IDS = 1000
 
@@ -40,7 +41,7 @@ class RefreshSerializer(StrictSerializer):
     refreshToken = StrictCharField(max_length=200)
 
 
-# --- What the Orders API answers, for the OpenAPI schema (its order: ``orders/api/payloads.py``)
+# --- What the Orders API answers besides its order (``orders/api/payloads.py``) --------------
 
 
 class QueryResultSerializer(AnswerSerializer):
@@ -54,12 +55,18 @@ class QueryResultSerializer(AnswerSerializer):
 
 
 class LoginUserSerializer(serializers.Serializer):
-    userName = serializers.CharField()
-    rights = serializers.ListField(child=serializers.ChoiceField(choices=list(RIGHTS)))
+    userName = serializers.CharField(source="get_username")
+    rights = DerivedListField(rights_of, child=serializers.ChoiceField(choices=list(RIGHTS)))
 
 
 class IssuedLoginSerializer(serializers.Serializer):
-    tokenId = serializers.CharField(help_text="Send as `Authorization: Bearer <tokenId>`.")
-    refreshToken = serializers.CharField(help_text="Exchanges for a new pair once.")
-    expiresAt = serializers.DateTimeField(help_text="When `tokenId` stops working.")
-    user = LoginUserSerializer()
+    # An ``accounts.login.IssuedLogin``.
+
+    tokenId = serializers.CharField(
+        source="token", help_text="Send as `Authorization: Bearer <tokenId>`."
+    )
+    refreshToken = serializers.CharField(
+        source="refresh_token", help_text="Exchanges for a new pair once."
+    )
+    expiresAt = UtcMillisecondsField(source="expires_at", help_text="When `tokenId` stops working.")
+    user = LoginUserSerializer(source="api_key.user")
