@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from orders.api.payloads import order_identifier_fields
+from orders.api.payloads import TextOrNullField, order_identifier_fields
 from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_ERROR_STATUS, ORDER_IDENTIFIER
 from orders.api.v2.params import query_or_body_param
 from orders.api.v2.views import MARKED_FOR_CANCELATION
@@ -128,27 +128,15 @@ class PrintTicketView(PrintingV2View):
         return Response(V2PrintAcceptedSerializer.represent(accepted), status=201)
 
 
-def printer_payload(printer: Printer) -> dict:
-    return {
-        "name": printer.name,
-        "driver": printer.driver,
-        "folder": printer.folder or None,
-        "cupsQueue": printer.cups_queue or None,
-        "host": printer.host or None,
-        "port": printer.port,
-        "enabled": printer.enabled,
-    }
-
-
 @extend_schema_serializer(component_name="Printer")
 class PrinterViewSerializer(serializers.Serializer):
     """A printer."""
 
     name = serializers.CharField()
     driver = serializers.ChoiceField(choices=Driver.choices)
-    folder = serializers.CharField(allow_null=True, help_text="spool: the folder PDFs go to.")
-    cupsQueue = serializers.CharField(allow_null=True, help_text="cups: the destination name.")
-    host = serializers.CharField(allow_null=True, help_text="socket: the printer's host.")
+    folder = TextOrNullField(help_text="spool: the folder PDFs go to.")
+    cupsQueue = TextOrNullField(source="cups_queue", help_text="cups: the destination name.")
+    host = TextOrNullField(help_text="socket: the printer's host.")
     port = serializers.IntegerField(help_text="socket: the TCP port (9100 by default).")
     enabled = serializers.BooleanField()
 
@@ -188,8 +176,6 @@ PRINTERS_SCHEMA = ConfigurationSchema(
     path_parameter=OpenApiParameter(
         "name", str, OpenApiParameter.PATH, description="The printer's name (case-sensitive)."
     ),
-    view_serializer=PrinterViewSerializer,
-    input_serializer=PrinterSerializer,
     page_component="PaginatedPrinterList",
     page_description="A page of printers, by name.",
     refused_new=PRINTER_INVALID,
@@ -210,12 +196,10 @@ class Printers:
 
     model = Printer
     lookup_field = "name"
+    view_serializer = PrinterViewSerializer
     input_serializer = PrinterSerializer
     not_found = errors.PrinterNotFound
     error_statuses = PRINTING_ERROR_STATUS
-
-    def represent(self, printer: Printer) -> dict:
-        return printer_payload(printer)
 
     def destroy(self, printer: Printer) -> Response:
         delete_printer(printer=printer)  # refused once it has print jobs
@@ -236,26 +220,26 @@ class PrinterDetailView(Printers, ConfigurationDetailView):
     }
 
 
-def workstation_payload(workstation: Workstation) -> dict:
-    mapped = {p.number: p.printer.name for p in workstation.ports.all() if p.printer_id}
+def lpt_port_fields(*, required: bool) -> dict[str, serializers.Field]:
+    """The ``lptPorts`` map: ``LPT1``..``LPT9`` -> a printer name or null."""
     return {
-        "code": workstation.code,
-        "description": workstation.description or None,
-        "lptPorts": {f"LPT{n}": mapped.get(n) for n in range(1, 10)},
+        port: serializers.CharField(
+            allow_null=True, required=required, help_text="A printer's name, or null."
+        )
+        for port in PORT_NAMES
     }
 
 
-def lpt_ports_serializer(name: str, *, required: bool) -> serializers.Serializer:
-    """The ``lptPorts`` map for the schema: ``LPT1``..``LPT9`` -> a printer name or null."""
-    return inline_serializer(
-        name,
-        {
-            port: serializers.CharField(
-                allow_null=True, required=required, help_text="A printer's name, or null."
-            )
-            for port in PORT_NAMES
-        },
-    )
+class LptPortsSerializer(serializers.Serializer):
+    # A workstation's ports, each with the name of its printer, or null.
+
+    def get_fields(self):
+        return lpt_port_fields(required=True)
+
+    def to_representation(self, instance: Workstation):
+        # A port without a printer has no key here, and its field writes null (``allow_null``).
+        printers = {f"LPT{p.number}": p.printer.name for p in instance.ports.all() if p.printer_id}
+        return super().to_representation(printers)
 
 
 @extend_schema_serializer(component_name="Workstation")
@@ -263,8 +247,8 @@ class WorkstationViewSerializer(serializers.Serializer):
     """A workstation (`00` is the one the API prints with) and its LPT ports."""
 
     code = serializers.CharField(help_text="Two digits, e.g. `00`.")
-    description = serializers.CharField(allow_null=True)
-    lptPorts = lpt_ports_serializer("LptPorts", required=True)
+    description = TextOrNullField()
+    lptPorts = LptPortsSerializer(source="*")
 
 
 @extend_schema_serializer(component_name="WorkstationInput")
@@ -276,7 +260,7 @@ class WorkstationChangeSerializer(serializers.Serializer):
     description = serializers.CharField(
         max_length=100, required=False, allow_blank=True, allow_null=True
     )
-    lptPorts = lpt_ports_serializer("LptPortsInput", required=False)
+    lptPorts = inline_serializer("LptPortsInput", lpt_port_fields(required=False))
 
 
 class WorkstationSerializer(StrictSerializer):
@@ -346,7 +330,7 @@ class WorkstationView(PrintingV2View):
         },
     )
     def get(self, request, code: str):
-        return Response(workstation_payload(self._workstation(code)))
+        return Response(WorkstationViewSerializer(self._workstation(code)).data)
 
     @extend_schema(
         operation_id="v2_workstation_replace",
@@ -405,4 +389,4 @@ class WorkstationView(PrintingV2View):
                     changed.append(port)
             WorkstationPort.objects.bulk_create(new)
             WorkstationPort.objects.bulk_update(changed, ["printer"])
-        return Response(workstation_payload(self._workstation(code)))
+        return Response(WorkstationViewSerializer(self._workstation(code)).data)

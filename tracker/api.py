@@ -13,7 +13,12 @@ from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from orders.api.payloads import TextOrNullField, UtcMillisecondsField, order_identifier_fields
+from orders.api.payloads import (
+    ChoiceOrNullField,
+    TextOrNullField,
+    UtcMillisecondsField,
+    order_identifier_fields,
+)
 from orders.api.v2.base import ORDER_ERROR_STATUS
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
@@ -51,32 +56,24 @@ class TrackerV2View(V2View):
     error_statuses = TRACKER_ERROR_STATUS
 
 
-def station_payload(station: Station) -> dict:
-    return {
-        "code": station.code,
-        "desc": station.description,
-        "customerDesc": station.customer_description or None,
-        "operator": station.is_operator,
-        "nonCancel": station.non_cancel,
-        "requiresOperator": station.requires_operator,
-        "flowStep": station.flow_step or None,
-    }
-
-
 @extend_schema_serializer(component_name="Station")
 class StationViewSerializer(serializers.Serializer):
     """A station."""
 
     code = serializers.CharField(help_text="Case-sensitive.")
-    desc = serializers.CharField()
-    customerDesc = serializers.CharField(allow_null=True)
-    operator = serializers.BooleanField(help_text="The station is an operator (see check-in).")
-    nonCancel = serializers.BooleanField(
-        help_text="An order checked in here can no longer be cancelled."
+    desc = serializers.CharField(source="description")
+    customerDesc = TextOrNullField(source="customer_description")
+    operator = serializers.BooleanField(
+        source="is_operator", help_text="The station is an operator (see check-in)."
     )
-    requiresOperator = serializers.BooleanField(help_text="Check-in here needs an operator.")
-    flowStep = serializers.ChoiceField(
-        choices=FlowStep.choices, allow_null=True, help_text="The flow step it performs, if any."
+    nonCancel = serializers.BooleanField(
+        source="non_cancel", help_text="An order checked in here can no longer be cancelled."
+    )
+    requiresOperator = serializers.BooleanField(
+        source="requires_operator", help_text="Check-in here needs an operator."
+    )
+    flowStep = ChoiceOrNullField(
+        choices=FlowStep.choices, source="flow_step", help_text="The flow step it performs, if any."
     )
 
 
@@ -181,8 +178,6 @@ STATIONS_SCHEMA = ConfigurationSchema(
     operation_id="v2_station",
     noun="station",
     path_parameter=STATION_PATH,
-    view_serializer=StationViewSerializer,
-    input_serializer=StationSerializer,
     page_component="PaginatedStationList",
     page_description="A page of stations, by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
@@ -200,12 +195,10 @@ class Stations:
 
     model = Station
     lookup_field = "code"
+    view_serializer = StationViewSerializer
     input_serializer = StationSerializer
     not_found = errors.StationNotFoundForConfig
     error_statuses = TRACKER_ERROR_STATUS
-
-    def represent(self, station: Station) -> dict:
-        return station_payload(station)
 
     def destroy(self, station: Station) -> Response:
         delete_station(station=station)  # refused once anything was checked in there

@@ -7,9 +7,9 @@ declares, once for its two views (a class both inherit besides the generic view)
 
 - ``model`` and ``lookup_field``, the field the URL names a record by (also the list's order,
   and the URL's parameter name);
+- ``view_serializer``, the record as the API shows it (and as the schema describes it);
 - ``input_serializer``, a ``ValidatedModelSerializer``: the model's rules check what POST and
   PATCH bring;
-- ``represent(record)``, the record as the API shows it;
 - ``not_found``, the domain error for a name no record has (it gets the name);
 - ``destroy(record)``, what DELETE does: stations and printers are deleted only while nothing
   uses them, delete reasons are deactivated;
@@ -17,7 +17,8 @@ declares, once for its two views (a class both inherit besides the generic view)
 
 and each view its ``required_rights``, the right of each method. The schema of the two views
 is a ``ConfigurationSchema``: the six operations say the same things of every resource, in the
-same words, so only the names and what differs are declared.
+same words, so only the names and what differs are declared; the serializers it names are the
+views'.
 """
 
 from collections.abc import Callable
@@ -47,11 +48,13 @@ class ConfigurationView(V2View):
 
     model: ClassVar[type[models.Model]]
     lookup_field: ClassVar[str]
+    view_serializer: ClassVar[type[serializers.Serializer]]
     input_serializer: ClassVar[type[ValidatedModelSerializer]]
     not_found: ClassVar[Callable[[str], DomainError]]
 
     def represent(self, record: models.Model) -> dict[str, Any]:
-        raise NotImplementedError
+        """The record as the API shows it."""
+        return self.view_serializer(record).data
 
     def find(self, name: str) -> models.Model:
         """The record the URL names, or the resource's ``not_found`` error."""
@@ -73,7 +76,7 @@ class ConfigurationListView(ConfigurationView):
         paginator = BoundedLimitOffsetPagination()
         records = self.model.objects.order_by(self.lookup_field)
         page = paginator.paginate_queryset(records, request, self)
-        return paginator.get_paginated_response([self.represent(record) for record in page])
+        return paginator.get_paginated_response(self.view_serializer(page, many=True).data)
 
     def post(self, request):
         serializer = self.input_serializer(data=request.data)
@@ -123,10 +126,11 @@ def _deleted() -> dict[int, OpenApiResponse]:
 class ConfigurationSchema:
     """The OpenAPI description of a configuration resource's collection and record views.
 
-    Decorate the views with ``list_view`` and ``detail_view``. The three resources' operations
-    say the same things in the same words, so the operation ids, summaries and answers follow
-    from the names: with ``operation_id="v2_printer"`` and ``noun="printer"`` they are
-    ``v2_printers_list`` "List printers", ``v2_printers_create`` "Add a printer",
+    Decorate the views with ``list_view`` and ``detail_view``; a record and what POST and PATCH
+    take are the view's ``view_serializer`` and ``input_serializer``. The three resources'
+    operations say the same things in the same words, so the operation ids, summaries and
+    answers follow from the names: with ``operation_id="v2_printer"`` and ``noun="printer"``
+    they are ``v2_printers_list`` "List printers", ``v2_printers_create`` "Add a printer",
     ``v2_printer_get`` "Fetch a printer", ``v2_printer_update`` "Change a printer" and
     ``v2_printer_delete`` "Delete a printer", and a name no record has answers 404 "No such
     printer". What differs between resources (why input is refused, what DELETE does) each
@@ -137,8 +141,6 @@ class ConfigurationSchema:
     operation_id: str
     noun: str
     path_parameter: OpenApiParameter  # the record's name in the URL
-    view_serializer: type[serializers.Serializer]  # the record as the API shows it
-    input_serializer: type[serializers.Serializer]  # what POST and PATCH take
     page_component: str  # the component of a page of records, "Paginated<Name>List"
     page_description: str
     refused_new: str  # the 400 of POST
@@ -167,7 +169,7 @@ class ConfigurationSchema:
                 parameters=PAGE_PARAMETERS,
                 responses={
                     200: OpenApiResponse(
-                        paginated(self.page_component, self.view_serializer()),
+                        paginated(self.page_component, view.view_serializer()),
                         description=self.page_description,
                     ),
                     **v2_errors({400: PAGE_PARAMETERS_INVALID}),
@@ -177,9 +179,9 @@ class ConfigurationSchema:
                 operation_id=f"{self.operation_id}s_create",
                 tags=[self.tag],
                 summary=f"Add a {self.noun}",
-                request=self.input_serializer,
+                request=view.input_serializer,
                 responses={
-                    201: OpenApiResponse(self.view_serializer, description=f"The new {self.noun}."),
+                    201: OpenApiResponse(view.view_serializer, description=f"The new {self.noun}."),
                     **v2_errors({400: self.refused_new}),
                 },
             ),
@@ -195,7 +197,7 @@ class ConfigurationSchema:
                 summary=f"Fetch a {self.noun}",
                 parameters=[self.path_parameter],
                 responses={
-                    200: OpenApiResponse(self.view_serializer, description=f"The {self.noun}."),
+                    200: OpenApiResponse(view.view_serializer, description=f"The {self.noun}."),
                     **v2_errors({404: self.no_such_record}),
                 },
             ),
@@ -204,10 +206,10 @@ class ConfigurationSchema:
                 tags=[self.tag],
                 summary=self.change_summary or f"Change a {self.noun}",
                 parameters=[self.path_parameter],
-                request=self.input_serializer,
+                request=view.input_serializer,
                 responses={
                     200: OpenApiResponse(
-                        self.view_serializer, description=f"The {self.noun}, changed."
+                        view.view_serializer, description=f"The {self.noun}, changed."
                     ),
                     **v2_errors({400: self.refused_change, 404: self.no_such_record}),
                 },

@@ -112,18 +112,16 @@ class LabSettingsSerializer(ValidatedModelSerializer):
     def get_fields(self):
         return {setting.wire_name: _setting_input(setting) for setting in LAB_SETTINGS}
 
-    @staticmethod
-    def represent(lab: LabSettings) -> dict:
-        return {setting.wire_name: getattr(lab, setting.field) for setting in LAB_SETTINGS}
-
 
 # --- What the v2 face answers about its configuration ----------------------------------------
 
 
 def _setting_output(setting: LabSetting) -> serializers.Field:
-    """The wire field showing a setting, for the schema of what GET and PATCH answer."""
+    """The wire field showing a setting, as GET and PATCH answer it."""
     field = LabSettings._meta.get_field(setting.field)
-    options = {"help_text": setting.api_help} if setting.api_help else {}
+    options = {"source": setting.field}
+    if setting.api_help:
+        options["help_text"] = setting.api_help
     if isinstance(field, models.BooleanField):
         return serializers.BooleanField(**options)
     if field.choices:
