@@ -7,7 +7,6 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -270,19 +269,26 @@ class LegacyCheckInSerializer(StrictSerializer):
     station = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-LEGACY_RESULT = inline_serializer(
-    "LegacyCheckInResult",
-    {
-        "input-job": serializers.CharField(help_text="The `order` sent."),
-        "input-station": serializers.CharField(help_text="The `station` sent."),
-        "result": serializers.CharField(
-            help_text=(
-                "`successful`, `order not found`, `invalid station`, or why the check-in was "
-                "refused (e.g. `Operator required`, `AR not needed`)."
-            )
-        ),
-    },
-)
+class LegacyCheckInResultSerializer(serializers.Serializer):
+    # The outcome of a legacy check-in: ``{"order", "station", "result"}``, what was sent and
+    # what came of it.
+
+    def get_fields(self):
+        # Keys with a hyphen, which no attribute can be named.
+        return {
+            "input-job": serializers.CharField(source="order", help_text="The `order` sent."),
+            "input-station": serializers.CharField(
+                source="station", help_text="The `station` sent."
+            ),
+            "result": serializers.CharField(
+                help_text=(
+                    "`successful`, `order not found`, `invalid station`, or why the check-in was "
+                    "refused (e.g. `Operator required`, `AR not needed`)."
+                )
+            ),
+        }
+
+
 LEGACY_PARAMETERS = [
     OpenApiParameter(
         "order",
@@ -317,7 +323,8 @@ class LegacyCheckInView(TrackerV2View):
         request=LegacyCheckInSerializer,
         responses={
             200: OpenApiResponse(
-                LEGACY_RESULT, description="The outcome, in `result`, whether checked in or not."
+                LegacyCheckInResultSerializer,
+                description="The outcome, in `result`, whether checked in or not.",
             ),
             **v2_errors({400: V2_INCORRECT_ARGUMENTS}),
         },
@@ -348,7 +355,8 @@ class LegacyCheckInView(TrackerV2View):
             result = "successful"
         except errors.CheckinRefused as refusal:
             result = self.RESULTS.get(type(refusal), refusal.reason)
-        return Response({"input-job": order_ref, "input-station": station_code, "result": result})
+        outcome = {"order": order_ref, "station": station_code, "result": result}
+        return Response(LegacyCheckInResultSerializer(outcome).data)
 
 
 def completion_refusal(number: str, message: str) -> str:
