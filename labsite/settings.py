@@ -227,7 +227,7 @@ SPECTACULAR_SETTINGS = {
     # Two choice sets share the field name `status`: the v2 state (U, V, P, C, W) and the
     # processing status of the Orders API (New, InProgress, Done, Cancelled).
     "ENUM_NAME_OVERRIDES": {
-        "LabOrderStatusEnum": "orders.api.v2.serializers.V2_STATUS_CHOICES",
+        "LabOrderStatusEnum": "orders.api.payloads.V2_STATUS_CHOICES",
         "ProcessingStatusEnum": "orders.status.ProcessingStatus.values",
     },
     "TAGS": [

@@ -15,12 +15,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.rights import Right
-from orders.api.payloads import identifiers
+from orders.api.payloads import TextOrNullField, order_identifier_fields
 from orders.api.v2.base import AMBIGUOUS, NO_RECORD, ORDER_ERROR_STATUS, ORDER_IDENTIFIER
 from orders.api.v2.params import query_or_body_param
-from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.api.v2.views import MARKED_FOR_CANCELATION
 from orders.identifiers import resolve_order_identifier
+from toolkit.api.answers import AnswerSerializer
 from toolkit.api.configuration import (
     ConfigurationDetailView,
     ConfigurationListView,
@@ -68,6 +68,15 @@ def rejected(reason: str) -> str:
     return f'`{{"error": "Printing request rejected", "details": ["{reason}"]}}`'
 
 
+class V2PrintAcceptedSerializer(AnswerSerializer):
+    # A ticket queued: ``{"order", "message"}``, the order's identifiers, then ``message``.
+
+    message = serializers.CharField(help_text="`Printing in process`.")
+
+    def get_fields(self):
+        return order_identifier_fields(at="order") | super().get_fields()
+
+
 class PrintTicketView(PrintingV2View):
     required_rights = {"POST": Right.PRINT_TICKET}
     # Print stations often post a bare form; lptPort may come in either, or the query string.
@@ -96,14 +105,7 @@ class PrintTicketView(PrintingV2View):
                 ),
             ),
             201: OpenApiResponse(
-                inline_serializer(
-                    "V2PrintAccepted",
-                    {
-                        **V2OrderIdentifiersSerializer().get_fields(),
-                        "message": serializers.CharField(help_text="`Printing in process`."),
-                    },
-                ),
-                description="Queued for the print spooler.",
+                V2PrintAcceptedSerializer, description="Queued for the print spooler."
             ),
         },
         errors={
@@ -129,19 +131,8 @@ class PrintTicketView(PrintingV2View):
             lpt_port=query_or_body_param(request, "lptPort"),
             actor=request.user,
         )
-        return Response(identifiers(order) | {"message": "Printing in process"}, status=201)
-
-
-def printer_payload(printer: Printer) -> dict:
-    return {
-        "name": printer.name,
-        "driver": printer.driver,
-        "folder": printer.folder or None,
-        "cupsQueue": printer.cups_queue or None,
-        "host": printer.host or None,
-        "port": printer.port,
-        "enabled": printer.enabled,
-    }
+        accepted = {"order": order, "message": "Printing in process"}
+        return Response(V2PrintAcceptedSerializer.represent(accepted), status=201)
 
 
 @extend_schema_serializer(component_name="Printer")
@@ -150,9 +141,9 @@ class PrinterViewSerializer(serializers.Serializer):
 
     name = serializers.CharField()
     driver = serializers.ChoiceField(choices=Driver.choices)
-    folder = serializers.CharField(allow_null=True, help_text="spool: the folder PDFs go to.")
-    cupsQueue = serializers.CharField(allow_null=True, help_text="cups: the destination name.")
-    host = serializers.CharField(allow_null=True, help_text="socket: the printer's host.")
+    folder = TextOrNullField(help_text="spool: the folder PDFs go to.")
+    cupsQueue = TextOrNullField(source="cups_queue", help_text="cups: the destination name.")
+    host = TextOrNullField(help_text="socket: the printer's host.")
     port = serializers.IntegerField(help_text="socket: the TCP port (9100 by default).")
     enabled = serializers.BooleanField()
 
@@ -189,7 +180,6 @@ PRINTERS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     noun="printer",
     path_description="The printer's name (case-sensitive).",
-    view_serializer=PrinterViewSerializer,
     page_description="A page of printers, by name.",
     refused_new=PRINTER_INVALID,
     refused_change=PRINTER_INVALID,
@@ -209,12 +199,10 @@ class Printers:
 
     model = Printer
     lookup_field = "name"
+    view_serializer = PrinterViewSerializer
     input_serializer = PrinterSerializer
     not_found = errors.PrinterNotFound
     error_statuses = PRINTING_ERROR_STATUS
-
-    def represent(self, printer: Printer) -> dict:
-        return printer_payload(printer)
 
     def destroy(self, printer: Printer) -> Response:
         delete_printer(printer=printer)  # refused once it has print jobs
@@ -231,26 +219,26 @@ class PrinterDetailView(Printers, ConfigurationDetailView):
     """One printer: read, changed or deleted."""
 
 
-def workstation_payload(workstation: Workstation) -> dict:
-    mapped = {p.number: p.printer.name for p in workstation.ports.all() if p.printer_id}
+def lpt_port_fields(*, required: bool) -> dict[str, serializers.Field]:
+    """The ``lptPorts`` map: ``LPT1``..``LPT9`` -> a printer name or null."""
     return {
-        "code": workstation.code,
-        "description": workstation.description or None,
-        "lptPorts": {f"LPT{n}": mapped.get(n) for n in range(1, 10)},
+        port: serializers.CharField(
+            allow_null=True, required=required, help_text="A printer's name, or null."
+        )
+        for port in PORT_NAMES
     }
 
 
-def lpt_ports_serializer(name: str, *, required: bool) -> serializers.Serializer:
-    """The ``lptPorts`` map for the schema: ``LPT1``..``LPT9`` -> a printer name or null."""
-    return inline_serializer(
-        name,
-        {
-            port: serializers.CharField(
-                allow_null=True, required=required, help_text="A printer's name, or null."
-            )
-            for port in PORT_NAMES
-        },
-    )
+class LptPortsSerializer(serializers.Serializer):
+    # A workstation's ports, each with the name of its printer, or null.
+
+    def get_fields(self):
+        return lpt_port_fields(required=True)
+
+    def to_representation(self, instance: Workstation):
+        # A port without a printer has no key here, and its field writes null (``allow_null``).
+        printers = {f"LPT{p.number}": p.printer.name for p in instance.ports.all() if p.printer_id}
+        return super().to_representation(printers)
 
 
 @extend_schema_serializer(component_name="Workstation")
@@ -258,8 +246,8 @@ class WorkstationViewSerializer(serializers.Serializer):
     """A workstation (`00` is the one the API prints with) and its LPT ports."""
 
     code = serializers.CharField(help_text="Two digits, e.g. `00`.")
-    description = serializers.CharField(allow_null=True)
-    lptPorts = lpt_ports_serializer("LptPorts", required=True)
+    description = TextOrNullField()
+    lptPorts = LptPortsSerializer(source="*")
 
 
 @extend_schema_serializer(component_name="WorkstationInput")
@@ -271,7 +259,7 @@ class WorkstationChangeSerializer(serializers.Serializer):
     description = serializers.CharField(
         max_length=100, required=False, allow_blank=True, allow_null=True
     )
-    lptPorts = lpt_ports_serializer("LptPortsInput", required=False)
+    lptPorts = inline_serializer("LptPortsInput", lpt_port_fields(required=False))
 
 
 class WorkstationSerializer(StrictSerializer):
@@ -359,7 +347,7 @@ class WorkstationView(PrintingV2View):
         errors={404: NO_SUCH_WORKSTATION},
     )
     def get(self, request, code: str):
-        return Response(workstation_payload(self._workstation(code)))
+        return Response(WorkstationViewSerializer(self._workstation(code)).data)
 
     def put(self, request, code: str):
         return self._save(request, code, replace=True)
@@ -394,4 +382,4 @@ class WorkstationView(PrintingV2View):
                     changed.append(port)
             WorkstationPort.objects.bulk_create(new)
             WorkstationPort.objects.bulk_update(changed, ["printer"])
-        return Response(workstation_payload(self._workstation(code)))
+        return Response(WorkstationViewSerializer(self._workstation(code)).data)

@@ -7,20 +7,24 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema_serializer,
-    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.rights import Right
-from orders.api.payloads import identifiers, iso_utc_ms
+from orders.api.payloads import (
+    ChoiceOrNullField,
+    TextOrNullField,
+    UtcMillisecondsField,
+    order_identifier_fields,
+)
 from orders.api.v2.base import ORDER_ERROR_STATUS
-from orders.api.v2.serializers import V2OrderIdentifiersSerializer
 from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
 from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
 from orders.models import STATION_CODE, Order, Station
+from toolkit.api.answers import AnswerSerializer
 from toolkit.api.configuration import (
     ConfigurationDetailView,
     ConfigurationListView,
@@ -53,32 +57,24 @@ class TrackerV2View(V2View):
     error_statuses = TRACKER_ERROR_STATUS
 
 
-def station_payload(station: Station) -> dict:
-    return {
-        "code": station.code,
-        "desc": station.description,
-        "customerDesc": station.customer_description or None,
-        "operator": station.is_operator,
-        "nonCancel": station.non_cancel,
-        "requiresOperator": station.requires_operator,
-        "flowStep": station.flow_step or None,
-    }
-
-
 @extend_schema_serializer(component_name="Station")
 class StationViewSerializer(serializers.Serializer):
     """A station."""
 
     code = serializers.CharField(help_text="Case-sensitive.")
-    desc = serializers.CharField()
-    customerDesc = serializers.CharField(allow_null=True)
-    operator = serializers.BooleanField(help_text="The station is an operator (see check-in).")
-    nonCancel = serializers.BooleanField(
-        help_text="An order checked in here can no longer be cancelled."
+    desc = serializers.CharField(source="description")
+    customerDesc = TextOrNullField(source="customer_description")
+    operator = serializers.BooleanField(
+        source="is_operator", help_text="The station is an operator (see check-in)."
     )
-    requiresOperator = serializers.BooleanField(help_text="Check-in here needs an operator.")
-    flowStep = serializers.ChoiceField(
-        choices=FlowStep.choices, allow_null=True, help_text="The flow step it performs, if any."
+    nonCancel = serializers.BooleanField(
+        source="non_cancel", help_text="An order checked in here can no longer be cancelled."
+    )
+    requiresOperator = serializers.BooleanField(
+        source="requires_operator", help_text="Check-in here needs an operator."
+    )
+    flowStep = ChoiceOrNullField(
+        choices=FlowStep.choices, source="flow_step", help_text="The flow step it performs, if any."
     )
 
 
@@ -114,6 +110,20 @@ class StationSerializer(ValidatedModelSerializer):
 class CheckInSerializer(StrictSerializer):
     orderIdentifier = serializers.CharField(max_length=100)
     operator = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+
+class V2CheckInSerializer(AnswerSerializer):
+    # A check-in (``CheckIn``): its order's identifiers, then the station and when.
+
+    code = serializers.CharField(source="station.code", help_text="The station's code.")
+    customerDesc = TextOrNullField(source="station.customer_description")
+    desc = serializers.CharField(source="station.description")
+    statusDateTime = UtcMillisecondsField(
+        source="at", help_text="When: ISO 8601 in UTC with milliseconds and `Z`."
+    )
+
+    def get_fields(self):
+        return order_identifier_fields(at="order") | super().get_fields()
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -167,7 +177,6 @@ STATIONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     noun="station",
     path_description=STATION_CODE,
-    view_serializer=StationViewSerializer,
     page_description="A page of stations, by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
     refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
@@ -184,12 +193,10 @@ class Stations:
 
     model = Station
     lookup_field = "code"
+    view_serializer = StationViewSerializer
     input_serializer = StationSerializer
     not_found = errors.StationNotFoundForConfig
     error_statuses = TRACKER_ERROR_STATUS
-
-    def represent(self, station: Station) -> dict:
-        return station_payload(station)
 
     def destroy(self, station: Station) -> Response:
         delete_station(station=station)  # refused once anything was checked in there
@@ -213,23 +220,7 @@ class StationDetailView(Stations, ConfigurationDetailView):
         description="A valid order goes into process (state `P`).",
         parameters=[path_parameter("code", STATION_CODE)],
         request=CheckInSerializer,
-        ok={
-            201: OpenApiResponse(
-                inline_serializer(
-                    "V2CheckIn",
-                    {
-                        **V2OrderIdentifiersSerializer().get_fields(),
-                        "code": serializers.CharField(help_text="The station's code."),
-                        "customerDesc": serializers.CharField(allow_null=True),
-                        "desc": serializers.CharField(),
-                        "statusDateTime": serializers.DateTimeField(
-                            help_text="When: ISO 8601 in UTC with milliseconds and `Z`."
-                        ),
-                    },
-                ),
-                description="Checked in.",
-            )
-        },
+        ok={201: OpenApiResponse(V2CheckInSerializer, description="Checked in.")},
         errors={
             400: (
                 '`{"error": "Checkin not performed", "details": [<reason>]}` with the '
@@ -258,16 +249,7 @@ class StationDetailView(Stations, ConfigurationDetailView):
             actor=request.user,
             device=getattr(request.auth, "name", ""),
         )
-        return Response(
-            identifiers(result.order)
-            | {
-                "code": station.code,
-                "customerDesc": station.customer_description or None,
-                "desc": station.description,
-                "statusDateTime": iso_utc_ms(result.checkin.at),
-            },
-            status=201,
-        )
+        return Response(V2CheckInSerializer.represent(result.checkin), status=201)
 
 
 class LegacyCheckInSerializer(StrictSerializer):
@@ -276,19 +258,26 @@ class LegacyCheckInSerializer(StrictSerializer):
     station = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-LEGACY_RESULT = inline_serializer(
-    "LegacyCheckInResult",
-    {
-        "input-job": serializers.CharField(help_text="The `order` sent."),
-        "input-station": serializers.CharField(help_text="The `station` sent."),
-        "result": serializers.CharField(
-            help_text=(
-                "`successful`, `order not found`, `invalid station`, or why the check-in was "
-                "refused (e.g. `Operator required`, `AR not needed`)."
-            )
-        ),
-    },
-)
+class LegacyCheckInResultSerializer(serializers.Serializer):
+    # The outcome of a legacy check-in: ``{"order", "station", "result"}``, what was sent and
+    # what came of it.
+
+    def get_fields(self):
+        # Keys with a hyphen, which no attribute can be named.
+        return {
+            "input-job": serializers.CharField(source="order", help_text="The `order` sent."),
+            "input-station": serializers.CharField(
+                source="station", help_text="The `station` sent."
+            ),
+            "result": serializers.CharField(
+                help_text=(
+                    "`successful`, `order not found`, `invalid station`, or why the check-in was "
+                    "refused (e.g. `Operator required`, `AR not needed`)."
+                )
+            ),
+        }
+
+
 LEGACY_PARAMETERS = [
     OpenApiParameter(
         "order",
@@ -322,7 +311,8 @@ class LegacyCheckInView(TrackerV2View):
         request=LegacyCheckInSerializer,
         ok={
             200: OpenApiResponse(
-                LEGACY_RESULT, description="The outcome, in `result`, whether checked in or not."
+                LegacyCheckInResultSerializer,
+                description="The outcome, in `result`, whether checked in or not.",
             )
         },
         errors={400: V2_INCORRECT_ARGUMENTS},
@@ -353,7 +343,8 @@ class LegacyCheckInView(TrackerV2View):
             result = "successful"
         except errors.CheckinRefused as refusal:
             result = self.RESULTS.get(type(refusal), refusal.reason)
-        return Response({"input-job": order_ref, "input-station": station_code, "result": result})
+        outcome = {"order": order_ref, "station": station_code, "result": result}
+        return Response(LegacyCheckInResultSerializer(outcome).data)
 
 
 def completion_refusal(number: str, message: str) -> str:
@@ -361,6 +352,13 @@ def completion_refusal(number: str, message: str) -> str:
         f'`{{"error": "Could not complete order", "details": ["Error Code: {number}", '
         f'"Error Message: {message}"]}}`'
     )
+
+
+class V2CompletionAcceptedSerializer(AnswerSerializer):
+    # An accepted completion: ``{"order", "message"}``.
+
+    orderNumber = serializers.CharField(source="order.number")
+    message = serializers.CharField(help_text="`Successful`.")
 
 
 class CompleteOrderView(TrackerV2View):
@@ -378,13 +376,7 @@ class CompleteOrderView(TrackerV2View):
         request=None,
         ok={
             201: OpenApiResponse(
-                inline_serializer(
-                    "V2CompletionAccepted",
-                    {
-                        "orderNumber": serializers.CharField(),
-                        "message": serializers.CharField(help_text="`Successful`."),
-                    },
-                ),
+                V2CompletionAcceptedSerializer,
                 description="Accepted: the Job Tracker will complete the order.",
             )
         },
@@ -410,4 +402,5 @@ class CompleteOrderView(TrackerV2View):
         if order is None:
             raise errors.CompletionOrderNotFound
         request_completion(order=order, actor=request.user)
-        return Response({"orderNumber": str(order.number), "message": "Successful"}, status=201)
+        accepted = {"order": order, "message": "Successful"}
+        return Response(V2CompletionAcceptedSerializer.represent(accepted), status=201)

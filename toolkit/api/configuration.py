@@ -9,7 +9,7 @@ declares, once for its two views (a class both inherit besides the generic view)
   and the URL's parameter name);
 - ``input_serializer``, a ``ValidatedModelSerializer``: the model's rules check what POST and
   PATCH bring;
-- ``represent(record)``, the record as the API shows it;
+- ``view_serializer``, the record as the API shows it (and as the schema describes it);
 - ``not_found``, the domain error for a name no record has (it gets the name);
 - ``destroy(record)``, what DELETE does: stations and printers are deleted only while nothing
   uses them, delete reasons are deactivated;
@@ -72,12 +72,14 @@ class ConfigurationView(V2View):
             } | cls.other_rights
 
     model: ClassVar[type[models.Model]]
+    view_serializer: ClassVar[type[serializers.Serializer]]
     lookup_field: ClassVar[str]
     input_serializer: ClassVar[type[ValidatedModelSerializer]]
     not_found: ClassVar[Callable[[str], DomainError]]
 
     def represent(self, record: models.Model) -> dict[str, Any]:
-        raise NotImplementedError
+        """The record as the API shows it."""
+        return self.view_serializer(record).data
 
     def find(self, name: str) -> models.Model:
         """The record the URL names, or the resource's ``not_found`` error."""
@@ -101,7 +103,7 @@ class ConfigurationListView(ConfigurationView):
         paginator = BoundedLimitOffsetPagination()
         records = self.model.objects.order_by(self.lookup_field)
         page = paginator.paginate_queryset(records, request, self)
-        return paginator.get_paginated_response([self.represent(record) for record in page])
+        return paginator.get_paginated_response(self.view_serializer(page, many=True).data)
 
     def post(self, request):
         serializer = self.input_serializer(data=request.data)
@@ -159,15 +161,14 @@ class ConfigurationSchema:
     ``v2_printers_list`` "List printers", ``v2_printers_create`` "Add a printer",
     ``v2_printer_get`` "Fetch a printer", ``v2_printer_update`` "Change a printer" and
     ``v2_printer_delete`` "Delete a printer", and a name no record has answers 404 "No such
-    printer"; the path parameter is the views' ``lookup_field``, the input their
-    ``input_serializer``. What differs between resources (why input is refused, what DELETE
-    does) each one declares.
+    printer"; the path parameter is the views' ``lookup_field``, a record and the input their
+    ``view_serializer`` and ``input_serializer``. What differs between resources (why input is
+    refused, what DELETE does) each one declares.
     """
 
     tag: str
     noun: str
     path_description: str  # of the record's name in the URL (the views' ``lookup_field``)
-    view_serializer: type[serializers.Serializer]  # the record as the API shows it
     page_description: str
     refused_new: str  # the 400 of POST
     refused_change: str  # the 400 of PATCH
@@ -199,7 +200,7 @@ class ConfigurationSchema:
                 parameters=PAGE_PARAMETERS,
                 ok={
                     200: OpenApiResponse(
-                        paginated(f"Paginated{view.model.__name__}List", self.view_serializer()),
+                        paginated(f"Paginated{view.model.__name__}List", view.view_serializer()),
                         description=self.page_description,
                     )
                 },
@@ -211,7 +212,7 @@ class ConfigurationSchema:
                 summary=f"Add a {self.noun}",
                 request=view.input_serializer,
                 ok={
-                    201: OpenApiResponse(self.view_serializer, description=f"The new {self.noun}.")
+                    201: OpenApiResponse(view.view_serializer, description=f"The new {self.noun}.")
                 },
                 errors={400: self.refused_new},
             ),
@@ -231,7 +232,7 @@ class ConfigurationSchema:
                 operation_id=f"{self.operation_id(view)}_get",
                 **record,
                 summary=f"Fetch a {self.noun}",
-                ok={200: OpenApiResponse(self.view_serializer, description=f"The {self.noun}.")},
+                ok={200: OpenApiResponse(view.view_serializer, description=f"The {self.noun}.")},
                 errors={404: no_such_record},
             ),
             patch=v2_operation(
@@ -241,7 +242,7 @@ class ConfigurationSchema:
                 request=view.input_serializer,
                 ok={
                     200: OpenApiResponse(
-                        self.view_serializer, description=f"The {self.noun}, changed."
+                        view.view_serializer, description=f"The {self.noun}, changed."
                     )
                 },
                 errors={400: self.refused_change, 404: no_such_record},

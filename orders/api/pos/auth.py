@@ -8,11 +8,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts import login
-from orders.api.payloads import iso_utc_ms
 from toolkit.api.schema import PROBLEM_UNAUTHENTICATED, problem_operation
 
 from .base import OrdersApiView
-from .rights import rights_of
 from .serializers import IssuedLoginSerializer, LoginSerializer, RefreshSerializer
 
 TAG = "Orders API: login"
@@ -38,16 +36,6 @@ def token_exchange(
         },
         description=description,
     )
-
-
-def issued_payload(issued: login.IssuedLogin) -> dict:
-    user = issued.api_key.user
-    return {
-        "tokenId": issued.token,
-        "refreshToken": issued.refresh_token,
-        "expiresAt": iso_utc_ms(issued.expires_at),
-        "user": {"userName": user.get_username(), "rights": rights_of(user)},
-    }
 
 
 class AnonymousPostView(OrdersApiView):
@@ -91,7 +79,7 @@ class LoginView(AnonymousPostView):
             raise Throttled(wait=exc.wait_seconds) from None
         except login.LoginRefused:
             raise AuthenticationFailed("Wrong user name or password") from None
-        return Response(issued_payload(issued))
+        return Response(IssuedLoginSerializer(issued).data)
 
     @operation(
         operation_id="auth_logout",
@@ -128,4 +116,4 @@ class RefreshView(AnonymousPostView):
             issued = login.refresh(refresh_token=body.validated_data["refreshToken"])
         except login.RefreshRefused:
             raise AuthenticationFailed("Unknown, used or expired refresh token") from None
-        return Response(issued_payload(issued))
+        return Response(IssuedLoginSerializer(issued).data)

@@ -1,13 +1,15 @@
-"""Input shapes of the Orders API. They check types and sizes; the services check the rules."""
+"""Input shapes of the Orders API, and what it answers besides an order. The input shapes check
+types and sizes; the services check the rules."""
 
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from orders.api.v2.serializers import OrderItemSerializer
+from orders.api.payloads import DerivedListField, OrderSerializer, UtcMillisecondsField
 from orders.status import ProcessingStatus
+from toolkit.api.answers import AnswerSerializer
 from toolkit.api.strict import StrictCharField, StrictIntegerField, StrictSerializer
 
-from .rights import RIGHTS
+from .rights import RIGHTS, rights_of
 
 MAX_IDS = 1000
 
@@ -39,46 +41,12 @@ class RefreshSerializer(StrictSerializer):
     refreshToken = StrictCharField(max_length=200)
 
 
-# --- What the Orders API answers, for the OpenAPI schema (``orders_api_payloads`` builds it) ---
+# --- What the Orders API answers besides its order (``orders/api/payloads.py``) --------------
 
 
-class EndpointStatusSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    status = serializers.ChoiceField(
-        choices=ProcessingStatus.values, help_text="Derived from the order's items there."
-    )
+class QueryResultSerializer(AnswerSerializer):
+    # ``{"items": [order row, ...], "count", "totalCount"}``; no ``items`` for a count only.
 
-
-class OrderSerializer(serializers.Serializer):
-    id = serializers.UUIDField(help_text="Stable public id of the order.")
-    number = serializers.IntegerField(help_text="Lab order number.")
-    orderNumber = serializers.CharField(help_text="The lab order number, as text.")
-    trayNumber = serializers.CharField(allow_null=True)
-    poNumber = serializers.CharField(allow_null=True)
-    ticketId = serializers.CharField(allow_null=True, help_text="Job ticket the order came from.")
-    ticketName = serializers.CharField(
-        allow_null=True, help_text="Name of the job ticket (customer job id / patient)."
-    )
-    deviceName = serializers.CharField(
-        allow_null=True, help_text="Workstation or API client that created the order."
-    )
-    userUserName = serializers.CharField(allow_null=True, help_text="User who created the order.")
-    status = serializers.ChoiceField(
-        choices=ProcessingStatus.values, help_text="Derived from the items'."
-    )
-    isProcessed = serializers.BooleanField(help_text="Released to its endpoints.")
-    isProcessable = serializers.BooleanField(
-        help_text="Valid, not on hold, not cancelled, not completed, not yet processed."
-    )
-    createdAt = serializers.DateTimeField(
-        help_text="When the order arrived: ISO 8601 in UTC with milliseconds and `Z`."
-    )
-    items = OrderItemSerializer(many=True)
-    endpoints = EndpointStatusSerializer(many=True)
-    _v = serializers.IntegerField(help_text="Version, bumped on every change.")
-
-
-class QueryResultSerializer(serializers.Serializer):
     items = OrderSerializer(
         many=True, required=False, help_text="The page of orders; absent with `$count=true`."
     )
@@ -87,12 +55,18 @@ class QueryResultSerializer(serializers.Serializer):
 
 
 class LoginUserSerializer(serializers.Serializer):
-    userName = serializers.CharField()
-    rights = serializers.ListField(child=serializers.ChoiceField(choices=list(RIGHTS)))
+    userName = serializers.CharField(source="get_username")
+    rights = DerivedListField(rights_of, child=serializers.ChoiceField(choices=list(RIGHTS)))
 
 
 class IssuedLoginSerializer(serializers.Serializer):
-    tokenId = serializers.CharField(help_text="Send as `Authorization: Bearer <tokenId>`.")
-    refreshToken = serializers.CharField(help_text="Exchanges for a new pair once.")
-    expiresAt = serializers.DateTimeField(help_text="When `tokenId` stops working.")
-    user = LoginUserSerializer()
+    # An ``accounts.login.IssuedLogin``.
+
+    tokenId = serializers.CharField(
+        source="token", help_text="Send as `Authorization: Bearer <tokenId>`."
+    )
+    refreshToken = serializers.CharField(
+        source="refresh_token", help_text="Exchanges for a new pair once."
+    )
+    expiresAt = UtcMillisecondsField(source="expires_at", help_text="When `tokenId` stops working.")
+    user = LoginUserSerializer(source="api_key.user")

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.response import Response
 
 from accounts.rights import Right
-from orders.api.payloads import orders_api_payloads
+from orders.api.payloads import OrderSerializer, order_rows, orders_api_payloads
 from orders.api.v2.params import query_or_body_param
 from orders.errors import ItemNotFound, OrderNotFound
 from orders.identifiers import parse_public_id
@@ -28,12 +28,7 @@ from toolkit.api.schema import (
 
 from .base import OrdersApiView
 from .members import DEFAULT_SORT, ID, ORDER_MEMBERS, UNIQUE_MEMBERS
-from .serializers import (
-    OrderSerializer,
-    ProcessOrdersSerializer,
-    QueryResultSerializer,
-    StatusSerializer,
-)
+from .serializers import ProcessOrdersSerializer, QueryResultSerializer, StatusSerializer
 
 MAX_TAKE = 1000
 
@@ -125,15 +120,16 @@ class OrderCollectionView(OrdersApiView):
         if query.count_only:
             total = matches.count()
             on_page = max(0, min(query.take, total - query.skip))
-            return Response({"count": on_page, "totalCount": total})
+            return Response(
+                QueryResultSerializer.represent({"count": on_page, "totalCount": total})
+            )
         ordering = query.ordering(tiebreak=ID, unique=UNIQUE_MEMBERS)
-        page = orders_api_payloads(
-            matches.order_by(*ordering)[query.skip : query.skip + query.take]
-        )
+        page = order_rows(matches.order_by(*ordering)[query.skip : query.skip + query.take])
         # A page that is not full is the last one: it tells the total without a count.
         last_page = page and len(page) < query.take
         total = query.skip + len(page) if last_page else matches.count()
-        return Response({"items": page, "count": len(page), "totalCount": total})
+        result = {"items": page, "count": len(page), "totalCount": total}
+        return Response(QueryResultSerializer.represent(result))
 
     @operation(
         operation_id="orders_process",

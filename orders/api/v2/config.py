@@ -31,7 +31,6 @@ DELETE_REASONS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     noun="reason code",
     path_description="The reason code (case-sensitive).",
-    view_serializer=DeleteReasonViewSerializer,
     page_description="A page of reason codes (active or not), by code.",
     refused_new=f"{V2_INCORRECT_ARGUMENTS} Also when the code exists.",
     refused_change=f"{V2_INCORRECT_ARGUMENTS} Also when `code` differs from the path's.",
@@ -53,12 +52,10 @@ class DeleteReasons:
 
     model = DeleteReason
     lookup_field = "code"
+    view_serializer = DeleteReasonViewSerializer
     input_serializer = DeleteReasonSerializer
     not_found = DeleteReasonNotFound
     error_statuses = ORDER_ERROR_STATUS
-
-    def represent(self, reason: DeleteReason) -> dict:
-        return DeleteReasonSerializer(reason).data
 
     def destroy(self, reason: DeleteReason) -> Response:
         # Deactivated, never deleted: cancelled orders keep pointing at their reason.
@@ -87,7 +84,7 @@ class LabSettingsView(OrdersV2View):
         ok={200: OpenApiResponse(LabSettingsViewSerializer, description="All settings.")},
     )
     def get(self, request):
-        return Response(LabSettingsSerializer.represent(LabSettings.load()))
+        return Response(LabSettingsViewSerializer(LabSettings.load()).data)
 
     @operation(
         operation_id="v2_settings_update",
@@ -101,4 +98,4 @@ class LabSettingsView(OrdersV2View):
         serializer = LabSettingsSerializer(LabSettings.load(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         lab = update_lab_settings(actor=request.user, changes=serializer.validated_data)
-        return Response(LabSettingsSerializer.represent(lab))
+        return Response(LabSettingsViewSerializer(lab).data)

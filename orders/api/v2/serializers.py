@@ -1,5 +1,7 @@
-"""Input shapes of the v2 face. They check types and sizes; the rules are the services' (for
-orders) and the models' (for configuration, through ``ValidatedModelSerializer``)."""
+"""Input shapes of the v2 face, and the answers about its configuration (what it answers about
+an order is ``orders/api/payloads.py``). The input shapes check types and sizes; the rules are
+the services' (for orders) and the models' (for configuration, through
+``ValidatedModelSerializer``)."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,7 +12,7 @@ from orders.flow import FLOW_STEPS
 from orders.models import REASON_CODE, DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
 from orders.settings_registry import LAB_SETTINGS, LabSetting
-from orders.status import ON_HOLD_STATUS, JobType, OrderState, ProcessingStatus
+from orders.status import JobType
 from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
 from toolkit.api.validated import ValidatedModelSerializer
 
@@ -110,147 +112,16 @@ class LabSettingsSerializer(ValidatedModelSerializer):
     def get_fields(self):
         return {setting.wire_name: _setting_input(setting) for setting in LAB_SETTINGS}
 
-    @staticmethod
-    def represent(lab: LabSettings) -> dict:
-        return {setting.wire_name: getattr(lab, setting.field) for setting in LAB_SETTINGS}
 
-
-# --- What the v2 face answers, for the OpenAPI schema (``orders/api/payloads.py`` builds it) ---
-
-# `status` of the v2 models: the order's state, or W while it is on hold (whatever the state).
-V2_STATUS_CHOICES = [*OrderState.choices, ON_HOLD_STATUS]
-
-
-class OrderItemEndpointSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The endpoint (department) the item is processed at.")
-    status = serializers.ChoiceField(choices=ProcessingStatus.values)
-
-
-class OrderItemSerializer(serializers.Serializer):
-    """An order item, as both the Lab API v2 and the Orders API show it."""
-
-    id = serializers.IntegerField()
-    sku = serializers.CharField()
-    name = serializers.CharField()
-    quantity = serializers.IntegerField()
-    status = serializers.ChoiceField(
-        choices=ProcessingStatus.values, help_text="Derived from its endpoints'."
-    )
-    endpoints = OrderItemEndpointSerializer(many=True)
-
-
-def _identifier_fields() -> dict:
-    return {
-        "orderNumber": serializers.CharField(help_text="Digits, at most 8, not starting with 0."),
-        "trayNumber": serializers.CharField(allow_null=True),
-        "poNumber": serializers.CharField(allow_null=True),
-    }
-
-
-def _station_fields() -> dict:
-    return {
-        "currentStation": serializers.CharField(
-            allow_null=True, help_text="Code of the last station the order was checked in at."
-        ),
-        "currentStationCustomerDesc": serializers.CharField(allow_null=True),
-        "currentStationDateTime": serializers.DateTimeField(
-            allow_null=True, help_text="ISO 8601 in UTC with milliseconds and `Z`."
-        ),
-        "currentStationDesc": serializers.CharField(allow_null=True),
-    }
-
-
-def _status_fields() -> dict:
-    return {
-        "onHold": serializers.BooleanField(),
-        "status": serializers.ChoiceField(
-            choices=V2_STATUS_CHOICES, help_text="The state, or `W` while on hold."
-        ),
-        "statusDesc": serializers.CharField(
-            help_text="`Unvalid`, `Valid`, `Process`, `Completed` or `On Hold`."
-        ),
-        "unvalidMessage": serializers.CharField(
-            allow_null=True, help_text="Why the order is unvalid (state U)."
-        ),
-    }
-
-
-class V2OrderSerializer(serializers.Serializer):
-    """An order (the fetch model): `orderNumber`, `trayNumber`, `poNumber`, then the rest
-    alphabetically."""
-
-    def get_fields(self):
-        date = {"allow_null": True, "help_text": "`yyyy-mm-dd`."}
-        rest = {
-            "calculationDesc": serializers.CharField(allow_null=True),
-            "createdDevice": serializers.CharField(
-                allow_null=True, help_text="Name of the API key or device that created it."
-            ),
-            "createdUser": serializers.CharField(allow_null=True),
-            **_station_fields(),
-            "customerJobId": serializers.CharField(allow_null=True),
-            "customerNumber": serializers.CharField(allow_null=True),
-            "dateCompleted": serializers.DateField(**date),
-            "dateOrdered": serializers.DateField(**date),
-            "dateReceived": serializers.DateField(**date),
-            "dateTimeValid": serializers.DateField(
-                allow_null=True, help_text="`yyyy-mm-dd`: the day the order became valid."
-            ),
-            "dateWanted": serializers.DateField(**date),
-            "items": OrderItemSerializer(many=True),
-            "jobType": serializers.ChoiceField(choices=JobType.choices),
-            "patient": serializers.CharField(allow_null=True),
-            "pendingCompletion": serializers.BooleanField(
-                help_text="A completion was accepted; the Job Tracker has not processed it yet."
-            ),
-            **_status_fields(),
-            **{
-                spec.wire_name: serializers.BooleanField(
-                    help_text=f"The order requires the {spec.step.label} flow step."
-                )
-                for spec in FLOW_STEPS
-            },
-        }
-        return _identifier_fields() | dict(sorted(rest.items()))
-
-
-class V2CancelledOrderSerializer(V2OrderSerializer):
-    """The cancelled order's last known state, with a `message`."""
-
-    def get_fields(self):
-        return super().get_fields() | {
-            "message": serializers.CharField(
-                allow_blank=True,
-                help_text=(
-                    'Normally `""`; a warning when a `deleteReason` was sent while the setting '
-                    "`Enter reason code when deleting order` is off (it was ignored)."
-                ),
-            )
-        }
-
-
-class V2OrderStatusSerializer(serializers.Serializer):
-    """An order's status."""
-
-    def get_fields(self):
-        status = _status_fields()
-        return (
-            _identifier_fields()
-            | {"calculationDesc": serializers.CharField(allow_null=True)}
-            | _station_fields()
-            | {name: status[name] for name in ("status", "statusDesc", "onHold", "unvalidMessage")}
-        )
-
-
-class V2OrderIdentifiersSerializer(serializers.Serializer):
-    def get_fields(self):
-        return _identifier_fields()
+# --- What the v2 face answers about its configuration ----------------------------------------
 
 
 def _setting_output(setting: LabSetting) -> serializers.Field:
-    """The wire field showing a setting, for the schema of what GET and PATCH answer."""
+    """The wire field showing a setting, as GET and PATCH answer it."""
     field = LabSettings._meta.get_field(setting.field)
-    options = {"help_text": setting.api_help} if setting.api_help else {}
+    options = {"source": setting.field}
+    if setting.api_help:
+        options["help_text"] = setting.api_help
     if isinstance(field, models.BooleanField):
         return serializers.BooleanField(**options)
     if field.choices:

@@ -1,6 +1,7 @@
 """Lab API v2: orders — fetch, status, create, hold, release, cancel."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from drf_spectacular.utils import (
@@ -14,7 +15,11 @@ from rest_framework.response import Response
 
 from accounts.rights import Right
 from orders import fast_reads
-from orders.api.payloads import order_payload, order_status_payload
+from orders.api.payloads import (
+    V2CancelledOrderSerializer,
+    V2OrderSerializer,
+    V2OrderStatusSerializer,
+)
 from orders.errors import OrderMarkedForCancelation
 from orders.identifiers import resolve_order_identifier
 from orders.models import Order
@@ -24,12 +29,7 @@ from toolkit.api.v2 import error_body
 
 from .base import OrdersV2View, order_operation
 from .params import query_or_body_param
-from .serializers import (
-    OrderCreateSerializer,
-    V2CancelledOrderSerializer,
-    V2OrderSerializer,
-    V2OrderStatusSerializer,
-)
+from .serializers import OrderCreateSerializer
 
 MARKED_FOR_CANCELATION = error_body(OrderMarkedForCancelation.message)
 
@@ -58,12 +58,7 @@ def answer_or_cancelation(name: str, answer) -> OpenApiResponse:
 
 def shown(order: Order) -> dict:
     """The v2 model of ``order`` as it now stands, after a change."""
-    return fetch_model(fast_reads.order_to_show_by_pk(order.pk))
-
-
-def fetch_model(order: Order) -> dict:
-    """The v2 model of an order read by ``fast_reads`` with its items."""
-    return order_payload(order, fast_reads.items_shown(order))
+    return V2OrderSerializer.represent(fast_reads.order_to_show_by_pk(order.pk))
 
 
 class OrderListView(OrdersV2View):
@@ -104,7 +99,7 @@ class OrderDetailView(OrdersV2View):
         if order.is_cancelled:
             # Documented vendor behaviour: 200 with an error body.
             return Response(MARKED_FOR_CANCELATION)
-        return Response(fetch_model(order))
+        return Response(V2OrderSerializer.represent(order))
 
     @on_order(
         operation_id="v2_order_cancel",
@@ -150,7 +145,9 @@ class OrderDetailView(OrdersV2View):
             raise
         # The order is looked up with its lock, inside the cancel's transaction.
         result = cancel_order(identifier=identifier, actor=request.user, reason_code=reason_code)
-        return Response(shown(result.order) | {"message": result.message})
+        # The order as it now stands, read afresh.
+        answer = replace(result, order=fast_reads.order_to_show_by_pk(result.order.pk))
+        return Response(V2CancelledOrderSerializer.represent(answer))
 
 
 class OrderStatusView(OrdersV2View):
@@ -165,7 +162,7 @@ class OrderStatusView(OrdersV2View):
         order = fast_reads.order_to_show(identifier)
         if order.is_cancelled:
             return Response(MARKED_FOR_CANCELATION)
-        return Response(order_status_payload(order))
+        return Response(V2OrderStatusSerializer.represent(order))
 
 
 class HoldChangeView(OrdersV2View):
