@@ -15,6 +15,7 @@ from typing import Protocol
 
 from .errors import PrinterError
 from .models import Driver, Printer
+from .socket_hosts import socket_host_allowed
 from .spool import spool_folder_path
 
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -70,6 +71,10 @@ class SocketDriver:
         address = f"{printer.host}:{printer.port}"
         if not printer.host:
             raise PrinterError(f"Printer {printer.name} has no host configured")
+        if not socket_host_allowed(printer.host):
+            raise PrinterError(
+                f"Printer {printer.name}: its host is not among those PRINT_SOCKET_HOSTS allows"
+            )
         try:
             with socket.create_connection(
                 (printer.host, printer.port), timeout=self.connect_timeout

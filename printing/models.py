@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .socket_hosts import validate_socket_host
 from .spool import validate_spool_folder
 
 LPT_PORTS = range(1, 10)
@@ -59,7 +60,13 @@ class Printer(models.Model):
         validators=[CUPS_QUEUE],
         help_text="cups: destination name",
     )
-    host = models.CharField(max_length=255, blank=True, default="", help_text="socket: host")
+    host = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        validators=[validate_socket_host],
+        help_text="socket: host, one PRINT_SOCKET_HOSTS allows when it is set",
+    )
     port = models.PositiveIntegerField(
         default=9100,
         validators=[MinValueValidator(1), MaxValueValidator(65535)],

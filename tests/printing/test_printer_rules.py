@@ -5,6 +5,7 @@ Each rule is one row below, tried on both faces: the admin's add (or change) for
 under the model field, the API refuses it under the wire name, with the same message.
 """
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,3 +212,61 @@ def test_the_spool_driver_writes_a_relative_folder_inside_the_spool_root(spool_r
     written = drivers.send(b"%PDF-1.4 test", printer, title="order-1-job-1")
 
     assert Path(written) == spool_root / "tickets" / "order-1-job-1.pdf"
+
+
+# --- socket hosts: PRINT_SOCKET_HOSTS ---------------------------------------------------------
+
+NOT_ALLOWED = "is not among the hosts socket printers may use (PRINT_SOCKET_HOSTS)"
+SOCKET = VALID | {"driver": "socket", "folder": "", "port": 9100}
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["169.254.169.254", "127.0.0.1", "10.21.0.1", "db.internal", "printer.lab.evil"],
+)
+def test_a_socket_host_the_setting_does_not_allow_is_refused_alike(
+    admin_forms, supervisor_api, monkeypatch, host
+):
+    monkeypatch.setenv("PRINT_SOCKET_HOSTS", "10.20.0.0/16, printer.lab")
+    printer = SOCKET | {"host": host}
+
+    assert admin_forms.refusals(ADD, admin_form(printer)) == {"host": [NOT_ALLOWED]}
+    assert supervisor_api.post(PRINTERS, wire(printer), status=400) == v2_refusal(
+        "host", NOT_ALLOWED
+    )
+    assert not Printer.objects.exists()
+
+
+@pytest.mark.parametrize("host", ["10.20.3.4", "PRINTER.lab"])
+def test_a_socket_host_the_setting_allows_is_taken_alike(
+    admin_forms, supervisor_api, monkeypatch, host
+):
+    monkeypatch.setenv("PRINT_SOCKET_HOSTS", "10.20.0.0/16, printer.lab")
+
+    admin_forms.saves(ADD, admin_form(SOCKET | {"name": "By admin", "host": host}))
+    supervisor_api.post(PRINTERS, wire(SOCKET | {"name": "By API", "host": host}), status=201)
+
+    assert set(Printer.objects.values_list("host", flat=True)) == {host}
+
+
+def test_without_the_setting_any_socket_host_is_taken(supervisor_api, monkeypatch):
+    monkeypatch.delenv("PRINT_SOCKET_HOSTS", raising=False)
+
+    supervisor_api.post(PRINTERS, wire(SOCKET | {"host": "169.254.169.254"}), status=201)
+
+
+def test_a_printer_saved_before_the_setting_narrowed_is_not_sent_to(monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        printer = Printer.objects.create(name="Old", driver="socket", host="127.0.0.1", port=port)
+        monkeypatch.setenv("PRINT_SOCKET_HOSTS", "10.20.0.0/16")
+
+        with pytest.raises(drivers.PrinterError) as refused:
+            drivers.SocketDriver().send(b"%PDF-1.4", printer, title="ticket")
+
+        assert str(refused.value) == (
+            "Printer Old: its host is not among those PRINT_SOCKET_HOSTS allows"
+        )
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing connected
