@@ -16,6 +16,10 @@ from accounts.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order, Station, forget_lab_settings
 from orders.services import NewItem, NewOrder, create_order
 from tests import concurrency
+from tests.log_secrets import (  # noqa: F401 - the run's log search: a fixture and a hook
+    _remember_secrets_and_log_lines,
+    pytest_sessionfinish,
+)
 from toolkit import kept
 from tracker.models import CheckIn
 from tracker.services import forget_stations

@@ -301,3 +301,35 @@ def test_the_capture_would_see_a_leaked_secret(all_logs):
     logging.getLogger("django.request").debug("Authorization: Bearer %s", secret)
     logging.getLogger("some.new.logger").info("key=%s", secret)
     assert sum(secret in text for text in all_logs.texts()) >= 4
+
+
+# --- the whole run's logs (tests/log_secrets.py) ----------------------------------------------
+
+
+def test_the_runs_log_search_finds_a_made_key_a_billing_key_and_a_password():
+    from tests.log_secrets import leaks
+
+    key = "lab_" + "k" * 43
+    billing = "Zm9vYmFy" * 5 + "YQ=="
+    lines = [
+        "INFO labsite.request GET /orders 200",
+        f"WARNING labsite.api.item_cancel refused partnerBillingKey={billing}&x=1",
+        f"ERROR django.request Authorization: Token {key}",
+        "INFO accounts.login alice logged in with correct horse battery staple 42",
+        "INFO orders.api order 12345678 processed",
+    ]
+
+    found = leaks(lines, made={"k" * 43, billing}, passwords={PASSWORD, "12345678", "short"})
+
+    assert len(found) == 3
+    assert billing in found[0]
+    assert "k" * 43 in found[1]
+    assert PASSWORD in found[2]
+
+
+def test_the_runs_log_search_keeps_what_the_loggers_write(caplog):
+    from tests.log_secrets import LINES
+
+    logging.getLogger("labsite.request").warning("a line the search will read %s", "now")
+
+    assert any("a line the search will read now" in line for line in LINES[-5:])
