@@ -277,7 +277,9 @@ LOGIN_REFRESH_SECONDS = int(os.environ.get("LOGIN_REFRESH_SECONDS", str(7 * 24 *
 # Keyed on user name *and* client address: failures from one address lock that user name from
 # that address only, so nobody can lock a user out from everywhere (accounts/lockout.py).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesBackend",  # first: refuses a locked-out login before any password check
+    # First: refuses a locked-out login before any password is checked. The standalone one
+    # only checks; the rights stay ModelBackend's alone (accounts.rights.holds_right).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "accounts.lockout.AtomicDatabaseHandler"
