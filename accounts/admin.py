@@ -1,11 +1,12 @@
 """API keys and API partners in the admin: created here (the key is shown once), revoked here;
-partners' billing keys are rotated here."""
+partners' billing keys are rotated here. Login lockouts are django-axes' access attempts, which
+its own admin lists (supervisors may view and delete them)."""
 
 from django.contrib import admin, messages
 from django.db import transaction
 from django.template.response import TemplateResponse
 
-from .models import ApiKey, ApiPartner, FailedLogin, ShownOnce
+from .models import ApiKey, ApiPartner, ShownOnce
 
 admin.site.site_header = "labsite"
 admin.site.site_title = "labsite"
@@ -157,19 +158,3 @@ class ApiPartnerAdmin(admin.ModelAdmin):
         for partner in partners:
             self.log_change(request, partner, "Revoked: deactivated.")
         self.message_user(request, f"Revoked {len(partners)} partner(s).", messages.SUCCESS)
-
-
-@admin.register(FailedLogin)
-class FailedLoginAdmin(admin.ModelAdmin):
-    """Refused API logins. Deleting a user name's recent rows lifts its login lock early."""
-
-    list_display = ["at", "username", "remote_addr"]
-    search_fields = ["username", "remote_addr"]
-    date_hierarchy = "at"
-    readonly_fields = ["username", "remote_addr", "at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -1,8 +1,9 @@
 """Logins for API clients: a user name and password exchanged for an expiring API key.
 
 A login issues an ``ApiKey`` that expires, with a refresh token (stored hashed, like the key)
-that exchanges it for a fresh pair once; logout revokes the key. Failed attempts are recorded
-and, past a limit within a window, refuse further attempts for that user name or address.
+that exchanges it for a fresh pair once; logout revokes the key. Failed attempts count towards
+the lockout of every login form (``accounts.lockout``, django-axes): past the limit, that user
+name is refused from that address until the cool-off has passed.
 """
 
 import secrets
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import ApiKey, FailedLogin, hash_api_key
+from accounts import lockout
+from accounts.models import ApiKey, hash_api_key
 
 
 class LoginRefused(Exception):
@@ -46,27 +48,6 @@ class IssuedLogin:
         return self.api_key.expires_at
 
 
-def _window_start(now: datetime) -> datetime:
-    return now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-
-
-def _check_throttle(username: str, remote_addr: str, now: datetime) -> None:
-    since = _window_start(now)
-    for filters, limit in (
-        ({"username": username}, settings.LOGIN_FAILURES_PER_USER),
-        ({"remote_addr": remote_addr}, settings.LOGIN_FAILURES_PER_ADDRESS),
-    ):
-        recent = list(
-            FailedLogin.objects.filter(at__gte=since, **filters)
-            .order_by("-at")
-            .values_list("at", flat=True)[:limit]
-        )
-        if len(recent) >= limit:
-            # Free again when the oldest of the last ``limit`` failures leaves the window.
-            wait = recent[-1] - since
-            raise LoginThrottled(max(1, int(wait.total_seconds()) + 1))
-
-
 def _issue(user, device_name: str, now: datetime) -> IssuedLogin:
     name = f"login: {device_name or 'unnamed device'}"
     name_length = ApiKey._meta.get_field("name").max_length
@@ -90,18 +71,18 @@ def _issue(user, device_name: str, now: datetime) -> IssuedLogin:
 
 
 def log_in(*, request, username: str, password: str, device_name: str) -> IssuedLogin:
-    now = timezone.now()
-    # Lower-casing can lengthen a name ("İ" -> "i̇"): cut to what the column holds.
-    key = username.lower()[: FailedLogin._meta.get_field("username").max_length]
-    remote_addr = request.META.get("REMOTE_ADDR", "")[:45]
-    _check_throttle(key, remote_addr, now)
+    """Exchange a user name and password for an expiring key, through the lockout of every
+    login form: raises ``LoginThrottled`` while this user name is locked from this address
+    (even for the right password), ``LoginRefused`` for a wrong one."""
     user = authenticate(request, username=username, password=password)
     if user is None:
-        FailedLogin.objects.create(username=key, remote_addr=remote_addr, at=now)
-        # Keep the table small: what lies well outside the window is never read again.
-        FailedLogin.objects.filter(at__lt=_window_start(now) - timedelta(days=1)).delete()
+        if getattr(request, "axes_locked_out", False):
+            credentials = {"username": username}
+            raise LoginThrottled(lockout.retry_after_seconds(request, credentials))
         raise LoginRefused
-    return _issue(user, device_name, now)
+    # As the admin's login does: the lockout clears this user name's failures from this address.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return _issue(user, device_name, timezone.now())
 
 
 def refresh(*, refresh_token: str) -> IssuedLogin:

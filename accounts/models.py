@@ -130,24 +130,6 @@ class ApiKey(models.Model):
             self.save(update_fields=["revoked_at"])
 
 
-class FailedLogin(models.Model):
-    """A refused login (POST /api/auth). Recent ones throttle further attempts."""
-
-    username = models.CharField(max_length=150)
-    remote_addr = models.CharField(max_length=45, blank=True, default="")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at"]
-        indexes = [
-            models.Index(fields=["username", "at"], name="failedlogin_user_at_idx"),
-            models.Index(fields=["remote_addr", "at"], name="failedlogin_addr_at_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.username} from {self.remote_addr or '?'}"
-
-
 def new_recipe_id() -> str:
     return str(uuid.uuid4())
 

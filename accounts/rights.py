@@ -10,6 +10,8 @@ from rest_framework.permissions import BasePermission
 from accounts import credentials
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The login lockout's backend refuses logins and grants no rights (accounts.lockout).
+LOCKOUT_BACKEND = "axes.backends.AxesStandaloneBackend"
 
 
 @unique  # one entry per permission: an action that shares a right names that entry
@@ -112,12 +114,13 @@ class HasRequiredRights(BasePermission):
 def holds_right(user, right: str) -> bool:
     """``user.has_perm(right)``, from the rights this process keeps for a few seconds
     (``accounts.credentials``) where Django's ModelBackend is the only authentication
-    backend (as it is here).
+    backend that grants rights (as it is here; the lockout's backend grants none).
 
     ``has_perm`` loads every permission of the user and, separately, of their groups to answer
     one question: two queries on every API request, a fifth of a simple read's time.
     """
-    if list(settings.AUTHENTICATION_BACKENDS) != [MODEL_BACKEND]:
+    granting = [name for name in settings.AUTHENTICATION_BACKENDS if name != LOCKOUT_BACKEND]
+    if granting != [MODEL_BACKEND]:
         return user.has_perm(right)
     rights = credentials.rights_of(user)
     return rights is credentials.ALL_RIGHTS or right in rights

@@ -5,6 +5,7 @@ supervisors change at runtime live in the ``orders.LabSettings`` row instead.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     # From the bottom layer up (docs/architecture.md): a lower app never imports a higher one.
     "toolkit",
     "accounts",
@@ -84,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "toolkit.middleware.ApiErrorMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the login face's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "labsite.urls"
@@ -265,13 +269,33 @@ LAB_SETTINGS_CACHE_SECONDS = float(os.environ.get("LAB_SETTINGS_CACHE_SECONDS", 
 # How long an API key's last-used time may lag behind, to keep reads free of writes.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 
-# Logins (POST /api/auth): how long a token and its refresh token last, and how many failed
-# attempts within the window lock further logins of one user name or from one address.
+# Logins (POST /api/auth): how long a token and its refresh token last.
 LOGIN_TOKEN_SECONDS = int(os.environ.get("LOGIN_TOKEN_SECONDS", str(8 * 3600)))
 LOGIN_REFRESH_SECONDS = int(os.environ.get("LOGIN_REFRESH_SECONDS", str(7 * 24 * 3600)))
-LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
-LOGIN_FAILURES_PER_USER = int(os.environ.get("LOGIN_FAILURES_PER_USER", "5"))
-LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50"))
+
+# --- Login lockout (django-axes), one for every login: the admin's and POST /api/auth ---------
+# Keyed on user name *and* client address: failures from one address lock that user name from
+# that address only, so nobody can lock a user out from everywhere (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked. The standalone one
+    # only checks; the rights stay ModelBackend's alone (accounts.rights.holds_right).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.AtomicDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900")))
+# A refused attempt while locked does not prolong the lock: Retry-After stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.lockout.client_username"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The client's address: REMOTE_ADDR, unless labsite runs behind this many reverse proxies that
+# each append the address they saw to X-Forwarded-For (then that header's entry from the
+# right). 0: X-Forwarded-For is ignored, as a client can write anything in it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
 
 LOGGING = {
     "version": 1,

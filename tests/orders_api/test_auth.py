@@ -1,17 +1,20 @@
 """Logins of the Orders API: POST /api/auth, POST /api/auth/refresh, DELETE /api/auth.
 
 A login issues an expiring API key (``tokenId``) with a refresh token that works once; failed
-attempts are recorded and, past ``LOGIN_FAILURES_PER_USER`` within the window, refused with 429.
+attempts count towards the lockout of every login form (django-axes, per user name and address):
+past ``AXES_FAILURE_LIMIT``, that user name from that address is refused with 429.
 """
 
 from datetime import UTC, timedelta
 
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 import pytest
+from axes.models import AccessAttempt
 
-from accounts.models import ApiKey, FailedLogin, hash_api_key
+from accounts.models import ApiKey, hash_api_key
 from tests.conftest import Api
 
 pytestmark = pytest.mark.django_db
@@ -206,9 +209,9 @@ def test_refused_login_is_401_and_recorded(alice, username, password, recorded_a
 
     assert_401(body)
     assert body["detail"] == "Wrong user name or password"
-    assert list(FailedLogin.objects.values_list("username", "remote_addr")) == [
-        (recorded_as, "127.0.0.1")
-    ]
+    assert list(
+        AccessAttempt.objects.values_list("username", "ip_address", "failures_since_start")
+    ) == [(recorded_as, "127.0.0.1", 1)]
     assert ApiKey.objects.count() == keys
 
 
@@ -218,7 +221,7 @@ def test_login_of_an_inactive_user_is_401_and_recorded(make_user):
     body = log_in("gone", status=401)
 
     assert_401(body)
-    assert FailedLogin.objects.filter(username="gone").count() == 1
+    assert AccessAttempt.objects.get(username="gone").failures_since_start == 1
     assert not ApiKey.objects.exists()
 
 
@@ -229,19 +232,32 @@ def test_the_same_answer_for_unknown_user_and_wrong_password(alice):
     assert unknown["detail"] == wrong["detail"]
 
 
-# --- throttling -----------------------------------------------------------------------------------
+# --- lockout (django-axes) -----------------------------------------------------------------------
+
+ELSEWHERE = {"REMOTE_ADDR": "192.0.2.77"}
+
+
+def failures(settings, username="alice", *, headers=None, count=None):
+    for _ in range(settings.AXES_FAILURE_LIMIT if count is None else count):
+        log_in(username, "wrong", status=401, headers=headers)
 
 
 def test_failures_below_the_limit_still_let_the_user_in(alice, settings):
-    for _ in range(settings.LOGIN_FAILURES_PER_USER - 1):
-        log_in(password="wrong", status=401)
+    failures(settings, count=settings.AXES_FAILURE_LIMIT - 1)
 
     log_in()
 
 
+def test_a_login_clears_the_failures_before_it(alice, settings):
+    failures(settings, count=settings.AXES_FAILURE_LIMIT - 1)
+    log_in()
+
+    failures(settings, count=settings.AXES_FAILURE_LIMIT - 1)
+    log_in()
+
+
 def test_after_the_limit_even_the_right_password_is_429(alice, settings):
-    for _ in range(settings.LOGIN_FAILURES_PER_USER):
-        log_in(password="wrong", status=401)
+    failures(settings)
     api = Api()
 
     body = log_in(api=api, status=429)
@@ -249,14 +265,25 @@ def test_after_the_limit_even_the_right_password_is_429(alice, settings):
     assert body["status"] == 429
     assert api.last_response["Content-Type"] == "application/problem+json"
     retry_after = int(api.last_response["Retry-After"])
-    assert 0 < retry_after <= settings.LOGIN_FAILURE_WINDOW_SECONDS + 1
+    cool_off = settings.AXES_COOLOFF_TIME.total_seconds()
+    assert cool_off - 5 <= retry_after <= cool_off
     assert str(retry_after) in body["detail"]
-    assert FailedLogin.objects.count() == settings.LOGIN_FAILURES_PER_USER  # not recorded
+    attempt = AccessAttempt.objects.get()
+    assert attempt.failures_since_start == settings.AXES_FAILURE_LIMIT  # not counted
     assert not ApiKey.objects.filter(user=alice).exists()
 
 
+def test_a_locked_user_name_still_logs_in_from_another_address(alice, settings):
+    failures(settings)
+    log_in(status=429)
+
+    body = log_in(headers=ELSEWHERE)
+
+    assert body["user"]["userName"] == "alice"
+
+
 def test_the_limit_counts_the_user_name_in_any_case(alice, settings):
-    for index in range(settings.LOGIN_FAILURES_PER_USER):
+    for index in range(settings.AXES_FAILURE_LIMIT):
         log_in("ALICE" if index % 2 else "alice", "wrong", status=401)
 
     log_in(status=429)
@@ -264,33 +291,22 @@ def test_the_limit_counts_the_user_name_in_any_case(alice, settings):
 
 def test_the_limit_of_one_user_does_not_lock_another(alice, make_user, settings):
     make_user(username="bob", password=PASSWORD)
-    for _ in range(settings.LOGIN_FAILURES_PER_USER):
-        log_in(password="wrong", status=401)
+    failures(settings)
 
     log_in("bob")
 
 
 def test_a_lower_limit_from_settings_applies(alice, settings):
-    settings.LOGIN_FAILURES_PER_USER = 2
-    log_in(password="wrong", status=401)
-    log_in(password="wrong", status=401)
+    settings.AXES_FAILURE_LIMIT = 2
+    failures(settings)
 
     log_in(status=429)
 
 
-def test_failures_from_one_address_lock_every_user_name(alice, settings):
-    settings.LOGIN_FAILURES_PER_ADDRESS = 3
-    for name in ("x1", "x2", "x3"):
-        log_in(name, "wrong", status=401)
-
-    log_in(status=429)
-
-
-def test_retry_after_says_when_the_oldest_failure_leaves_the_window(alice, settings):
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for _ in range(settings.LOGIN_FAILURES_PER_USER):
-        log_in(password="wrong", status=401)
-    FailedLogin.objects.update(at=timezone.now() - timedelta(seconds=window - 100))
+def test_retry_after_says_when_the_cool_off_ends(alice, settings):
+    failures(settings)
+    cool_off = settings.AXES_COOLOFF_TIME
+    AccessAttempt.objects.update(attempt_time=timezone.now() - cool_off + timedelta(seconds=100))
     api = Api()
 
     log_in(api=api, status=429)
@@ -298,17 +314,23 @@ def test_retry_after_says_when_the_oldest_failure_leaves_the_window(alice, setti
     assert 99 <= int(api.last_response["Retry-After"]) <= 101
 
 
-def test_when_the_window_has_passed_the_user_gets_in_again(alice, settings):
-    for _ in range(settings.LOGIN_FAILURES_PER_USER):
-        log_in(password="wrong", status=401)
+def test_when_the_cool_off_has_passed_the_user_gets_in_again(alice, settings):
+    failures(settings)
     log_in(status=429)
-    FailedLogin.objects.update(
-        at=timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS + 1)
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME - timedelta(seconds=1)
     )
 
     body = log_in()
 
     assert body["user"]["userName"] == "alice"
+
+
+def test_a_lockout_in_the_admin_locks_the_api_too(alice, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post("/admin/login/", {"username": "alice", "password": "wrong"})
+
+    log_in(status=429)
 
 
 def test_refused_login_of_a_name_that_grows_when_lowercased_is_401():
@@ -544,7 +566,7 @@ def test_login_with_a_bad_body_is_400(alice, body, members):
 
     assert problem["errorCode"] == 3
     assert sorted(entry["memberName"] for entry in problem["errors"]) == members
-    assert not FailedLogin.objects.exists()
+    assert not AccessAttempt.objects.exists()
     assert not ApiKey.objects.exists()
 
 
@@ -610,7 +632,7 @@ def test_login_with_a_number_for_a_string_is_400(alice, make_user, body, member)
     problem = Api().post("/api/auth", body, status=400)
 
     assert [entry["memberName"] for entry in problem["errors"]] == [member]
-    assert not FailedLogin.objects.exists()
+    assert not AccessAttempt.objects.exists()
 
 
 def test_refresh_with_a_number_for_the_token_is_400():

@@ -1,4 +1,4 @@
-"""Logins in the admin: login keys show their expiry, refused logins can be read and cleared."""
+"""Logins in the admin: login keys show their expiry. (Lockouts: tests/accounts/test_lockout.py.)"""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ from django.utils import timezone
 
 import pytest
 
-from accounts.models import ApiKey, FailedLogin
+from accounts.models import ApiKey
 
 
 @pytest.fixture
@@ -31,24 +31,3 @@ def test_a_login_keys_page_shows_its_device_and_expiry(admin_client, login_key):
     page = admin_client.get(f"/admin/accounts/apikey/{login_key.pk}/change/").content.decode()
     assert "front desk" in page
     assert "Expires at" in page
-
-
-def test_refused_logins_are_listed_and_deleting_them_lifts_the_lock(admin_client, settings):
-    for _ in range(settings.LOGIN_FAILURES_PER_USER):
-        FailedLogin.objects.create(username="desk", remote_addr="10.0.0.9")
-    page = admin_client.get("/admin/accounts/failedlogin/").content.decode()
-    assert "10.0.0.9" in page
-    ids = list(FailedLogin.objects.values_list("pk", flat=True))
-    admin_client.post(
-        "/admin/accounts/failedlogin/",
-        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
-    )
-    assert not FailedLogin.objects.exists()
-
-
-def test_refused_logins_cannot_be_added_or_edited(admin_client):
-    row = FailedLogin.objects.create(username="desk")
-    assert admin_client.get("/admin/accounts/failedlogin/add/").status_code == 403
-    admin_client.post(f"/admin/accounts/failedlogin/{row.pk}/change/", {"username": "other"})
-    row.refresh_from_db()
-    assert row.username == "desk"

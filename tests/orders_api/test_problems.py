@@ -8,7 +8,6 @@ from http import HTTPStatus
 
 import pytest
 
-from accounts.models import FailedLogin
 from orders.api.pos import views
 from orders.models import Order
 from orders.services import process_orders
@@ -225,10 +224,8 @@ def test_415_unsupported_media_type(client_api, logs):
 
 def test_429_login_throttled(anonymous_api, make_user, settings, logs):
     make_user(username="alice", password="right-pass-123")
-    FailedLogin.objects.bulk_create(
-        FailedLogin(username="alice", remote_addr="127.0.0.1")
-        for _ in range(settings.LOGIN_FAILURES_PER_USER)
-    )
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        anonymous_api.post("/api/auth", {"UserName": "alice", "Password": "wrong"}, status=401)
 
     body = anonymous_api.post(
         "/api/auth", {"UserName": "alice", "Password": "right-pass-123"}, status=429

@@ -16,8 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-from accounts.models import ApiKey, ApiPartner, FailedLogin
+from accounts.models import ApiKey, ApiPartner
 from orders.models import LabSettings, LabSettingsChange, Order, OrderItem
 from orders.services import update_lab_settings
 from printing.services import queue_ticket
@@ -49,7 +50,10 @@ def admin_rows(lab_data, make_user):
     user = make_user(username="key-holder")
     ApiKey.issue(user=user, name="admin matrix key")
     ApiPartner.issue(name="Admin Matrix Partner", user=user)
-    FailedLogin.objects.create(username="someone", remote_addr="192.0.2.1")
+    lockout = {"username": "someone", "ip_address": "192.0.2.1", "user_agent": "test"}
+    AccessAttempt.objects.create(**lockout, failures_since_start=1)
+    AccessLog.objects.create(**lockout)
+    AccessFailureLog.objects.create(**lockout)
     update_lab_settings(actor=user, changes={"trays_required": True})
     CompletionRequest.objects.create(order=lab_data.order)
     queue_ticket(order=lab_data.order, lpt_port="1", actor=None)

@@ -61,8 +61,9 @@ class LoginView(AnonymousPostView):
         description="Exchange a user name and password for an expiring token.",
         refused="Wrong user name or password, or an inactive user (errorCode 1).",
         throttled=(
-            "Too many failed logins of this user name or from this address within the window; "
-            "`Retry-After` says when to try again."
+            "Too many failed logins of this user name from this address (the lockout of every "
+            "login form): refused, even with the right password, until `Retry-After` seconds "
+            "have passed."
         ),
     )
     def post(self, request):
