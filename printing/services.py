@@ -126,7 +126,7 @@ def claim_jobs(
             .select_related("printer")
             .filter(
                 Q(status=PrintStatus.QUEUED, next_attempt_at__lte=now)
-                | Q(status=PrintStatus.SENDING, claimed_at__lt=stale) & ~Exists(claimer_alive)
+                | (Q(status=PrintStatus.SENDING, claimed_at__lt=stale) & ~Exists(claimer_alive))
             )
             .exclude(printer_id__in=list(skip_printers))
             .order_by("next_attempt_at", "id")[:limit]
@@ -237,6 +237,15 @@ class Spooler:
             wait(list(self._in_flight), return_when=FIRST_COMPLETED)
             finished += self._record_ended()
         return finished
+
+    def stop(self) -> int:
+        """Give back the jobs whose sends have not started, then finish the sends under way;
+        how many jobs finished. A stopping spooler waits for no queue of a dead printer."""
+        unstarted = [job for future, job in list(self._in_flight.items()) if future.cancel()]
+        for future in [future for future in self._in_flight if future.cancelled()]:
+            del self._in_flight[future]
+        release_jobs(unstarted)
+        return self.drain()
 
     def close(self) -> None:
         """Record the sends in flight, then stop the senders."""

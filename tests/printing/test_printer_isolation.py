@@ -118,3 +118,21 @@ def test_a_spooler_killed_mid_batch_does_not_resend_what_it_recorded(
     # What the killed spooler still had in flight records nothing over the new claim.
     spooler.close()
     assert fetch(unsent).claimed_by == "next-spooler"
+
+
+def test_a_stopping_spooler_gives_back_what_it_has_not_started_sending(
+    make_order, dead_printer, queue_job, spooler
+):
+    """SIGTERM waits for the send under way, not for a dead printer's whole queue."""
+    first, *waiting = (queue_job(make_order(), lpt=2) for _ in range(3))
+    spooler.step(BATCH)
+    wait_until(lambda: fetch(first).claimed_by, what="the claim")
+    dead_printer.release()  # the send under way gets through
+
+    assert spooler.stop() == 1
+
+    assert fetch(first).status == PrintStatus.DONE
+    assert [(fetch(job).status, fetch(job).attempts) for job in waiting] == [
+        (PrintStatus.QUEUED, 0)
+    ] * 2
+    assert len(dead_printer.close()) == 1

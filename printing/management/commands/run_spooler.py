@@ -55,4 +55,4 @@ class Command(WorkerCommand):
         return self.spooler is not None and self.spooler.pending()
 
     def drain(self):
-        return self.spooler.drain() if self.spooler is not None else 0
+        return self.spooler.stop() if self.spooler is not None else 0
