@@ -205,6 +205,36 @@ def test_a_recent_claim_is_not_taken_from_a_live_spooler(
     assert (job.status, job.claimed_by) == (PrintStatus.SENDING, "busy-spooler")
 
 
+def test_a_live_spooler_stuck_in_a_send_keeps_beating_and_keeps_its_job(
+    make_order, add_printer, queue_job, tcp_printer, spoolers, linux_tcp_table
+):
+    """Its steps never wait for a printer, so its heartbeat stays fresh however long a send
+    takes, and a spooler with a short heartbeat window takes nothing from it."""
+    listener = tcp_printer(mode="stalled", backlog=0)
+    listener.fill_backlog()
+    add_printer("Raw TCP", driver=Driver.SOCKET, host="127.0.0.1", port=listener.port)
+    job = queue_job(make_order())
+
+    stuck = spoolers.start("--idle-seconds", "0.05", "--heartbeat-seconds", "0.2")
+    wait_until(lambda: connecting_to(listener.port), what="the spooler to be connecting")
+    claimer = fetch(job).claimed_by
+    window = 1.0
+    wait_until(
+        lambda: timezone.now() - fetch(job).claimed_at > timedelta(seconds=window * 2),
+        what="the claim to outlive two heartbeat windows",
+    )
+    spoolers.run_once(PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS=str(window))
+    # Not taken over. (On a slow machine the 5 s connect may have timed out by now: the job
+    # is then back in the queue for a retry by its own spooler, still not the other's.)
+    assert (fetch(job).claimed_by, fetch(job).attempts) == (claimer, 1)
+
+    listener.release()
+    wait_until(lambda: fetch(job).status == PrintStatus.DONE, what="the send to get through")
+    stuck.stop()
+    assert fetch(job).claimed_by == claimer
+    assert len(listener.close()) == 1
+
+
 @pytest.mark.parametrize("driver", [Driver.SPOOL, Driver.SOCKET])
 def test_two_spoolers_send_each_job_exactly_once(
     make_order, add_printer, queue_job, tcp_printer, spoolers, tmp_path, driver
