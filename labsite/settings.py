@@ -323,5 +323,8 @@ LOGGING = {
 # --- Print spooler ----------------------------------------------------------------------------
 PRINT_MAX_ATTEMPTS = int(os.environ.get("PRINT_MAX_ATTEMPTS", "5"))
 PRINT_RETRY_BASE_SECONDS = float(os.environ.get("PRINT_RETRY_BASE_SECONDS", "5"))
-# A job left in "sending" this long (its spooler died mid-send) is claimed again.
-PRINT_SENDING_TIMEOUT_SECONDS = float(os.environ.get("PRINT_SENDING_TIMEOUT_SECONDS", "120"))
+# A spooler whose heartbeat (every 2 s) is older than this is taken for dead: the jobs it left
+# in "sending" are claimed again by another spooler, within this window and one poll.
+PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS = float(
+    os.environ.get("PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS", "10")
+)

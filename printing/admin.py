@@ -1,16 +1,14 @@
 """Admin for printers, workstations and their LPT ports, and print jobs."""
 
+from django.conf import settings
 from django.contrib import admin, messages
-from django.utils import timezone
 
 from accounts.rights import Right
-from orders.models import LabSettings
+from toolkit.workers import worker_is_alive
 
-from . import drivers
-from .errors import PrinterError
+from .errors import PrinterDisabled
 from .models import Printer, PrintJob, PrintStatus, Workstation, WorkstationPort
-from .services import retry_job
-from .ticket import render_test_page
+from .services import SPOOLER, queue_test_page, retry_job
 
 
 @admin.register(Printer)
@@ -20,17 +18,24 @@ class PrinterAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     actions = ["print_test_page"]
 
-    @admin.action(description="Print a test page now", permissions=["change"])
+    @admin.action(description="Print a test page", permissions=["change"])
     def print_test_page(self, request, queryset):
-        page = render_test_page(paper_size=LabSettings.load().ticket_paper_size)
-        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        # Queued for the spooler, never sent from the web process: a printer that does not
+        # answer would hold the request (and the worker serving it) for its timeouts.
         for printer in queryset:
             try:
-                where = drivers.send(page, printer, title=f"test-page-{printer.pk}-{stamp}")
-            except PrinterError as error:
-                self.message_user(request, f"{printer.name}: {error}", messages.ERROR)
+                job = queue_test_page(printer=printer, actor=request.user)
+            except PrinterDisabled as refusal:
+                self.message_user(request, f"{printer.name}: {refusal.details[0]}", messages.ERROR)
             else:
-                self.message_user(request, f"{printer.name}: test page sent ({where})")
+                self.message_user(request, f"{printer.name}: test page queued (print job {job.pk})")
+        window = settings.PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS
+        if not worker_is_alive(SPOOLER, within_seconds=window):
+            self.message_user(
+                request,
+                "No print spooler is running: the test pages print when one starts.",
+                messages.WARNING,
+            )
 
 
 class WorkstationPortInline(admin.TabularInline):
@@ -68,6 +73,7 @@ class WorkstationAdmin(admin.ModelAdmin):
 class PrintJobAdmin(admin.ModelAdmin):
     list_display = [
         "id",
+        "kind",
         "order",
         "printer",
         "port_name",
@@ -77,7 +83,7 @@ class PrintJobAdmin(admin.ModelAdmin):
         "last_error",
         "created_at",
     ]
-    list_filter = ["status", "printer"]
+    list_filter = ["status", "kind", "printer"]
     list_select_related = ["order", "printer"]
     search_fields = ["order__number"]
     readonly_fields = [f.name for f in PrintJob._meta.fields]
@@ -86,7 +92,7 @@ class PrintJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="port")
     def port_name(self, job):
-        return f"LPT{job.port}"
+        return f"LPT{job.port}" if job.port else "-"
 
     def has_add_permission(self, request):
         return False

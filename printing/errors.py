@@ -51,5 +51,13 @@ class PrinterInUse(DomainError):
         super().__init__(details=[f"Printer {name} has {jobs} print job(s); disable it instead"])
 
 
+class PrinterDisabled(DomainError):
+    code = "printer_disabled"
+    message = "Printer disabled"
+
+    def __init__(self, name: str):
+        super().__init__(details=[f"Printer {name} is disabled"])
+
+
 class PrinterError(Exception):
     """A driver could not hand the document to its printer. The message is for people."""

@@ -151,12 +151,23 @@ class PrintStatus(models.TextChoices):
     CANCELLED = "cancelled"
 
 
-class PrintJob(models.Model):
-    """One work ticket to print. The spooler sends it, retrying with backoff on failure."""
+class PrintKind(models.TextChoices):
+    TICKET = "ticket", "Work ticket"
+    TEST_PAGE = "test_page", "Test page"
 
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="print_jobs")
-    workstation = models.ForeignKey(Workstation, on_delete=models.PROTECT, related_name="+")
-    port = models.PositiveSmallIntegerField()
+
+class PrintJob(models.Model):
+    """One work ticket (or a printer's test page) to print. The spooler sends it, retrying
+    with backoff on failure. A test page belongs to no order, workstation or port."""
+
+    kind = models.CharField(max_length=10, choices=PrintKind.choices, default=PrintKind.TICKET)
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="print_jobs"
+    )
+    workstation = models.ForeignKey(
+        Workstation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    port = models.PositiveSmallIntegerField(null=True, blank=True)
     printer = models.ForeignKey(Printer, on_delete=models.PROTECT, related_name="jobs")
     status = models.CharField(
         max_length=10, choices=PrintStatus.choices, default=PrintStatus.QUEUED
@@ -189,8 +200,17 @@ class PrintJob(models.Model):
                 name="printjob_due_idx",
             ),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=PrintKind.TEST_PAGE)
+                | Q(order__isnull=False, workstation__isnull=False, port__isnull=False),
+                name="printjob_ticket_has_order_and_port",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == PrintKind.TEST_PAGE:
+            return f"Test page on {self.printer} ({self.get_status_display()})"
         return f"Ticket of {self.order} on {self.printer} ({self.get_status_display()})"
 
 

@@ -5,30 +5,37 @@ spooler that dies after sending but before recording it sends that ticket again 
 is reclaimed. A job recorded as done is never sent again.
 """
 
+import logging
 import re
-import sys
-import time
-from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Collection
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from orders.models import LabSettings, Order
 from orders.services import lock_order, record_event
 from orders.status import STOCK_JOB_TYPES, EventKind
+from toolkit.models import WorkerHeartbeat
 
 from . import drivers, errors
-from .models import Printer, PrintJob, PrintStatus, WorkstationPort, cancel_queued_jobs
-from .ticket import TicketLine, render_ticket, ticket_lines_for
+from .models import (
+    Printer,
+    PrintJob,
+    PrintKind,
+    PrintStatus,
+    WorkstationPort,
+    cancel_queued_jobs,
+)
+from .ticket import TicketLine, render_test_page, render_ticket, ticket_lines_for
 
 API_WORKSTATION = "00"
 SPOOLER = "spooler"  # the heartbeat kind of the print spooler process
+logger = logging.getLogger(__name__)
 LPT_PORT = re.compile(r"(?:LPT)?([1-9])", re.IGNORECASE)
 
 
@@ -94,13 +101,23 @@ def retry_job(job: PrintJob) -> bool:
 
 
 def claim_jobs(
-    *, worker: str, limit: int = 1, sending_timeout: float | None = None
+    *,
+    worker: str,
+    limit: int = 1,
+    skip_printers: Collection[int] = (),
+    heartbeat_window: float | None = None,
 ) -> list[PrintJob]:
-    """Take up to ``limit`` due jobs (or ones abandoned mid-send) and mark them sending."""
-    if sending_timeout is None:
-        sending_timeout = django_settings.PRINT_SENDING_TIMEOUT_SECONDS
+    """Take up to ``limit`` due jobs and mark them sending: queued ones whose time has come,
+    and ones left sending by a spooler taken for dead (no heartbeat within
+    ``heartbeat_window`` seconds, and claimed before that). ``skip_printers``: printers this
+    spooler is still sending to, whose jobs wait for them."""
+    if heartbeat_window is None:
+        heartbeat_window = django_settings.PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS
     now = timezone.now()
-    abandoned = now - timedelta(seconds=sending_timeout)
+    stale = now - timedelta(seconds=heartbeat_window)
+    claimer_alive = WorkerHeartbeat.objects.filter(
+        worker_id=OuterRef("claimed_by"), beat_at__gte=stale
+    )
     with transaction.atomic():
         # The printer comes with the job (the send needs it); the lock stays on the job rows
         # alone, so spoolers never skip each other's printers.
@@ -109,8 +126,9 @@ def claim_jobs(
             .select_related("printer")
             .filter(
                 Q(status=PrintStatus.QUEUED, next_attempt_at__lte=now)
-                | Q(status=PrintStatus.SENDING, claimed_at__lt=abandoned)
+                | (Q(status=PrintStatus.SENDING, claimed_at__lt=stale) & ~Exists(claimer_alive))
             )
+            .exclude(printer_id__in=list(skip_printers))
             .order_by("next_attempt_at", "id")[:limit]
         )
         if not jobs:
@@ -146,27 +164,6 @@ def _finish(job: PrintJob, **changes) -> bool:
     )
 
 
-def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLine]]]:
-    """What the tickets of these orders show: the orders with their current station, and
-    their item lines (plain values: building item and endpoint models cost more than the
-    rendering)."""
-    orders = Order.objects.select_related("current_station").in_bulk(order_ids)
-    return orders, ticket_lines_for(order_ids)
-
-
-def _render(job: PrintJob, order: Order, paper_size: str, lines: list[TicketLine]) -> bytes | None:
-    """The job's ticket; None (and the job recorded cancelled) if the order was cancelled."""
-    if order.is_cancelled:
-        _finish(job, status=PrintStatus.CANCELLED, finished_at=timezone.now())
-        return None
-    return render_ticket(order, paper_size=paper_size, lines=lines)
-
-
-def _send(job: PrintJob, order: Order, document: bytes) -> str:
-    """Hand the document to the printer's driver. No database access: may run in a thread."""
-    return drivers.send(document, job.printer, title=f"order-{order.number}-job-{job.pk}")
-
-
 def _record_failure(job: PrintJob, error, max_attempts=None, retry_base_seconds=None) -> str:
     max_attempts = max_attempts or django_settings.PRINT_MAX_ATTEMPTS
     if retry_base_seconds is None:
@@ -185,115 +182,166 @@ def _record_failure(job: PrintJob, error, max_attempts=None, retry_base_seconds=
     return PrintStatus.QUEUED
 
 
-def record_sent(jobs: list[PrintJob]) -> int:
-    """Record sent jobs as done, each only while its claim still holds (a job reclaimed by
-    another spooler keeps that spooler's record). Returns how many were recorded.
-
-    One UPDATE per claimer, so one for a spooler's batch, committed once: each job's
-    reference and finish time are chosen by its id within the statement.
-    """
-    by_claimer: dict[str, list[PrintJob]] = defaultdict(list)
-    for job in jobs:
-        job.status = PrintStatus.DONE
-        by_claimer[job.claimed_by].append(job)
-    recorded = 0
-    for claimer, claimed in by_claimer.items():
-        recorded += PrintJob.objects.filter(
-            pk__in=[job.pk for job in claimed], status=PrintStatus.SENDING, claimed_by=claimer
-        ).update(
-            status=PrintStatus.DONE,
-            reference=_by_job(claimed, "reference"),
-            finished_at=_by_job(claimed, "finished_at"),
-        )
-    return recorded
-
-
-def _by_job(jobs: list[PrintJob], field_name: str) -> Case:
-    """Each job's own value of ``field_name``, picked by the row's id."""
-    return Case(
-        *(When(pk=job.pk, then=Value(getattr(job, field_name))) for job in jobs),
-        output_field=PrintJob._meta.get_field(field_name),
-    )
+def record_sent(job: PrintJob, reference: str) -> bool:
+    """Record a sent job as done, in a statement of its own, while its claim still holds (a
+    job reclaimed by another spooler keeps that spooler's record)."""
+    job.status, job.reference, job.finished_at = PrintStatus.DONE, reference[:200], timezone.now()
+    return _finish(job, status=job.status, reference=job.reference, finished_at=job.finished_at)
 
 
 DEFAULT_BATCH_SIZE = 25  # jobs a spooler claims per transaction
-SENDER_SWITCH_INTERVAL_SECONDS = 0.0005
+MAX_PRINTERS_AT_ONCE = 8  # printers one spooler sends to at the same time
+WAIT_FOR_SENDS_SECONDS = 0.2  # how long a step with nothing new waits for a send to end
 
 
-@contextmanager
-def _prompt_thread_switches():
-    """Let the sender thread have the interpreter back soon after each system call.
+class Spooler:
+    """One spooler's sending: each printer's documents go out on a thread of that printer's,
+    in claim order, so a printer that does not answer holds up only its own jobs.
 
-    Rendering holds the GIL; by default a thread returning from a write or an fsync may wait
-    up to 5 ms for it, longer than the write took. A shorter switch interval for the length
-    of a batch lets the sender finish while the next ticket renders.
+    All database work (claims, reading the tickets, records) stays on the calling thread; the
+    senders only talk to printers. Each outcome is recorded in a statement of its own as soon
+    as its send ends, so a spooler killed mid-batch prints again only what it had not yet
+    recorded. A printer this spooler is still sending to gets no new jobs from it: they wait
+    in the queue, free for another spooler.
     """
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, SENDER_SWITCH_INTERVAL_SECONDS))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
+    def __init__(self, *, worker: str, max_printers: int = MAX_PRINTERS_AT_ONCE, **options):
+        self.worker = worker
+        self.max_printers = max_printers
+        self.options = options  # max_attempts, retry_base_seconds
+        self._senders: dict[int, ThreadPoolExecutor] = {}  # by printer id
+        self._in_flight: dict[Future, PrintJob] = {}  # in the order they were handed on
 
-def process_jobs(
-    *, worker: str, batch_size: int = 1, sending_timeout: float | None = None, **options
-) -> int:
-    """One spooler step: claim up to ``batch_size`` jobs, then render, send and record each.
+    def pending(self) -> bool:
+        """Whether some send has not ended yet."""
+        return bool(self._in_flight)
 
-    The batch's orders and the paper size are read once. Sending runs in a thread of its
-    own, one document at a time and in claim order, while the next ticket renders: a spool
-    write's fsync, a socket send or ``lp`` then costs no rendering time. All database work
-    stays on this thread. A batch never outlives half the sending timeout: what is left
-    unrendered by then goes back to the queue, so no other spooler reclaims a job this one
-    still means to send. Returns how many jobs were handled.
-    """
-    if sending_timeout is None:
-        sending_timeout = django_settings.PRINT_SENDING_TIMEOUT_SECONDS
-    jobs = claim_jobs(worker=worker, limit=batch_size, sending_timeout=sending_timeout)
-    if not jobs:
-        return 0
-    orders, lines = _load_tickets(list({job.order_id for job in jobs}))
-    paper_size = LabSettings.load().ticket_paper_size
-    started = time.monotonic()
-    # Successful sends are recorded together at the end of the batch: one commit instead of
-    # one per ticket, which cost as much as rendering it. A spooler killed mid-batch prints
-    # that batch's sent tickets again once their claims expire (printing is at-least-once).
-    sent: list[PrintJob] = []
-    in_flight: tuple[PrintJob, Future] | None = None
+    def step(self, batch_size: int) -> int:
+        """Record the sends that ended, claim what is due for the printers not busy, render
+        it and hand it to the printers' senders. Returns how many jobs were finished (sent,
+        failed, or cancelled with their order)."""
+        finished = self._record_ended()
+        busy = {job.printer_id for job in self._in_flight.values()}
+        if len(busy) < self.max_printers:
+            jobs = claim_jobs(worker=self.worker, limit=batch_size, skip_printers=busy)
+            finished += self._hand_on(self._within_printer_limit(jobs, busy))
+        if not finished and self._in_flight:
+            wait(list(self._in_flight), WAIT_FOR_SENDS_SECONDS, return_when=FIRST_COMPLETED)
+            finished += self._record_ended()
+        return finished
 
-    def settle(job: PrintJob, future: Future) -> None:
+    def drain(self) -> int:
+        """Wait for every send in flight and record it; how many jobs that finished."""
+        finished = 0
+        while self._in_flight:
+            wait(list(self._in_flight), return_when=FIRST_COMPLETED)
+            finished += self._record_ended()
+        return finished
+
+    def stop(self) -> int:
+        """Give back the jobs whose sends have not started, then finish the sends under way;
+        how many jobs finished. A stopping spooler waits for no queue of a dead printer."""
+        unstarted = [job for future, job in list(self._in_flight.items()) if future.cancel()]
+        for future in [future for future in self._in_flight if future.cancelled()]:
+            del self._in_flight[future]
+        release_jobs(unstarted)
+        return self.drain()
+
+    def close(self) -> None:
+        """Record the sends in flight, then stop the senders."""
         try:
-            reference = future.result()
-        except errors.PrinterError as error:
-            _record_failure(job, error, **options)
-        else:
-            job.reference, job.finished_at = reference[:200], timezone.now()
-            sent.append(job)
-
-    with (
-        _prompt_thread_switches(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-send") as sender,
-    ):
-        try:
-            for index, job in enumerate(jobs):
-                if index and time.monotonic() - started > sending_timeout / 2:
-                    release_jobs(jobs[index:])
-                    return index
-                order = orders[job.order_id]
-                document = _render(job, order, paper_size, lines[job.order_id])
-                if document is None:
-                    continue
-                previous, in_flight = in_flight, (job, sender.submit(_send, job, order, document))
-                if previous is not None:
-                    settle(*previous)
-            return len(jobs)
+            self.drain()
         finally:
+            for sender in self._senders.values():
+                sender.shutdown(wait=True)
+            self._senders.clear()
+
+    def _within_printer_limit(self, jobs: list[PrintJob], busy: set[int]) -> list[PrintJob]:
+        """The jobs of as many printers as the limit leaves room for; the rest go back."""
+        room = self.max_printers - len(busy)
+        printers = list(dict.fromkeys(job.printer_id for job in jobs))[:room]
+        kept = [job for job in jobs if job.printer_id in printers]
+        release_jobs([job for job in jobs if job.printer_id not in printers])
+        return kept
+
+    def _hand_on(self, jobs: list[PrintJob]) -> int:
+        """Render each job's document and queue it on its printer's sender; how many jobs
+        finished here (cancelled with their order)."""
+        if not jobs:
+            return 0
+        order_ids = list({job.order_id for job in jobs if job.order_id is not None})
+        orders, lines = _load_tickets(order_ids)
+        paper_size = LabSettings.load().ticket_paper_size
+        cancelled = 0
+        for job in jobs:
+            if job.kind == PrintKind.TEST_PAGE:
+                document, title = render_test_page(paper_size=paper_size), f"test-page-{job.pk}"
+            else:
+                order = orders[job.order_id]
+                if order.is_cancelled:
+                    _finish(job, status=PrintStatus.CANCELLED, finished_at=timezone.now())
+                    cancelled += 1
+                    continue
+                document = render_ticket(order, paper_size=paper_size, lines=lines[job.order_id])
+                title = f"order-{order.number}-job-{job.pk}"
+            sender = self._senders.get(job.printer_id)
+            if sender is None:
+                sender = self._senders[job.printer_id] = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix=f"print-send-{job.printer_id}"
+                )
+            self._in_flight[sender.submit(drivers.send, document, job.printer, title=title)] = job
+        return cancelled
+
+    def _record_ended(self) -> int:
+        """Record each send that has ended, each in its own statement; how many."""
+        ended = [future for future in self._in_flight if future.done()]
+        for future in ended:
+            job = self._in_flight.pop(future)
             try:
-                if in_flight is not None:
-                    settle(*in_flight)
-            finally:
-                record_sent(sent)
+                reference = future.result()
+            except errors.PrinterError as error:
+                _record_failure(job, error, **self.options)
+            except Exception as error:  # a driver's bug fails its job, not the spooler
+                logger.exception("Print job %s: the %s driver failed", job.pk, job.printer.driver)
+                _record_failure(job, f"{type(error).__name__}: {error}", **self.options)
+            else:
+                record_sent(job, reference)
+        self._shut_idle_senders()
+        return len(ended)
+
+    def _shut_idle_senders(self) -> None:
+        busy = {job.printer_id for job in self._in_flight.values()}
+        for printer_id in [pk for pk in self._senders if pk not in busy]:
+            self._senders.pop(printer_id).shutdown(wait=False)
+
+
+def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLine]]]:
+    """What the tickets of these orders show: the orders with their current station, and
+    their item lines (plain values: building item and endpoint models cost more than the
+    rendering)."""
+    orders = Order.objects.select_related("current_station").in_bulk(order_ids)
+    return orders, ticket_lines_for(order_ids)
+
+
+def process_jobs(*, worker: str, batch_size: int = 1, **options) -> int:
+    """Claim up to ``batch_size`` due jobs, send them (each printer's on its own thread) and
+    wait for every send, recording each as it ends. Returns how many jobs were handled.
+
+    ``run_spooler`` keeps one ``Spooler`` across steps instead, so that it never waits for a
+    slow printer before claiming the next jobs.
+    """
+    spooler = Spooler(worker=worker, **options)
+    try:
+        return spooler.step(batch_size) + spooler.drain()
+    finally:
+        spooler.close()  # records what was sent before a failure, if one broke the step
+
+
+def queue_test_page(*, printer: Printer, actor) -> PrintJob:
+    """Queue a test page for the printer; the spooler prints it like a ticket."""
+    if not printer.enabled:
+        raise errors.PrinterDisabled(printer.name)
+    return PrintJob.objects.create(kind=PrintKind.TEST_PAGE, printer=printer, requested_by=actor)
 
 
 # --- what printing does inside the orders' transitions (``orders.hooks``) ----------------------

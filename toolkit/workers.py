@@ -111,8 +111,20 @@ class WorkerLoop:
         if time.monotonic() - self._last_beat >= self.heartbeat_seconds:
             self.beat()
 
-    def run(self, step: Callable[[], int], *, once: bool = False) -> int:
-        """Run until stopped (or, with ``once``, until there is no work left)."""
+    def run(
+        self,
+        step: Callable[[], int],
+        *,
+        once: bool = False,
+        pending: Callable[[], bool] = lambda: False,
+        drain: Callable[[], int] = lambda: 0,
+    ) -> int:
+        """Run until stopped (or, with ``once``, until there is no work left).
+
+        A worker whose work outlives a step (sends still in flight) says so with ``pending``:
+        the loop neither idles nor ends while it is true, and ``drain`` finishes that work
+        before the worker exits.
+        """
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         total = 0
@@ -122,13 +134,14 @@ class WorkerLoop:
                 self._beat_if_due()
                 done = step()
                 total += done
-                if done == 0:
+                if done == 0 and not pending():
                     if once:
                         break
                     # Between bursts of work, drop a connection that is broken or past its
                     # age; while work flows, keep it (SQLite's would close after every step).
                     close_old_connections()
                     self._stop.wait(self.idle_seconds)
+            total += drain()
         finally:
             # A clean exit says so at once instead of letting the heartbeat age out.
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
@@ -160,6 +173,14 @@ class WorkerCommand(BaseCommand):
         """One unit of work (one transaction); how many rows it processed."""
         raise NotImplementedError
 
+    def pending(self) -> bool:
+        """Whether work handed on by ``work`` is still running (see ``WorkerLoop.run``)."""
+        return False
+
+    def drain(self) -> int:
+        """Finish the work still running before the worker exits; how many rows."""
+        return 0
+
     def handle(self, *args, once, idle_seconds, heartbeat_seconds, **options):
         loop = WorkerLoop(
             self.kind,
@@ -167,4 +188,9 @@ class WorkerCommand(BaseCommand):
             idle_seconds=idle_seconds,
             log=lambda line: self.stdout.write(line),
         )
-        loop.run(lambda: self.work(worker=loop.worker_id, **options), once=once)
+        loop.run(
+            lambda: self.work(worker=loop.worker_id, **options),
+            once=once,
+            pending=self.pending,
+            drain=self.drain,
+        )

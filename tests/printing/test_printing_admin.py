@@ -3,15 +3,24 @@ ports, print jobs (filter, retry failed ones), and the print spooler's heartbeat
 
 import re
 import socket
+import time
 from datetime import timedelta
 
-from django.contrib.messages import ERROR, INFO, get_messages
+from django.contrib.messages import ERROR, INFO, WARNING, get_messages
 from django.test import Client
 from django.utils import timezone
 
 import pytest
 
-from printing.models import Printer, PrintJob, PrintStatus, Workstation, WorkstationPort
+from printing.models import (
+    Printer,
+    PrintJob,
+    PrintKind,
+    PrintStatus,
+    Workstation,
+    WorkstationPort,
+)
+from printing.services import process_jobs
 from toolkit.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
@@ -86,54 +95,83 @@ def test_printers_changelist_shows_driver_and_target(browser, spool_printer, tmp
         assert text in page, text
 
 
-def test_print_test_page_on_a_spool_printer_writes_a_pdf(browser, spool_printer, tmp_path):
+def queued_test_pages() -> list[PrintJob]:
+    return list(PrintJob.objects.filter(kind=PrintKind.TEST_PAGE).order_by("id"))
+
+
+NO_SPOOLER = (WARNING, "No print spooler is running: the test pages print when one starts.")
+
+
+def test_print_test_page_queues_it_for_the_spooler_which_writes_a_pdf(
+    browser, spool_printer, tmp_path
+):
+    WorkerHeartbeat.objects.create(worker_id="spooler-1", kind="spooler", beat_at=timezone.now())
+
     response = run_action(browser, PRINTERS, "print_test_page", spool_printer)
 
     assert response.status_code == 200
+    [job] = queued_test_pages()
+    assert (job.printer, job.status, job.order) == (spool_printer, PrintStatus.QUEUED, None)
+    assert messages_of(response) == [(INFO, f"Front desk: test page queued (print job {job.pk})")]
+    assert list(tmp_path.iterdir()) == []  # nothing is sent from the web request
+
+    assert process_jobs(worker="spooler-1", batch_size=5) == 1
     [written] = list(tmp_path.iterdir())
-    assert written.suffix == ".pdf"
+    assert written.name == f"test-page-{job.pk}.pdf"
     assert written.read_bytes().startswith(b"%PDF")
-    assert messages_of(response) == [(INFO, f"Front desk: test page sent ({written})")]
+    job.refresh_from_db()
+    assert (job.status, job.reference) == (PrintStatus.DONE, str(written))
 
 
-def test_print_test_page_on_a_closed_socket_reports_the_printer_error(browser, closed_port):
-    printer = Printer.objects.create(
-        name="Zebra", driver="socket", host="127.0.0.1", port=closed_port
-    )
-
-    response = run_action(browser, PRINTERS, "print_test_page", printer)
+def test_print_test_page_on_printers_that_never_answer_returns_at_once(browser, tcp_printer):
+    """Seven printers that do not answer: the request queues seven pages and returns."""
+    silent = tcp_printer(mode="stalled", backlog=0)
+    silent.fill_backlog()
+    dead = [
+        Printer.objects.create(
+            name=f"Dead {n}", driver="socket", host="127.0.0.1", port=silent.port
+        )
+        for n in range(7)
+    ]
+    started = time.monotonic()
+    response = run_action(browser, PRINTERS, "print_test_page", *dead)
+    assert time.monotonic() - started < 2
 
     assert response.status_code == 200
-    assert messages_of(response) == [
-        (ERROR, f"Zebra: Printer 127.0.0.1:{closed_port} refused the connection")
-    ]
+    assert len(queued_test_pages()) == 7
+    assert messages_of(response)[-1] == NO_SPOOLER
+    silent.release()  # closes its own queued connection, so the listener stops at once
 
 
-def test_print_test_page_on_several_printers_reports_each(
-    browser, spool_printer, closed_port, tmp_path
+def test_a_test_page_the_printer_refuses_is_a_failed_send_of_its_job(
+    browser, closed_port, settings
 ):
-    broken = Printer.objects.create(
+    settings.PRINT_RETRY_BASE_SECONDS = 30
+    printer = Printer.objects.create(
         name="Zebra", driver="socket", host="127.0.0.1", port=closed_port
     )
+    run_action(browser, PRINTERS, "print_test_page", printer)
 
-    response = run_action(browser, PRINTERS, "print_test_page", spool_printer, broken)
-
-    [written] = list(tmp_path.iterdir())
-    assert sorted(messages_of(response), key=lambda m: m[1]) == [
-        (INFO, f"Front desk: test page sent ({written})"),
-        (ERROR, f"Zebra: Printer 127.0.0.1:{closed_port} refused the connection"),
-    ]
+    assert process_jobs(worker="spooler-1", batch_size=5) == 1
+    [job] = queued_test_pages()
+    assert (job.status, job.attempts) == (PrintStatus.QUEUED, 1)
+    assert job.last_error == f"Printer 127.0.0.1:{closed_port} refused the connection"
 
 
-def test_print_test_page_on_a_disabled_printer_says_so(browser, tmp_path):
+def test_print_test_page_on_a_disabled_printer_says_so(browser, spool_printer, tmp_path):
     printer = Printer.objects.create(
-        name="Old", driver="spool", folder=str(tmp_path), enabled=False
+        name="Old", driver="spool", folder=str(tmp_path / "old"), enabled=False
     )
 
-    response = run_action(browser, PRINTERS, "print_test_page", printer)
+    response = run_action(browser, PRINTERS, "print_test_page", spool_printer, printer)
 
-    assert messages_of(response) == [(ERROR, "Old: Printer Old is disabled")]
-    assert list(tmp_path.iterdir()) == []
+    [job] = queued_test_pages()
+    assert job.printer == spool_printer
+    assert messages_of(response) == [
+        (INFO, f"Front desk: test page queued (print job {job.pk})"),
+        (ERROR, "Old: Printer Old is disabled"),
+        NO_SPOOLER,
+    ]
 
 
 # --- workstations ---------------------------------------------------------------------------------

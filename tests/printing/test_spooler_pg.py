@@ -1,8 +1,8 @@
 """The print spooler on PostgreSQL: real ``manage.py run_spooler`` processes, real row locks.
 
 * A spooler killed with SIGKILL in the middle of a send loses no ticket: its job stays
-  "sending" until the claim is older than PRINT_SENDING_TIMEOUT_SECONDS, then the next
-  spooler reclaims it and sends it; every job ends done.
+  "sending" until its heartbeat is older than PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS, then the
+  next spooler reclaims it and sends it; every job ends done.
 * Two spoolers drain one queue together, each job claimed and sent exactly once.
 
 The spoolers are subprocesses started like in production against the test database. To kill
@@ -159,12 +159,12 @@ def test_a_spooler_killed_mid_send_loses_no_ticket(
     assert (first.status, first.attempts) == (PrintStatus.SENDING, 1), spooler.log()
     assert first.claimed_by.startswith(f"{SPOOLER}-")
     # The rest of its batch was claimed with the first and never sent: it waits for the
-    # sending timeout like the first.
+    # heartbeat window like the first.
     assert [(fetch(job).status, fetch(job).attempts) for job in jobs[1:]] == [
         (PrintStatus.SENDING, 1)
     ] * 2
 
-    # The printer comes back; the claim grows older than the sending timeout.
+    # The printer comes back; the killed spooler's heartbeat grows older than the window.
     listener.release()
     wait_until(lambda: listener.connections, what="the printer to accept its queued connection")
     timeout = 0.5
@@ -174,7 +174,10 @@ def test_a_spooler_killed_mid_send_loses_no_ticket(
         ),
         what="the abandoned claim to grow old",
     )
-    spoolers.run_once(PRINT_SENDING_TIMEOUT_SECONDS=str(timeout))
+    assert timezone.now() - WorkerHeartbeat.objects.get(worker_id=first.claimed_by).beat_at > (
+        timedelta(seconds=timeout)
+    )
+    spoolers.run_once(PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS=str(timeout))
 
     done = [fetch(job) for job in jobs]
     assert [job.status for job in done] == [PrintStatus.DONE] * 3
@@ -192,14 +195,44 @@ def test_a_spooler_killed_mid_send_loses_no_ticket(
 def test_a_recent_claim_is_not_taken_from_a_live_spooler(
     make_order, spool_printer, queue_job, spoolers
 ):
-    """A spooler started with a long sending timeout leaves a fresh claim alone."""
+    """A spooler started with a long heartbeat window leaves a fresh claim alone."""
     job = queue_job(make_order())
     PrintJob.objects.filter(pk=job.pk).update(
         status=PrintStatus.SENDING, claimed_by="busy-spooler", claimed_at=timezone.now(), attempts=1
     )
-    spoolers.run_once(PRINT_SENDING_TIMEOUT_SECONDS="3600")
+    spoolers.run_once(PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS="3600")
     job = fetch(job)
     assert (job.status, job.claimed_by) == (PrintStatus.SENDING, "busy-spooler")
+
+
+def test_a_live_spooler_stuck_in_a_send_keeps_beating_and_keeps_its_job(
+    make_order, add_printer, queue_job, tcp_printer, spoolers, linux_tcp_table
+):
+    """Its steps never wait for a printer, so its heartbeat stays fresh however long a send
+    takes, and a spooler with a short heartbeat window takes nothing from it."""
+    listener = tcp_printer(mode="stalled", backlog=0)
+    listener.fill_backlog()
+    add_printer("Raw TCP", driver=Driver.SOCKET, host="127.0.0.1", port=listener.port)
+    job = queue_job(make_order())
+
+    stuck = spoolers.start("--idle-seconds", "0.05", "--heartbeat-seconds", "0.2")
+    wait_until(lambda: connecting_to(listener.port), what="the spooler to be connecting")
+    claimer = fetch(job).claimed_by
+    window = 1.0
+    wait_until(
+        lambda: timezone.now() - fetch(job).claimed_at > timedelta(seconds=window * 2),
+        what="the claim to outlive two heartbeat windows",
+    )
+    spoolers.run_once(PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS=str(window))
+    # Not taken over. (On a slow machine the 5 s connect may have timed out by now: the job
+    # is then back in the queue for a retry by its own spooler, still not the other's.)
+    assert (fetch(job).claimed_by, fetch(job).attempts) == (claimer, 1)
+
+    listener.release()
+    wait_until(lambda: fetch(job).status == PrintStatus.DONE, what="the send to get through")
+    stuck.stop()
+    assert fetch(job).claimed_by == claimer
+    assert len(listener.close()) == 1
 
 
 @pytest.mark.parametrize("driver", [Driver.SPOOL, Driver.SOCKET])
