@@ -296,6 +296,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 # right). 0: X-Forwarded-For is ignored, as a client can write anything in it.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+# The lockout says what it does in the README; its start-up banner would open every command.
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

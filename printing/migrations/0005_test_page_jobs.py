@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orders', '0014_settings_declared_once'),
-        ('printing', '0003_printer_rules'),
+        ('printing', '0004_printer_socket_hosts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
