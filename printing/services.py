@@ -7,6 +7,7 @@ is reclaimed. A job recorded as done is never sent again.
 
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
@@ -147,12 +148,16 @@ def claim_jobs(
 
 def release_jobs(jobs: list[PrintJob]) -> int:
     """Give claimed jobs back unsent, as if they had never been claimed."""
-    released = 0
+    # One statement per claimer (a spooler releases its own jobs: one), not one per job.
+    by_claimer: dict[str, list[int]] = defaultdict(list)
     for job in jobs:
-        released += PrintJob.objects.filter(
-            pk=job.pk, status=PrintStatus.SENDING, claimed_by=job.claimed_by
+        by_claimer[job.claimed_by].append(job.pk)
+    return sum(
+        PrintJob.objects.filter(
+            pk__in=ids, status=PrintStatus.SENDING, claimed_by=claimed_by
         ).update(status=PrintStatus.QUEUED, claimed_at=None, attempts=F("attempts") - 1)
-    return released
+        for claimed_by, ids in by_claimer.items()
+    )
 
 
 def _finish(job: PrintJob, **changes) -> bool:
