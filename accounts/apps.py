@@ -7,6 +7,3 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import schema  # noqa: F401 - registers the schema extension
-        from accounts.credentials import connect_signals
-
-        connect_signals()

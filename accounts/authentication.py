@@ -28,7 +28,6 @@ class ApiKeyAuthentication(BaseAuthentication):
         if api_key is None:
             raise AuthenticationFailed("Invalid API key")
         note_use(api_key)
-        credentials.noted_use(key_hash, api_key.last_used_at)
         return api_key.user, api_key
 
     def authenticate_header(self, request) -> str:

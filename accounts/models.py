@@ -9,13 +9,9 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.dispatch import Signal
 from django.utils import timezone
 
 KEY_PREFIX = "lab_"
-
-# Sent after keys or partners were revoked in bulk (an update, which sends no save signal).
-credentials_revoked = Signal()
 
 
 class ShownOnce(str):
@@ -46,27 +42,10 @@ class ApiKeyQuerySet(models.QuerySet):
         )
 
     def revoke(self) -> int:
-        """Revoke the keys not revoked yet (their refresh tokens with them); how many.
-
-        An update sends no save signal, so this sends ``credentials_revoked``: the web process
-        forgets the keys it keeps (``accounts.credentials``), and the revocation counts here at
-        once.
-        """
-        count = self.filter(revoked_at__isnull=True).update(
+        """Revoke the keys not revoked yet (their refresh tokens with them); how many."""
+        return self.filter(revoked_at__isnull=True).update(
             revoked_at=timezone.now(), refresh_hash=None
         )
-        credentials_revoked.send(sender=ApiKey)
-        return count
-
-    def usable_with_hash(self, key_hash: str) -> "ApiKey | None":
-        """The usable key whose hash is ``key_hash``, with its user, or None. One statement:
-        the key is found by its hash, and ``usable()``'s rules are checked on the row found."""
-        api_key = self.select_related("user").filter(key_hash=key_hash).first()
-        if api_key is None or api_key.is_revoked or api_key.is_expired:
-            return None
-        if not api_key.user.is_active:
-            return None
-        return api_key
 
 
 class ApiKey(models.Model):
@@ -146,11 +125,8 @@ class ApiPartnerQuerySet(models.QuerySet):
         return self.filter(is_active=True, user__is_active=True)
 
     def revoke(self) -> int:
-        """Deactivate the partners still active; how many. An update sends no save signal, so
-        this sends ``credentials_revoked``, as ``ApiKeyQuerySet.revoke`` does."""
-        count = self.filter(is_active=True).update(is_active=False)
-        credentials_revoked.send(sender=ApiPartner)
-        return count
+        """Deactivate the partners still active; how many."""
+        return self.filter(is_active=True).update(is_active=False)
 
 
 class ApiPartner(models.Model):

@@ -112,12 +112,12 @@ class HasRequiredRights(BasePermission):
 
 
 def holds_right(user, right: str) -> bool:
-    """``user.has_perm(right)``, from the rights this process keeps for a few seconds
+    """``user.has_perm(right)``, from the rights read with the user's API key
     (``accounts.credentials``) where Django's ModelBackend is the only authentication
     backend that grants rights (as it is here; the lockout's backend grants none).
 
     ``has_perm`` loads every permission of the user and, separately, of their groups to answer
-    one question: two queries on every API request, a fifth of a simple read's time.
+    one question: two more queries on every API request, a fifth of a simple read's time.
     """
     granting = [name for name in settings.AUTHENTICATION_BACKENDS if name != LOCKOUT_BACKEND]
     if granting != [MODEL_BACKEND]:

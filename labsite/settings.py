@@ -257,15 +257,6 @@ SPECTACULAR_SETTINGS = {
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
-# How long a web process keeps an API key it verified, and a user's rights, before reading
-# them again (accounts/credentials.py). A key revoked or a right withdrawn stops working at
-# once in the process that changed it and within this many seconds in the others. 0: never kept.
-API_CREDENTIAL_CACHE_SECONDS = float(os.environ.get("API_CREDENTIAL_CACHE_SECONDS", "5"))
-
-# How long a process keeps the lab settings row it read (orders.LabSettings.load): a change
-# made in the admin counts at once in that process and within this many seconds in the others.
-LAB_SETTINGS_CACHE_SECONDS = float(os.environ.get("LAB_SETTINGS_CACHE_SECONDS", "5"))
-
 # How long an API key's last-used time may lag behind, to keep reads free of writes.
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 

@@ -9,8 +9,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from toolkit.kept import MISSING, KeptRows, copy_of
-
 from .flow import FlowStep
 from .settings_registry import described
 from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
@@ -371,42 +369,22 @@ class LabSettings(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1  # there is exactly one row
         super().save(*args, **kwargs)
-        forget_lab_settings()
 
     @classmethod
     def load(cls, *, for_update: bool = False) -> "LabSettings":
-        """The settings row; created with defaults on first use.
+        """The settings row, read afresh (one statement); created with defaults on first use.
 
-        Every write through an API reads the settings, so each process keeps what it read for
-        ``LAB_SETTINGS_CACHE_SECONDS`` (default 5): a change made in this process counts at
-        once, one made in another process within those seconds. ``for_update`` always reads
-        the row, under a lock: change the settings from a row read that way
-        (``update_lab_settings``), never from a kept copy, which may be seconds old. Each call
-        returns its own copy. A change that is rolled back after this process read the
-        changed row in the same transaction may be kept for those seconds; the services read
-        the settings before they change anything.
+        Nothing is kept between calls, so a change counts in every process at once. The
+        services read the settings inside their transaction, after locking the order they
+        change. ``for_update`` locks the row: change the settings from a row read that way
+        (``update_lab_settings``).
         """
-        if not for_update:
-            kept = _kept_lab_settings.get("row")
-            if kept is not MISSING:
-                return copy_of(kept)
-        reading = _kept_lab_settings.reading()
         queryset = cls.objects.select_for_update() if for_update else cls.objects
         try:
-            loaded = queryset.get(pk=1)
+            return queryset.get(pk=1)
         except cls.DoesNotExist:
             loaded, _ = cls.objects.get_or_create(pk=1)
-        _kept_lab_settings.keep("row", copy_of(loaded), reading)
-        return loaded
-
-
-_kept_lab_settings = KeptRows("LAB_SETTINGS_CACHE_SECONDS")
-
-
-def forget_lab_settings() -> None:
-    """Read the lab settings afresh from now on, and again once the current transaction
-    commits (what is read before the commit may be older than the change)."""
-    _kept_lab_settings.forget()
+            return loaded
 
 
 class LabSettingsChange(models.Model):

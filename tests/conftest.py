@@ -11,41 +11,15 @@ from django.utils import timezone
 
 import pytest
 
-from accounts import credentials
 from accounts.models import ApiKey
-from orders.models import DeleteReason, LabSettings, Order, Station, forget_lab_settings
+from orders.models import DeleteReason, LabSettings, Order, Station
 from orders.services import NewItem, NewOrder, create_order
 from tests import concurrency
 from tests.log_secrets import (  # noqa: F401 - the run's log search: a fixture and a hook
     _remember_secrets_and_log_lines,
     pytest_sessionfinish,
 )
-from toolkit import kept
 from tracker.models import CheckIn
-from tracker.services import forget_stations
-
-
-@pytest.fixture(autouse=True)
-def _nothing_kept_from_an_earlier_test():
-    """Each test starts as a newly started process does: keeping no key, no rights
-    (accounts.credentials), no lab settings (orders.LabSettings.load) and no stations
-    (tracker.services), whatever an earlier test's requests left behind."""
-    credentials.forget_all()
-    forget_lab_settings()
-    forget_stations()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The monotonic clock that what a process keeps runs out by (toolkit.kept), moved by hand:
-    ``clock(5.1)`` lets 5.1 seconds pass."""
-    now = [1000.0]
-    monkeypatch.setattr(kept.time, "monotonic", lambda: now[0])
-
-    def advance(seconds: float) -> None:
-        now[0] += seconds
-
-    return advance
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.models import LabSettings, Order, OrderEvent, Station
 from orders.services import lock_order, locked_orders, save_change
 from orders.status import EventKind, OrderState
-from toolkit.kept import MISSING, KeptRows, copy_of
 from toolkit.workers import worker_is_alive
 
 from . import errors
@@ -76,29 +75,8 @@ def find_operator(code: str) -> Station:
     return operator
 
 
-# Stations are configuration, which staff seldom change: the stations (not the operators) a
-# process found are kept for LAB_SETTINGS_CACHE_SECONDS, as the lab settings are. Saving or
-# deleting a station in this process forgets them at once (signals, connected in
-# TrackerConfig.ready); another process sees the change when what it kept runs out. A kept
-# station that is gone meanwhile is noticed when the check-in locks its order.
-_kept_stations = KeptRows("LAB_SETTINGS_CACHE_SECONDS")
-
-
 def _station_by_code(code: str, *, is_operator: bool) -> Station | None:
-    if not is_operator:
-        kept = _kept_stations.get(code)
-        if kept is not MISSING:
-            return copy_of(kept)
-    reading = _kept_stations.reading()
-    station = Station.objects.filter(code=code, is_operator=is_operator).first()
-    if station is not None and not is_operator:
-        _kept_stations.keep(code, copy_of(station), reading)
-    return station
-
-
-def forget_stations(**_signal) -> None:
-    """Look stations up afresh from now on (and again once the current transaction commits)."""
-    _kept_stations.forget()
+    return Station.objects.filter(code=code, is_operator=is_operator).first()
 
 
 def check_in(
@@ -109,8 +87,7 @@ def check_in(
         raise errors.OperatorRequired
     with transaction.atomic():
         order = _lock_for_checkin(order, station)
-        if not order.station_exists:
-            forget_stations()  # a kept station, deleted meanwhile by another process
+        if not order.station_exists:  # deleted since it was found
             raise errors.StationNotFound
         if order.is_cancelled:
             raise errors.CheckinOrderNotInProduction("Order marked for cancelation")
@@ -150,8 +127,8 @@ def check_in(
 
 def _lock_for_checkin(order: Order, station: Station) -> Order:
     """Re-read ``order`` under its row lock, with what the check-in reads next in the same
-    statement: whether ``station`` still exists (it may be a kept copy of a station deleted
-    since), as ``station_exists``, and the code of the station the order is at, as
+    statement: whether ``station`` still exists (another request may have deleted it since
+    it was found), as ``station_exists``, and the code of the station the order is at, as
     ``previous_station_code``. Only the order's row is locked."""
     return (
         locked_orders()

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 import pytest
 
+from accounts import credentials
 from accounts.models import ApiKey
 
 AUTHENTICATION_REQUIRED = {"error": "Authentication required", "details": []}
@@ -172,7 +173,7 @@ def test_the_request_lookup_finds_exactly_the_keys_usable_finds(lab_client, make
     for state, (api_key, raw_key) in keys.items():
         key_hash = hashlib.sha256(raw_key.encode()).hexdigest()
         expected = ApiKey.objects.usable().select_related("user").filter(key_hash=key_hash).first()
-        found = ApiKey.objects.usable_with_hash(key_hash)
+        found = credentials.usable_key(key_hash)
         assert (found is not None) == (expected is not None), state
         assert (found is not None) == (state in {"valid", "expiring later"}), state
         if found is not None:
@@ -186,16 +187,18 @@ def test_the_request_lookup_finds_exactly_the_keys_usable_finds(lab_client, make
             assert found.user.is_active is True
             assert found._state.adding is False
             assert found._state.db == stored._state.db
-    assert ApiKey.objects.usable_with_hash("0" * 64) is None
+    assert credentials.usable_key("0" * 64) is None
 
 
-def test_the_request_lookup_is_one_statement(issued):
+def test_the_request_lookup_is_one_statement_with_the_rights(issued):
     api_key, raw_key = issued
     key_hash = hashlib.sha256(raw_key.encode()).hexdigest()
     with CaptureQueriesContext(connection) as queries:
-        found = ApiKey.objects.usable_with_hash(key_hash)
+        found = credentials.usable_key(key_hash)
         assert found.user.pk == api_key.user_id
+        rights = credentials.rights_of(found.user)
     assert len(queries) == 1
+    assert rights == frozenset(api_key.user.get_all_permissions())
 
 
 # --- last used --------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
-"""What a web process keeps of the keys and rights it verified (accounts/credentials.py):
-kept for API_CREDENTIAL_CACHE_SECONDS, forgotten at once when this process changes a key, a user,
-a group or a right, and looked up again when the time runs out (a change made by another
-process)."""
+"""Keys and rights are read afresh on every request (accounts/credentials.py), the key, its
+user and the user's rights in one statement: a change counts on the next request, whoever made
+it and however (tests/labsite/test_two_processes.py: by another process)."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -24,7 +23,7 @@ def order(make_order):
 
 @pytest.fixture
 def lab_client(make_user):
-    return make_user(rights=(ORDER_VIEW,), username="kept-client")
+    return make_user(rights=(ORDER_VIEW,), username="lab-client")
 
 
 @pytest.fixture
@@ -47,62 +46,41 @@ def fetch(order, raw_key: str):
     return response, credential_statements
 
 
-def test_the_first_request_looks_up_the_key_and_the_rights(order, issued):
-    response, statements = fetch(order, issued[1])
+def test_every_request_reads_the_key_its_user_and_their_rights_in_one_statement(order, issued):
+    for _ in range(2):
+        response, statements = fetch(order, issued[1])
 
-    assert response.status_code == 200
-    assert len(statements) == 2  # the key with its user, the user's rights
-
-
-def test_a_key_verified_moments_ago_is_not_looked_up_again(order, issued):
-    fetch(order, issued[1])
-
-    response, statements = fetch(order, issued[1])
-
-    assert response.status_code == 200
-    assert statements == []
+        assert response.status_code == 200
+        assert len(statements) == 1
 
 
-def test_a_kept_key_is_looked_up_again_once_its_time_runs_out(order, issued, clock, settings):
-    settings.API_CREDENTIAL_CACHE_SECONDS = 5
-    fetch(order, issued[1])
+def test_the_rights_read_with_the_key_are_the_users_own_and_their_groups(make_user):
+    cancel = Permission.objects.get(content_type__app_label="orders", codename="cancel_order")
+    user = make_user(rights=(ORDER_VIEW,))
+    group = Group.objects.create(name="Cancellers")
+    group.permissions.add(cancel)
+    user.groups.add(group)
+    Group.objects.create(name="Empty").user_set.add(user)  # a group with no right adds none
 
-    clock(4.9)
-    assert fetch(order, issued[1])[1] == []
-    clock(0.2)
-    response, statements = fetch(order, issued[1])
+    api_key = credentials.usable_key(hash_api_key(ApiKey.issue(user=user, name="k")[1]))
 
-    assert response.status_code == 200
-    assert len(statements) == 2
+    assert credentials.rights_of(api_key.user) == frozenset({ORDER_VIEW, CANCEL})
+    assert api_key.user.get_all_permissions() == {ORDER_VIEW, CANCEL}
 
 
-def test_a_revocation_by_another_process_takes_effect_when_the_time_runs_out(
-    order, issued, clock, settings
-):
-    """Another process revokes the key: no signal reaches this one, which answers from what it
-    kept until that runs out, then refuses."""
-    settings.API_CREDENTIAL_CACHE_SECONDS = 5
+def test_a_revocation_that_sends_no_signal_counts_on_the_next_request(order, issued):
     api_key, raw_key = issued
     assert fetch(order, raw_key)[0].status_code == 200
-    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=api_key.created_at)  # no signal
-
-    assert fetch(order, raw_key)[0].status_code == 200
-    clock(5.1)
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=api_key.created_at)
 
     assert fetch(order, raw_key)[0].status_code == 401
 
 
-def test_a_right_withdrawn_by_another_process_takes_effect_when_the_time_runs_out(
-    order, issued, lab_client, clock, settings
-):
-    settings.API_CREDENTIAL_CACHE_SECONDS = 5
+def test_a_right_withdrawn_without_a_signal_counts_on_the_next_request(order, issued, lab_client):
     raw_key = issued[1]
     assert fetch(order, raw_key)[0].status_code == 200
     permission = Permission.objects.get(content_type__app_label="orders", codename="view_order")
-    lab_client.user_permissions.through.objects.filter(permission=permission).delete()  # no signal
-
-    assert fetch(order, raw_key)[0].status_code == 200
-    clock(5.1)
+    lab_client.user_permissions.through.objects.filter(permission=permission).delete()
 
     assert fetch(order, raw_key)[0].status_code == 403
 
@@ -116,7 +94,7 @@ def test_revoking_a_key_in_this_process_refuses_it_at_once(order, issued):
     assert fetch(order, raw_key)[0].status_code == 401
 
 
-def test_the_admins_revoke_action_refuses_a_kept_key_at_once(order, issued, make_user):
+def test_the_admins_revoke_action_refuses_the_key_at_once(order, issued, make_user):
     api_key, raw_key = issued
     assert fetch(order, raw_key)[0].status_code == 200
     admin = Client()
@@ -131,7 +109,7 @@ def test_the_admins_revoke_action_refuses_a_kept_key_at_once(order, issued, make
     assert fetch(order, raw_key)[0].status_code == 401
 
 
-def test_deactivating_the_user_refuses_a_kept_key_at_once(order, issued, lab_client):
+def test_deactivating_the_user_refuses_the_key_at_once(order, issued, lab_client):
     assert fetch(order, issued[1])[0].status_code == 200
 
     lab_client.is_active = False
@@ -174,17 +152,7 @@ def test_leaving_a_group_withdraws_its_rights_at_once(order, make_user):
     assert fetch(order, raw_key)[0].status_code == 403
 
 
-def test_nothing_is_kept_when_the_setting_is_zero(order, issued, settings):
-    settings.API_CREDENTIAL_CACHE_SECONDS = 0
-    fetch(order, issued[1])
-
-    response, statements = fetch(order, issued[1])
-
-    assert response.status_code == 200
-    assert len(statements) == 2
-
-
-def test_a_refused_key_is_not_kept(order, issued):
+def test_a_refused_key_restored_meanwhile_is_accepted(order, issued):
     api_key, raw_key = issued
     api_key.revoke()
     assert fetch(order, raw_key)[0].status_code == 401
@@ -193,54 +161,19 @@ def test_a_refused_key_is_not_kept(order, issued):
     response, statements = fetch(order, raw_key)
 
     assert response.status_code == 200
-    assert len(statements) == 2
+    assert len(statements) == 1
 
 
-def test_each_request_gets_its_own_copy_of_a_kept_key_and_user(issued):
-    key_hash = hash_api_key(issued[1])
-    first = credentials.usable_key(key_hash)
-    first.user.first_name = "changed by one request"
-    first.name = "changed too"
-
-    second = credentials.usable_key(key_hash)
-
-    assert second is not first
-    assert second.user is not first.user
-    assert second.user.first_name == ""
-    assert second.name == "rx system"
-
-
-def test_a_lookup_that_overlaps_a_change_keeps_nothing(issued, monkeypatch):
-    """A change lands while a lookup is reading the row: what the lookup read may predate the
-    change, so it is answered but not kept."""
-    key_hash = hash_api_key(issued[1])
-    lookup = ApiKey.objects.usable_with_hash
-
-    def overlapped(*args):
-        found = lookup(*args)
-        credentials.forget_all()  # a revocation committed meanwhile
-        return found
-
-    monkeypatch.setattr(ApiKey.objects, "usable_with_hash", overlapped)
-    assert credentials.usable_key(key_hash) is not None
-    monkeypatch.undo()
-
+def test_a_user_loaded_without_a_key_has_its_rights_read_once_per_object(lab_client):
     with CaptureQueriesContext(connection) as queries:
-        assert credentials.usable_key(key_hash) is not None
+        assert credentials.rights_of(lab_client) == frozenset({ORDER_VIEW})
+        assert credentials.rights_of(lab_client) == frozenset({ORDER_VIEW})
     assert len(queries) == 1
 
-
-def test_rights_kept_for_a_user_do_not_pass_to_another_user_given_the_same_id(lab_client):
-    assert credentials.rights_of(lab_client) == frozenset({ORDER_VIEW})
-    newcomer = type(lab_client)(
-        pk=lab_client.pk, username="newcomer", date_joined=lab_client.date_joined
-    )
-
+    again = type(lab_client).objects.get(pk=lab_client.pk)  # another request's user object
     with CaptureQueriesContext(connection) as queries:
-        rights = credentials.rights_of(newcomer)
-
-    assert len(queries) == 1  # not answered from what was kept for lab_client
-    assert rights == frozenset({ORDER_VIEW})  # what the row with that id holds now
+        assert credentials.rights_of(again) == frozenset({ORDER_VIEW})
+    assert len(queries) == 1
 
 
 def test_a_superuser_holds_every_right_without_a_query(make_user):

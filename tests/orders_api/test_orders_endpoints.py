@@ -13,16 +13,8 @@ from django.utils import timezone
 
 import pytest
 
-from accounts import credentials
-from orders.models import Order, OrderEvent, OrderItem, OrderItemEndpoint, forget_lab_settings
+from orders.models import Order, OrderEvent, OrderItem, OrderItemEndpoint
 from orders.services import process_orders
-
-
-def as_a_new_process() -> None:
-    """Forget what this process keeps of keys, rights and lab settings."""
-    credentials.forget_all()
-    forget_lab_settings()
-
 
 pytestmark = pytest.mark.django_db
 
@@ -484,12 +476,9 @@ def test_process_query_count_does_not_grow_with_orders(client_api, new_order):
     many = [new_order(items=2) for _ in range(5)]
     client_api.get(order_url(one), status=200)  # warm-up
 
-    # Each measured call reads the key, the right and the lab settings afresh, as the first
-    # request of a new web process does.
-    as_a_new_process()
+    # Every call reads the key, its rights and the lab settings afresh.
     client_api.post("/orders", {"ids": [str(one.public_id)]}, status=200)
     one_queries = client_api.last_queries
-    as_a_new_process()
     client_api.post("/orders", {"ids": [str(order.public_id) for order in many]}, status=200)
 
     assert client_api.last_queries == one_queries
@@ -965,12 +954,9 @@ def test_status_query_count_does_not_grow_with_items(client_api, processed_order
     large = processed_order(items=10)
     client_api.get(order_url(small), status=200)  # warm-up
 
-    # Each measured call reads the key, the right and the lab settings afresh, as the first
-    # request of a new web process does.
-    as_a_new_process()
+    # Every call reads the key, its rights and the lab settings afresh.
     client_api.post(status_url(small, target), {"status": "Done"}, status=200)
     small_queries = client_api.last_queries
-    as_a_new_process()
     client_api.post(status_url(large, target), {"status": "Done"}, status=200)
 
     assert client_api.last_queries == small_queries
@@ -1252,14 +1238,11 @@ def test_delete_query_count(client_api, new_order, make_reason, lab_settings):
     large = new_order(items=10)
     client_api.get(order_url(small), status=200)  # warm-up
 
-    # Each measured call reads the key, the right and the lab settings afresh, as the first
-    # request of a new web process does.
-    as_a_new_process()
+    # Every call reads the key, its rights and the lab settings afresh.
     client_api.delete(
         order_url(small) + "?deleteReason=CUS", status=204, max_queries=DELETE_QUERIES
     )
     small_queries = client_api.last_queries
-    as_a_new_process()
     client_api.delete(
         order_url(large) + "?deleteReason=CUS", status=204, max_queries=DELETE_QUERIES
     )

@@ -49,7 +49,6 @@ class PartnerAuthentication(BaseAuthentication):
         if partner is None:
             raise AuthenticationFailed(WRONG_PAIR)
         note_use(partner)
-        credentials.noted_partner_use(recipe_id, key_hashes, partner.last_used_at)
         return partner.user, partner
 
     def authenticate_header(self, request) -> str:
