@@ -155,8 +155,9 @@ PRINT_OUTCOMES = {
 }
 
 
-def timeline(order: Order, print_jobs: list[PrintJob]) -> list[TimelineEntry]:
-    """The order's history, oldest first: its events, and how its print jobs ended."""
+def timeline(order: Order, print_jobs: list[PrintJob], user) -> list[TimelineEntry]:
+    """The order's history, oldest first: its events, and how its print jobs ended (a failure
+    as ``user`` may read it: ``PrintJob.error_shown_to``)."""
     events = (
         TimelineEntry(
             at=event.at,
@@ -175,7 +176,7 @@ def timeline(order: Order, print_jobs: list[PrintJob]) -> list[TimelineEntry]:
             what=PRINT_OUTCOMES[job.status],
             who=job.claimed_by or "system",
             change=f"LPT{job.port} {job.printer.name}",
-            note=job.last_error if job.status == PrintStatus.FAILED else job.reference,
+            note=job.error_shown_to(user) if job.status == PrintStatus.FAILED else job.reference,
             kind=f"print_{job.status}",
         )
         for job in print_jobs
@@ -216,7 +217,7 @@ def order_page_context(request, order: Order) -> dict:
             if getattr(order, spec.order_field)
         ],
         "items": items,
-        "timeline": timeline(order, print_jobs),
+        "timeline": timeline(order, print_jobs, user),
         "print_jobs": print_jobs,
         "open_order": open_order,
         "can_hold": open_order and user.has_perm(Right.HOLD_ORDER),

@@ -90,6 +90,26 @@ class PrintJobAdmin(admin.ModelAdmin):
     actions = ["retry_selected"]
     show_full_result_count = False
 
+    # The driver's own error text only for those who may change printers (PrintJob
+    # .error_shown_to); everyone else sees that the printer did not answer.
+    def get_list_display(self, request):
+        if request.user.has_perm(Right.CHANGE_PRINTER):
+            return self.list_display
+        return [("error" if name == "last_error" else name) for name in self.list_display]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if request.user.has_perm(Right.CHANGE_PRINTER):
+            return fields
+        return [("error" if name == "last_error" else name) for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "error"]
+
+    @admin.display(description="last error")
+    def error(self, job):
+        return job.plain_error
+
     @admin.display(description="port")
     def port_name(self, job):
         return f"LPT{job.port}" if job.port else "-"

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.rights import Right
+
 from .socket_hosts import validate_socket_host
 from .spool import validate_spool_folder
 
@@ -156,6 +158,10 @@ class PrintKind(models.TextChoices):
     TEST_PAGE = "test_page", "Test page"
 
 
+# What a print failure says to those who may not change printers.
+PRINTER_DID_NOT_ANSWER = "The printer did not answer"
+
+
 class PrintJob(models.Model):
     """One work ticket (or a printer's test page) to print. The spooler sends it, retrying
     with backoff on failure. A test page belongs to no order, workstation or port."""
@@ -212,6 +218,18 @@ class PrintJob(models.Model):
         if self.kind == PrintKind.TEST_PAGE:
             return f"Test page on {self.printer} ({self.get_status_display()})"
         return f"Ticket of {self.order} on {self.printer} ({self.get_status_display()})"
+
+    def error_shown_to(self, user) -> str:
+        """``last_error`` as ``user`` may read it: in full for those who may change printers
+        (the driver's own words: an address, refused or timed out, CUPS's message); to anyone
+        else only that the printer did not answer, so that the printers' errors tell nothing
+        of the network behind them."""
+        return self.last_error if user.has_perm(Right.CHANGE_PRINTER) else self.plain_error
+
+    @property
+    def plain_error(self) -> str:
+        """What a failure says to those who may not change printers."""
+        return PRINTER_DID_NOT_ANSWER if self.last_error else ""
 
 
 def cancel_queued_jobs(order) -> int:

@@ -160,6 +160,30 @@ def test_the_timeline_shows_how_print_jobs_ended(browser, make_order, spool_prin
     assert "folder not writable" in page
 
 
+def test_the_timeline_tells_those_who_may_not_change_printers_only_that_it_did_not_answer(
+    make_user, make_order, spool_printer
+):
+    order = make_order(tray="9")
+    PrintJob.objects.create(
+        order=order,
+        workstation=spool_printer.ports.get().workstation,
+        port=3,
+        printer=spool_printer,
+        status=PrintStatus.FAILED,
+        last_error="Printer 10.1.2.3:9100 did not answer in time",
+        finished_at=order.received_at,
+        claimed_by="spooler-1",
+    )
+    viewer = Client()
+    viewer.force_login(make_user(rights=("orders.view_order",), is_staff=True))
+
+    page = viewer.get(page_url(order)).content.decode()
+
+    assert "Work ticket print failed" in page
+    assert "The printer did not answer" in page
+    assert "10.1.2.3" not in page
+
+
 def test_the_page_has_no_save_buttons(browser, make_order):
     page = browser.get(page_url(make_order())).content.decode()
 

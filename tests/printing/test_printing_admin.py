@@ -245,6 +245,28 @@ def test_print_jobs_changelist_filters_by_status_and_shows_the_last_error(
     assert [job.order for job in response.context["cl"].result_list] == [failed_order]
 
 
+DRIVER_ERROR = "Printer 10.1.2.3:9100 refused the connection"
+
+
+@pytest.mark.parametrize("page", ["list", "job"])
+def test_only_those_who_may_change_printers_read_the_drivers_error_text(
+    browser, make_user, spool_printer, make_order, page
+):
+    job = make_job(make_order(), spool_printer, PrintStatus.FAILED, last_error=DRIVER_ERROR)
+    url = JOBS if page == "list" else f"{JOBS}{job.pk}/change/"
+    viewer = Client()
+    viewer.force_login(make_user(rights=("printing.view_printjob",), is_staff=True))
+
+    shown_to_viewer = viewer.get(url)
+    shown_to_supervisor = browser.get(url).content.decode()
+
+    assert shown_to_viewer.status_code == 200
+    assert "10.1.2.3" not in shown_to_viewer.content.decode()
+    assert "refused" not in shown_to_viewer.content.decode()
+    assert "The printer did not answer" in shown_to_viewer.content.decode()
+    assert DRIVER_ERROR in shown_to_supervisor
+
+
 def test_print_jobs_changelist_shows_every_status_without_a_filter(
     browser, spool_printer, make_order
 ):
