@@ -121,6 +121,11 @@ class Order(models.Model):
     customer_job_id = models.CharField("customer job id", max_length=40, blank=True, default="")
     patient = models.CharField(max_length=100, blank=True, default="")
     job_type = models.CharField(max_length=1, choices=JobType.choices, default=JobType.UNCUT)
+    stock_order = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Picked from stock and shipped, not made: no work ticket.",
+    )
     calculation_desc = models.CharField("calculation", max_length=100, blank=True, default="")
 
     date_ordered = models.DateField(default=timezone.localdate)

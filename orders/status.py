@@ -19,14 +19,14 @@ ON_HOLD_STATUS = ("W", "On Hold")
 
 
 class JobType(models.TextChoices):
-    FINISHED = "F", "Finished (stock lenses)"
-    UNCUT = "U", "Uncut"
-    ASSEMBLED = "A", "Assembled"
-    EDGED = "E", "Edged"
+    """What the lab does to make a job (contracts/rx-orders.md). Every job prints a work
+    ticket; a stock order, which is picked and shipped rather than made, is not a job type
+    but an order of its own kind (``Order.stock_order``)."""
 
-
-# Stock orders are picked from stock, not made: they have no work ticket to print.
-STOCK_JOB_TYPES = frozenset({JobType.FINISHED})
+    FULL = "F", "Full"  # surface, coat, edge and mount the lenses in the frame
+    UNCUT = "U", "Uncut"  # surface and coat; the lenses ship uncut
+    EDGE = "E", "Edge"  # edge finished (stock) lenses into the frame
+    ADDON = "A", "Addon"  # apply addons (tint, coating, ...) to existing lenses
 
 
 class ProcessingStatus(models.TextChoices):

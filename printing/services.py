@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from orders.models import LabSettings, Order
 from orders.services import lock_order, record_event
-from orders.status import STOCK_JOB_TYPES, EventKind
+from orders.status import EventKind
 from toolkit.models import WorkerHeartbeat
 
 from . import drivers, errors
@@ -56,7 +56,7 @@ def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=
         order = lock_order(order)  # serializes with cancel, which cancels queued jobs
         if order.is_cancelled:
             raise errors.CancelledBeforePrinting
-        if order.job_type in STOCK_JOB_TYPES:
+        if order.stock_order:
             raise errors.StockOrder
         if not order.tray and LabSettings.load().trays_required:
             raise errors.OrderWaitingForTray

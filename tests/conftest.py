@@ -14,12 +14,21 @@ import pytest
 from accounts.models import ApiKey
 from orders.models import DeleteReason, LabSettings, Order, Station
 from orders.services import NewItem, NewOrder, create_order
-from tests import concurrency
+from tests import concurrency, migrating
 from tests.log_secrets import (  # noqa: F401 - the run's log search: a fixture and a hook
     _remember_secrets_and_log_lines,
     pytest_sessionfinish,
 )
 from tracker.models import CheckIn
+
+
+@pytest.fixture
+def latest():
+    """For tests of data migrations (tests/migrating.py): migrate the test database back to
+    the latest state afterwards, whatever happened."""
+    leaves = migrating.leaf_nodes()
+    yield leaves
+    migrating.migrate(leaves)
 
 
 @pytest.fixture

@@ -286,7 +286,15 @@ class V2OrderSerializer(AnswerSerializer):
             ),
             "dateWanted": day("date_wanted"),
             "items": OrderItemSerializer(many=True, source=source("items_shown")),
-            "jobType": serializers.ChoiceField(choices=JobType.choices, source=source("job_type")),
+            "jobType": serializers.ChoiceField(
+                choices=JobType.choices,
+                source=source("job_type"),
+                help_text="`F` Full, `U` Uncut, `E` Edge, `A` Addon: every job prints a ticket.",
+            ),
+            "stockOrder": serializers.BooleanField(
+                source=source("stock_order"),
+                help_text="Picked from stock and shipped, not made: it has no work ticket.",
+            ),
             # DRF refuses a source that repeats the field's name.
             "patient": TextOrNullField(source=None if at == "*" else source("patient")),
             "pendingCompletion": serializers.BooleanField(

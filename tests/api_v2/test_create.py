@@ -112,6 +112,7 @@ def test_create_answers_201_with_the_full_order(supervisor_api):
         "requiresUv": False,
         "status": "V",
         "statusDesc": "Valid",
+        "stockOrder": False,
         "unvalidMessage": None,
     }
 

@@ -47,6 +47,7 @@ ORDER_KEYS = [
     "requiresUv",
     "status",
     "statusDesc",
+    "stockOrder",
     "unvalidMessage",
 ]
 
@@ -129,6 +130,7 @@ def test_fetch_by_order_number_answers_the_full_order(supervisor_api, supervisor
         "requiresUv": False,
         "status": "V",
         "statusDesc": "Valid",
+        "stockOrder": False,
         "unvalidMessage": None,
     }
 

@@ -4,9 +4,10 @@ project package's app to ``accounts``, worker heartbeats to ``toolkit``, station
 its groups hold on those models; and the move can be undone."""
 
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 import pytest
+
+from tests.migrating import migrate
 
 # Migrations run outside any transaction, so a transactional test; serialized_rollback keeps the
 # flush that ends it from removing what the migrations made (groups, rights) for later tests.
@@ -26,22 +27,6 @@ LOCKOUT_RIGHTS = {
     ("accesslog", "view_accesslog"),
     ("accessfailurelog", "view_accessfailurelog"),
 }
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state([node for node in targets if node[1]]).apps
-
-
-@pytest.fixture
-def latest():
-    """Migrate the test database back to the latest state afterwards, whatever happened."""
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    yield leaves
-    migrate(leaves)
 
 
 def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):

@@ -477,7 +477,7 @@ REJECTED = "Printing request rejected —"
     ("setup", "port", "message"),
     [
         (
-            {"job_type": "F"},
+            {"stock_order": True},
             "LPT3",
             f"{REJECTED} Order is a stock order and there is no work ticket",
         ),
@@ -522,7 +522,7 @@ def test_refusals_read_exactly_as_the_api_answers_them(
 ):
     lab_settings(allow_hold_orders=False, enter_reason_code_when_deleting_order=True)
     make_reason("CUS")
-    order = make_order(number=60051, job_type="F", on_hold=False)
+    order = make_order(number=60051, stock_order=True, on_hold=False)
     api = "/api/v2/orders/60051"
     cases = [
         ("hold", {}, supervisor_api.post(f"{api}/hold", status=400)),

@@ -79,7 +79,7 @@ def test_marked_for_cancelation_answers_200_with_an_error_body(supervisor_api, m
 
 
 def test_stock_order_is_rejected(supervisor_api, make_order, printer):
-    order = make_order(job_type="F")
+    order = make_order(stock_order=True)
 
     body = supervisor_api.post(url(order.number), status=400)
 
@@ -87,8 +87,8 @@ def test_stock_order_is_rejected(supervisor_api, make_order, printer):
     assert_no_job(order)
 
 
-@pytest.mark.parametrize("job_type", ["U", "A", "E"])
-def test_orders_that_are_made_have_a_ticket(supervisor_api, make_order, printer, job_type):
+@pytest.mark.parametrize("job_type", ["F", "U", "E", "A"])
+def test_every_job_type_has_a_ticket(supervisor_api, make_order, printer, job_type):
     order = make_order(job_type=job_type)
 
     supervisor_api.post(url(order.number), status=201)
@@ -219,7 +219,7 @@ def test_marked_for_cancelation_comes_before_every_rejection(
     supervisor_api, make_order, lab_settings
 ):
     lab_settings(trays_required=True)
-    order = make_order(job_type="F", tray="", cancelled_at=timezone.now())
+    order = make_order(stock_order=True, tray="", cancelled_at=timezone.now())
 
     body = supervisor_api.post(url(order.number) + "?lptPort=LPT10", status=200)
 
@@ -228,7 +228,7 @@ def test_marked_for_cancelation_comes_before_every_rejection(
 
 def test_stock_order_comes_before_the_tray_check(supervisor_api, make_order, lab_settings):
     lab_settings(trays_required=True)
-    order = make_order(job_type="F", tray="")
+    order = make_order(stock_order=True, tray="")
 
     body = supervisor_api.post(url(order.number), status=400)
 
@@ -236,7 +236,7 @@ def test_stock_order_comes_before_the_tray_check(supervisor_api, make_order, lab
 
 
 def test_stock_order_comes_before_a_bad_port(supervisor_api, make_order):
-    order = make_order(job_type="F")
+    order = make_order(stock_order=True)
 
     body = supervisor_api.post(url(order.number) + "?lptPort=LPT10", status=400)
 
