@@ -190,13 +190,16 @@ def test_the_request_lookup_finds_exactly_the_keys_usable_finds(lab_client, make
     assert credentials.usable_key("0" * 64) is None
 
 
-def test_the_request_lookup_is_one_statement_with_the_rights(issued):
+def test_the_request_lookup_is_one_statement_and_the_rights_another(issued):
     api_key, raw_key = issued
     key_hash = hashlib.sha256(raw_key.encode()).hexdigest()
     with CaptureQueriesContext(connection) as queries:
         found = credentials.usable_key(key_hash)
         assert found.user.pk == api_key.user_id
+    assert len(queries) == 1
+    with CaptureQueriesContext(connection) as queries:
         rights = credentials.rights_of(found.user)
+        assert credentials.rights_of(found.user) == rights  # kept by the user object
     assert len(queries) == 1
     assert rights == frozenset(api_key.user.get_all_permissions())
 

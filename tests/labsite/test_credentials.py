@@ -1,6 +1,6 @@
-"""Keys and rights are read afresh on every request (accounts/credentials.py), the key, its
-user and the user's rights in one statement: a change counts on the next request, whoever made
-it and however (tests/labsite/test_two_processes.py: by another process)."""
+"""Keys and rights are read afresh on every request (accounts/credentials.py): the key with its
+user, then the user's rights. A change counts on the next request, whoever made it and however
+(tests/labsite/test_two_processes.py: by another process)."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -46,15 +46,15 @@ def fetch(order, raw_key: str):
     return response, credential_statements
 
 
-def test_every_request_reads_the_key_its_user_and_their_rights_in_one_statement(order, issued):
+def test_every_request_reads_the_key_with_its_user_then_their_rights(order, issued):
     for _ in range(2):
         response, statements = fetch(order, issued[1])
 
         assert response.status_code == 200
-        assert len(statements) == 1
+        assert len(statements) == 2
 
 
-def test_the_rights_read_with_the_key_are_the_users_own_and_their_groups(make_user):
+def test_the_rights_of_a_keys_user_are_their_own_and_their_groups(make_user):
     cancel = Permission.objects.get(content_type__app_label="orders", codename="cancel_order")
     user = make_user(rights=(ORDER_VIEW,))
     group = Group.objects.create(name="Cancellers")
@@ -161,7 +161,7 @@ def test_a_refused_key_restored_meanwhile_is_accepted(order, issued):
     response, statements = fetch(order, raw_key)
 
     assert response.status_code == 200
-    assert len(statements) == 1
+    assert len(statements) == 2
 
 
 def test_a_user_loaded_without_a_key_has_its_rights_read_once_per_object(lab_client):

@@ -1,7 +1,7 @@
 """API partners (accounts.credentials.usable_partner, which PUT /api/orderCancel's partner
-authentication asks) are read afresh on every request, with their user and the user's rights in
-one statement: revoking a partner, rotating its key or deactivating its user counts on the next
-request, whoever made the change and however."""
+authentication asks) are read afresh on every request, with their user: revoking a partner,
+rotating its key or deactivating its user counts on the next request, whoever made the change
+and however."""
 
 import json
 from typing import NamedTuple
