@@ -70,6 +70,12 @@ class Right(StrEnum):
     # Lab settings: one row, read and changed, never added or deleted.
     VIEW_LAB_SETTINGS = "orders.view_labsettings"
     CHANGE_LAB_SETTINGS = "orders.change_labsettings"
+    # Customers: the practices and opticians orders are made for; deleted only while no order
+    # names one (else deactivated).
+    VIEW_CUSTOMER = "orders.view_customer"
+    ADD_CUSTOMER = "orders.add_customer"
+    CHANGE_CUSTOMER = "orders.change_customer"
+    DELETE_CUSTOMER = "orders.delete_customer"
     # Stations: the Lab API v2's job-track stations and the admin's.
     VIEW_STATION = "orders.view_station"
     ADD_STATION = "orders.add_station"

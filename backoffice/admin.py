@@ -132,6 +132,7 @@ class OrderAdmin(admin.ModelAdmin):
         "processing_status",
         "job_type",
         "stock_order",
+        "customer",
     ]
     date_hierarchy = "received_at"
     search_fields = ["number"]  # enables the box; get_search_results does the matching
@@ -157,7 +158,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     ("number", "tray", "po_number"),
-                    ("customer_number", "customer_job_id"),
+                    ("customer", "customer_job_id"),
                     ("patient", "job_type", "stock_order", "calculation_desc"),
                     ("ticket_id", "ticket_name"),
                     "work_ticket",

@@ -76,29 +76,39 @@ ORDERS_PAGE = 10  # orders per GET /orders page (number=between:n:n+9)
 TARGETS = {"read": 0.7, "write": 0.4}
 P99_OVER_P50 = 3.0
 
+# The customers the seeded orders name: C00000 .. C00799.
+CUSTOMERS_SQL = """
+INSERT INTO orders_customer (number, name, ship_to_name, ship_to_address1, ship_to_address2,
+                             ship_to_address3, ship_to_address4, ship_to_postal_code, active)
+SELECT 'C' || lpad(n::text, 5, '0'), 'Customer ' || n::text, '', '', '', '', '', '', true
+FROM generate_series(0, 799) AS n
+ON CONFLICT (number) DO NOTHING
+"""
+
 SEED_ORDERS_SQL = """
 INSERT INTO orders_order (
-    id, public_id, number, tray, po_number, customer_number, customer_job_id, patient,
+    id, public_id, number, tray, po_number, customer_id, customer_job_id, patient,
     job_type, calculation_desc, date_ordered, received_at, date_wanted, valid_at,
     completed_at, state, unvalid_message, on_hold, pending_completion, processed_at,
     processing_status, cancelled_at, cancelled_by_id, cancel_reason_id, current_station_id,
     current_station_at, requires_backside_coat, requires_ar_coat, requires_tint,
     requires_mirror, requires_uv, requires_hard_coat, requires_polish, requires_etching,
     requires_drop_ball, requires_final_qa, ticket_id, ticket_name, created_by_id,
-    created_device, version
+    created_device, version, stock_order
 )
 SELECT
     i, gen_random_uuid(), %(base)s::int + i,
     CASE WHEN i <= %(trays)s THEN i::text ELSE '' END,
     'PO' || lpad(i::text, 8, '0'),
-    'C' || lpad((i %% 800)::text, 5, '0'), 'J-' || i::text, 'Patient ' || i::text,
+    (SELECT id FROM orders_customer WHERE number = 'C' || lpad((i %% 800)::text, 5, '0')),
+    'J-' || i::text, 'Patient ' || i::text,
     'U', '', received::date, received, received::date + 7, received + interval '2 minutes',
     NULL, 'V', '', false, false, NULL,
     'New', NULL, NULL, NULL, NULL,
     NULL, i %% 3 = 0, i %% 2 = 0, false,
     false, false, i %% 5 = 0, false, false,
     false, i %% 4 = 0, 'JT' || (100000000 + i)::text, 'Name ' || (i %% 5000)::text,
-    %(user_id)s, 'E2E-SEED', 1
+    %(user_id)s, 'E2E-SEED', 1, false
 FROM generate_series(1, %(orders)s::int) AS i,
     LATERAL (SELECT now() - interval '1 second' * (%(orders)s::int - i) AS received) AS r
 """
@@ -290,6 +300,7 @@ def seed_orders(database_url: str, orders: int, trays: int, user_id: int) -> Non
         db.execute("SET synchronous_commit = off")
         db.execute("SET work_mem = '256MB'")
         for label, statement in (
+            ("customers", CUSTOMERS_SQL),
             ("orders", SEED_ORDERS_SQL),
             ("items", SEED_ITEMS_SQL),
             ("endpoints", SEED_ENDPOINTS_SQL),

@@ -116,9 +116,10 @@ def setup_django(*, debug: bool) -> None:
 
 
 def seed_orders(count: int) -> list:
-    from orders.models import Order
+    from orders.models import Customer, Order
     from orders.services import NewItem, NewOrder, create_order
 
+    Customer.objects.get_or_create(number="C042", defaults={"name": "Bench customer"})
     for n in range(count):
         create_order(
             data=NewOrder(

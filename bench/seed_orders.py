@@ -74,16 +74,25 @@ SKUS = ["SV-150", "SV-160", "SV-167", "PAL-150", "PAL-160", "BIF-150", "FRAME-RX
 # the processing status; derive state, hold and whether the order is active (holds its tray);
 # rank the active orders, newest first, so that the newest `trays` of them get trays 1..trays
 # (unique among active orders by construction); spell out every column.
+# The customers the seeded orders name: C00000 .. C00799.
+CUSTOMERS_SQL = """
+INSERT INTO orders_customer (number, name, ship_to_name, ship_to_address1, ship_to_address2,
+                             ship_to_address3, ship_to_address4, ship_to_postal_code, active)
+SELECT 'C' || lpad(n::text, 5, '0'), 'Customer ' || n::text, '', '', '', '', '', '', true
+FROM generate_series(0, 799) AS n
+ON CONFLICT (number) DO NOTHING
+"""
+
 ORDERS_SQL = """
 INSERT INTO orders_order (
-    id, public_id, number, tray, po_number, customer_number, customer_job_id, patient,
+    id, public_id, number, tray, po_number, customer_id, customer_job_id, patient,
     job_type, calculation_desc, date_ordered, received_at, date_wanted, valid_at,
     completed_at, state, unvalid_message, on_hold, pending_completion, processed_at,
     processing_status, cancelled_at, cancelled_by_id, cancel_reason_id, current_station_id,
     current_station_at, requires_backside_coat, requires_ar_coat, requires_tint,
     requires_mirror, requires_uv, requires_hard_coat, requires_polish, requires_etching,
     requires_drop_ball, requires_final_qa, ticket_id, ticket_name, created_by_id,
-    created_device, version
+    created_device, version, stock_order
 )
 SELECT
     i, gen_random_uuid(), i,
@@ -93,7 +102,8 @@ SELECT
         ELSE ''
     END,
     CASE WHEN r_po < 0.2 THEN 'PO' || lpad((i / 4)::text, 8, '0') ELSE '' END,
-    'C' || lpad(floor(r_customer ^ 2 * 800)::int::text, 5, '0'),
+    (SELECT id FROM orders_customer
+     WHERE number = 'C' || lpad(floor(r_customer ^ 2 * 800)::int::text, 5, '0')),
     ticket_id, ticket_name,
     (ARRAY['U', 'U', 'U', 'E', 'E', 'A', 'F'])[1 + floor(r_misc * 7)::int],
     '', received_at::date, received_at, received_at::date + 7,
@@ -110,7 +120,7 @@ SELECT
     CASE WHEN r_station < 0.7 THEN received_at + interval '1 day' * r_station END,
     r_misc < 0.3, r_misc < 0.6, r_tray < 0.1, r_tray > 0.95, r_po > 0.5, r_misc > 0.2,
     r_customer < 0.4, r_customer > 0.97, r_station > 0.9, r_misc > 0.1,
-    ticket_id, ticket_name, user_id, device, version
+    ticket_id, ticket_name, user_id, device, version, false
 FROM (
     SELECT classified.*,
         CASE WHEN active
@@ -345,6 +355,7 @@ def seed(url: str, name: str, args) -> None:
             "skus": SKUS,
             "endpoints": ENDPOINTS,
         }
+        timed("customers", db, CUSTOMERS_SQL, params)
         timed("orders", db, ORDERS_SQL, params)
         db.execute(
             "SELECT setval(pg_get_serial_sequence('orders_order', 'id'), "

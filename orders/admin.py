@@ -8,9 +8,38 @@ from django.urls import reverse
 
 from toolkit.admin import ReadOnlyAdmin
 
-from .models import DeleteReason, LabSettings, LabSettingsChange, Station
+from .models import Customer, DeleteReason, LabSettings, LabSettingsChange, Station
 from .services import update_lab_settings
 from .settings_registry import GROUPS, LAB_SETTINGS
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "ship_to_postal_code", "active"]
+    list_filter = ["active"]
+    search_fields = ["number", "name", "ship_to_name"]
+    fieldsets = [
+        (None, {"fields": ["number", "name", "active"]}),
+        (
+            "Ship to",
+            {
+                "fields": [
+                    "ship_to_name",
+                    "ship_to_address1",
+                    "ship_to_address2",
+                    "ship_to_address3",
+                    "ship_to_address4",
+                    "ship_to_postal_code",
+                ]
+            },
+        ),
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Customers with orders are deactivated, not deleted (the orders keep pointing at them).
+        if obj is not None and obj.orders.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Station)

@@ -24,6 +24,13 @@ class OrderNotFound(RecordNotFound):
     code = "order_not_found"
 
 
+class CustomerNotFound(InputNotFound):
+    """The customer number names no active customer."""
+
+    code = "customer_not_found"
+    message = "Customer does not exist"
+
+
 class AmbiguousOrderIdentifier(DomainError):
     code = "ambiguous_identifier"
     message = "Order identifier is ambiguous"

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from .identifiers import resolve_with
-from .models import Order, OrderItem, OrderItemEndpoint, Station
+from .models import Customer, Order, OrderItem, OrderItemEndpoint, Station
 from .status import OrderState
 
 
@@ -34,9 +34,10 @@ class ItemEndpoint:
 
 def order_to_show(identifier: str, *, with_items: bool = False) -> Order:
     """The order ``identifier`` names (``resolve_order_identifier``'s rules and errors), with
-    its current station and its creator's user name; ``with_items`` also reads its items with
-    their endpoints (``items_shown``) in the same statement. One statement per try: an order
-    number, a PO number; a tray that could be an order number is tried after it."""
+    its current station, its customer and its creator's user name; ``with_items`` also reads
+    its items with their endpoints (``items_shown``) in the same statement. One statement per
+    try: an order number, a PO number; a tray that could be an order number is tried after
+    it."""
     return resolve_with(identifier, _LOOKUPS[with_items])
 
 
@@ -113,7 +114,7 @@ def _orders(condition: str, params: list, *, with_items: bool) -> list[Order]:
         order = orders.get(row.pk)
         if order is None:
             order = orders[row.pk] = row
-            _attach_station_and_creator(order)
+            _attach_station_customer_and_creator(order)
             order.items_shown = []
         if with_items and row.item_id is not None:
             if not order.items_shown or order.items_shown[-1][0].pk != row.item_id:
@@ -130,10 +131,19 @@ def _orders(condition: str, params: list, *, with_items: bool) -> list[Order]:
     return list(orders.values())
 
 
-def _attach_station_and_creator(order: Order) -> None:
-    """Give the order its station and creator with the fields shown; their other fields are
-    deferred (read from the database if anyone asks), as with ``.only()``."""
+def _attach_station_customer_and_creator(order: Order) -> None:
+    """Give the order its station, customer and creator with the fields shown; their other
+    fields are deferred (read from the database if anyone asks), as with ``.only()``."""
     db = order._state.db
+    order.customer = (
+        Customer.from_db(
+            db,
+            ["id", *_CUSTOMER_FIELDS],
+            [order.customer_id, *(getattr(order, f"of_customer_{f}") for f in _CUSTOMER_FIELDS)],
+        )
+        if order.customer_id is not None
+        else None
+    )
     order.current_station = (
         Station.from_db(
             db,
@@ -169,6 +179,7 @@ def _statements() -> _Statements:
         [
             "o.*",
             *(f"s.{quote(_column(Station, f))} AS station_{f}" for f in _STATION_FIELDS),
+            *(f"c.{quote(_column(Customer, f))} AS of_customer_{f}" for f in _CUSTOMER_FIELDS),
             f"u.{quote(_column(user_model, user_model.USERNAME_FIELD))} AS creator_name",
         ]
     )
@@ -176,6 +187,8 @@ def _statements() -> _Statements:
         f" FROM {quote(Order._meta.db_table)} o"
         f" LEFT JOIN {quote(Station._meta.db_table)} s"
         f" ON s.{quote(Station._meta.pk.column)} = o.{quote(_column(Order, 'current_station'))}"
+        f" LEFT JOIN {quote(Customer._meta.db_table)} c"
+        f" ON c.{quote(Customer._meta.pk.column)} = o.{quote(_column(Order, 'customer'))}"
         f" LEFT JOIN {quote(user_model._meta.db_table)} u"
         f" ON u.{quote(user_model._meta.pk.column)} = o.{quote(_column(Order, 'created_by'))}"
     )
@@ -204,6 +217,7 @@ def _statements() -> _Statements:
 
 
 _STATION_FIELDS = ("code", "description", "customer_description")
+_CUSTOMER_FIELDS = ("number", "name")
 _ITEM_FIELDS = ("sku", "name", "quantity", "status")
 
 

@@ -94,13 +94,38 @@ class Station(CodedRecord):
     )
 
 
+class Customer(models.Model):
+    """A practice or optician the lab works for (contracts/rx-orders.md, *Customers*). Orders
+    name it by its number; an inactive customer keeps its orders but takes no new ones."""
+
+    number = models.CharField(
+        max_length=8, unique=True, help_text="At most 8 characters, case-sensitive."
+    )
+    name = models.CharField(max_length=100)
+    ship_to_name = models.CharField("ship-to name", max_length=100, blank=True, default="")
+    ship_to_address1 = models.CharField("ship-to address 1", max_length=100, blank=True, default="")
+    ship_to_address2 = models.CharField("ship-to address 2", max_length=100, blank=True, default="")
+    ship_to_address3 = models.CharField("ship-to address 3", max_length=100, blank=True, default="")
+    ship_to_address4 = models.CharField("ship-to address 4", max_length=100, blank=True, default="")
+    ship_to_postal_code = models.CharField(
+        "ship-to postal code", max_length=20, blank=True, default=""
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.name}"
+
+
 class OrderQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ACTIVE_ORDER)
 
     def for_display(self):
         """Everything the API renders for an order, in a constant number of queries."""
-        return self.select_related("current_station", "created_by").prefetch_related(
+        return self.select_related("current_station", "created_by", "customer").prefetch_related(
             models.Prefetch(
                 "items",
                 queryset=OrderItem.objects.order_by("id").prefetch_related(
@@ -117,7 +142,9 @@ class Order(models.Model):
     number = models.PositiveIntegerField("order number", unique=True)
     tray = models.CharField("tray number", max_length=5, blank=True, default="")
     po_number = models.CharField("PO number", max_length=20, blank=True, default="")
-    customer_number = models.CharField(max_length=20, blank=True, default="")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     customer_job_id = models.CharField("customer job id", max_length=40, blank=True, default="")
     patient = models.CharField(max_length=100, blank=True, default="")
     job_type = models.CharField(max_length=1, choices=JobType.choices, default=JobType.UNCUT)
@@ -195,7 +222,7 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["po_number"], condition=~Q(po_number=""), name="order_po_idx"),
-            models.Index(fields=["customer_number", "customer_job_id"], name="order_custjob_idx"),
+            models.Index(fields=["customer", "customer_job_id"], name="order_customer_job_idx"),
             # The Orders API's filters and sort keys (see orders/api/pos/members.py).
             models.Index(fields=["tray"], name="order_tray_idx"),
             models.Index(fields=["ticket_id"], name="order_ticket_id_idx"),
@@ -222,6 +249,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.number}"
+
+    @property
+    def customer_number(self) -> str:
+        """The customer's number; "" for an order without a customer."""
+        return self.customer.number if self.customer_id is not None else ""
 
     @property
     def is_cancelled(self) -> bool:

@@ -321,10 +321,10 @@ class Spooler:
 
 
 def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLine]]]:
-    """What the tickets of these orders show: the orders with their current station, and
-    their item lines (plain values: building item and endpoint models cost more than the
-    rendering)."""
-    orders = Order.objects.select_related("current_station").in_bulk(order_ids)
+    """What the tickets of these orders show: the orders with their current station and
+    customer, and their item lines (plain values: building item and endpoint models cost more
+    than the rendering)."""
+    orders = Order.objects.select_related("current_station", "customer").in_bulk(order_ids)
     return orders, ticket_lines_for(order_ids)
 
 

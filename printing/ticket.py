@@ -109,7 +109,7 @@ def render_ticket(
         _barcode(canvas, order.tray, width / 2, top - 44 * mm, "Tray")
 
     facts = [
-        ("Customer", f"{order.customer_number or '—'}   job {order.customer_job_id or '—'}"),
+        ("Customer", _customer(order)),
         ("Patient", order.patient or "—"),
         ("Job type", f"{order.job_type} ({order.get_job_type_display()})"),
         ("Ordered", _date(order.date_ordered)),
@@ -158,6 +158,12 @@ def _section(
     canvas.drawString(x, y, title)
     canvas.setFont("Helvetica", font_size)
     return y - line_height
+
+
+def _customer(order) -> str:
+    """The customer's number and name, and the customer's job id."""
+    who = f"{order.customer.number} {order.customer.name}" if order.customer else "—"
+    return f"{who}   job {order.customer_job_id or '—'}"
 
 
 def _date(value) -> str:

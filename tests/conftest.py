@@ -12,7 +12,7 @@ from django.utils import timezone
 import pytest
 
 from accounts.models import ApiKey
-from orders.models import DeleteReason, LabSettings, Order, Station
+from orders.models import Customer, DeleteReason, LabSettings, Order, Station
 from orders.services import NewItem, NewOrder, create_order
 from tests import concurrency, migrating
 from tests.log_secrets import (  # noqa: F401 - the run's log search: a fixture and a hook
@@ -211,6 +211,11 @@ def make_order(db):
         }
         if "number" in create_fields:
             create_fields["number"] = str(create_fields["number"])
+        if create_fields.get("customer_number"):  # the customer it names, made on demand
+            Customer.objects.get_or_create(
+                number=create_fields["customer_number"],
+                defaults={"name": f"Customer {create_fields['customer_number']}"},
+            )
         order = create_order(
             data=NewOrder(
                 **create_fields,
@@ -225,6 +230,16 @@ def make_order(db):
             Order.objects.filter(pk=order.pk).update(**fields)
             order.refresh_from_db()
         return order
+
+    return make
+
+
+@pytest.fixture
+def make_customer(db):
+    def make(number: str = "C1", *, name: str = "", active: bool = True, **fields) -> Customer:
+        return Customer.objects.create(
+            number=number, name=name or f"Customer {number}", active=active, **fields
+        )
 
     return make
 

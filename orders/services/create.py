@@ -7,10 +7,10 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orders.errors import InvalidOrderData
+from orders.errors import CustomerNotFound, InvalidOrderData
 from orders.flow import FLOW_STEPS
 from orders.identifiers import order_number_error, po_number_error, tray_number_error
-from orders.models import Order, OrderItem, OrderItemEndpoint, OrderNumberSequence
+from orders.models import Customer, Order, OrderItem, OrderItemEndpoint, OrderNumberSequence
 from orders.status import EventKind, JobType, OrderState
 
 from .history import record_event
@@ -31,7 +31,7 @@ class NewOrder:
     number: str | None = None  # assigned from the sequence when None
     tray: str = ""
     po_number: str = ""
-    customer_number: str = ""
+    customer_number: str = ""  # names an active customer, or none is given
     customer_job_id: str = ""
     patient: str = ""
     job_type: str = JobType.UNCUT
@@ -95,14 +95,24 @@ def _tray_problem(tray: str) -> str | None:
     return problem
 
 
-def _unvalid_message(data: NewOrder) -> str:
+def _customer(number: str) -> Customer | None:
+    """The active customer ``number`` names; None when no number is given."""
+    if not number:
+        return None
+    customer = Customer.objects.filter(number=number, active=True).first()
+    if customer is None:
+        raise CustomerNotFound(number)
+    return customer
+
+
+def _unvalid_message(data: NewOrder, customer: Customer | None) -> str:
     """Why a new order cannot be released to production, or "" when it can."""
     if not data.items:
         return "Order has no items"
     if data.customer_job_id:
         duplicate = (
             Order.objects.filter(
-                customer_number=data.customer_number,
+                customer=customer,
                 customer_job_id=data.customer_job_id,
                 cancelled_at__isnull=True,
             )
@@ -112,7 +122,7 @@ def _unvalid_message(data: NewOrder) -> str:
         if duplicate is not None:
             return (
                 f"Duplicate customer job id {data.customer_job_id} for customer "
-                f"{data.customer_number or '(none)'}: order {duplicate.number}"
+                f"{customer.number if customer else '(none)'}: order {duplicate.number}"
             )
     return ""
 
@@ -148,13 +158,14 @@ def _create_order(*, data: NewOrder, actor, device: str) -> Order:
         errors = _validate_new_order(data)
         if errors:
             raise InvalidOrderData(errors)
+        customer = _customer(data.customer_number)
         now = timezone.now()
-        unvalid_message = _unvalid_message(data)
+        unvalid_message = _unvalid_message(data, customer)
         order = Order.objects.create(
             number=int(data.number) if data.number is not None else _next_order_number(),
             tray=data.tray,
             po_number=data.po_number,
-            customer_number=data.customer_number,
+            customer=customer,
             customer_job_id=data.customer_job_id,
             patient=data.patient,
             job_type=data.job_type,

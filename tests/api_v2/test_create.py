@@ -23,6 +23,12 @@ def invalid(*details: str) -> dict:
     return {"error": "Incorrect arguments provided", "details": list(details)}
 
 
+@pytest.fixture(autouse=True)
+def customers(make_customer):
+    """The customers the orders here name."""
+    return [make_customer("C1"), make_customer("C2")]
+
+
 # --- success ------------------------------------------------------------------------------------
 
 
@@ -378,3 +384,40 @@ def test_tray_in_use_by_an_active_order_is_400(supervisor_api, make_order):
 
     assert body == invalid(f"trayNumber: tray 12 is in use by order {holder.number}")
     assert Order.objects.count() == 1
+
+
+# --- customers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number", [pytest.param("C9", id="unknown"), pytest.param("c1", id="other-case")]
+)
+def test_a_customer_number_that_names_no_customer_is_refused(supervisor_api, number):
+    body = supervisor_api.post(URL, {"customerNumber": number, "items": ONE_ITEM}, status=400)
+
+    assert body == {"error": "Customer does not exist", "details": [f"Provided: {number}"]}
+    assert not Order.objects.exists()
+
+
+def test_an_inactive_customer_takes_no_new_order(supervisor_api, customers):
+    customers[0].active = False
+    customers[0].save()
+
+    body = supervisor_api.post(URL, {"customerNumber": "C1", "items": ONE_ITEM}, status=400)
+
+    assert body == {"error": "Customer does not exist", "details": ["Provided: C1"]}
+    assert not Order.objects.exists()
+
+
+def test_the_order_refers_to_its_customer_and_answers_its_number(supervisor_api, customers):
+    body = supervisor_api.post(URL, {"customerNumber": "C2", "items": ONE_ITEM}, status=201)
+
+    assert body["customerNumber"] == "C2"
+    assert Order.objects.get(number=int(body["orderNumber"])).customer == customers[1]
+
+
+def test_a_customer_number_longer_than_eight_characters_is_incorrect(supervisor_api):
+    body = supervisor_api.post(URL, {"customerNumber": "C12345678", "items": ONE_ITEM}, status=400)
+
+    assert body["error"] == "Incorrect arguments provided"
+    assert body["details"] == ["customerNumber: Ensure this field has no more than 8 characters."]

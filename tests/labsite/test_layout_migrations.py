@@ -27,6 +27,9 @@ LOCKOUT_RIGHTS = {
     ("accesslog", "view_accesslog"),
     ("accessfailurelog", "view_accessfailurelog"),
 }
+CUSTOMER_RIGHTS = {
+    ("customer", f"{action}_customer") for action in ("view", "add", "change", "delete")
+}
 
 
 def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
@@ -53,9 +56,10 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
     assert new.get_model("orders", "Order").objects.get().current_station_id == station.pk
     assert new.get_model("tracker", "CheckIn").objects.get().station_id == station.pk
     supervisors = new.get_model("auth", "Group").objects.get(name="Supervisors")
-    # What they held, and (labsite 0007) the rights to see and clear login lockouts.
+    # What they held, the rights to see and clear login lockouts (labsite 0007), and those
+    # of the customers (orders 0016).
     assert set(supervisors.permissions.values_list("content_type__model", "codename")) == (
-        held_before | LOCKOUT_RIGHTS
+        held_before | LOCKOUT_RIGHTS | CUSTOMER_RIGHTS
     )
     assert set(
         supervisors.permissions.filter(content_type__model="station").values_list(

@@ -13,7 +13,7 @@ from django.test import Client
 import pytest
 
 from accounts.models import ApiKey
-from orders.models import DeleteReason, Order, OrderEvent, Station
+from orders.models import Customer, DeleteReason, Order, OrderEvent, Station
 from orders.status import OrderState
 from printing.models import Printer
 from tracker.models import CheckIn
@@ -55,6 +55,14 @@ def test_seed_demo_creates_reason_codes_and_stations(data_dir):
     assert {"SURF", "AR", "EDGE", "QA", "OP1"} <= set(stations)
     assert stations["EDGE"].non_cancel
     assert stations["OP1"].is_operator
+
+
+def test_seed_demo_creates_customers_and_its_orders_name_one(data_dir):
+    seed_demo()
+
+    assert Customer.objects.filter(active=True).count() == 3
+    assert all(customer.ship_to_address1 for customer in Customer.objects.all())
+    assert set(Order.objects.values_list("customer__number", flat=True)) == {"C1001"}
 
 
 def test_seed_demo_creates_orders_in_every_state(data_dir):

@@ -66,6 +66,12 @@ def actor(make_user):
     return make_user(username="operator-ann")
 
 
+@pytest.fixture(autouse=True)
+def customers(make_customer):
+    """The customers the orders here name."""
+    return [make_customer("C1"), make_customer("C2")]
+
+
 # --- create ----------------------------------------------------------------------------------
 
 

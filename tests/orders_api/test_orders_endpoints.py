@@ -28,8 +28,8 @@ ON_POSTGRES = connection.vendor == "postgresql"
 ENDPOINTS = ("surfacing", "coating")
 
 # Measured on SQLite and PostgreSQL alike, the key's last-used write already done (warm-up).
-# GET /orders/{id}: key, order (+ creator, station), items, endpoints.
-GET_QUERIES = 4
+# GET /orders/{id}: key (with its user), rights, order (+ creator, station), items, endpoints.
+GET_QUERIES = 5
 # POST /orders (1 order): key, 2 rights | savepoint, lock, bulk update, events, release |
 # the payloads (orders, items, endpoints).
 PROCESS_QUERIES = 11

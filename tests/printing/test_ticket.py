@@ -92,7 +92,7 @@ def test_the_ticket_shows_the_order_tray_po_patient_items_and_flow(order, pdf_to
     assert "Tray 412" in words
     assert "PO PO-7781" in words
     assert "Patient Jane Q Patient" in words
-    assert "C042 job J-9" in words
+    assert "C042 Customer C042 job J-9" in words  # number and name
     for item in order.items.all():
         assert f"{item.quantity} x {item.sku} {item.name}" in words
     assert "surfacing, coating" in words

@@ -69,7 +69,7 @@ class LabData:
 
 @pytest.fixture
 def lab_data(make_order, make_reason, make_station) -> LabData:
-    order = make_order(tray="101", po_number="PO-SEC-1")
+    order = make_order(tray="101", po_number="PO-SEC-1", customer_number="C-SEC")
     printer = Printer.objects.create(name="Ticket printer")
     WorkstationPort.objects.filter(workstation__code=WORKSTATION, number=1).update(printer=printer)
     return LabData(

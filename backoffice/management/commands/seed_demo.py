@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import ApiKey, hash_api_key
-from orders.models import DeleteReason, Order, Station
+from orders.models import Customer, DeleteReason, Order, Station
 from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
 from printing.models import Driver, Printer, WorkstationPort
 from printing.spool import spool_root
@@ -27,6 +27,13 @@ REASONS = [
     ("DUP", "Duplicate order"),
     ("ERR", "Entry error"),
     ("RX", "Prescription changed"),
+]
+
+CUSTOMERS = [
+    # number, name, ship-to address lines, postal code
+    ("C1001", "Brightview Opticians", ["12 High Street", "Leeds"], "LS1 4AB"),
+    ("C1002", "Clear Sight Eye Care", ["48 Market Square", "York"], "YO1 8RE"),
+    ("C1003", "Harbour Vision Centre", ["3 Quay Road", "Whitby"], "YO21 1DH"),
 ]
 
 STATIONS = [
@@ -64,6 +71,17 @@ class Command(BaseCommand):
 
         for code, description in REASONS:
             DeleteReason.objects.get_or_create(code=code, defaults={"description": description})
+        for number, name, address, postal_code in CUSTOMERS:
+            Customer.objects.get_or_create(
+                number=number,
+                defaults={
+                    "name": name,
+                    "ship_to_name": name,
+                    "ship_to_address1": address[0],
+                    "ship_to_address2": address[1],
+                    "ship_to_postal_code": postal_code,
+                },
+            )
         for code, description, customer_description, flags in STATIONS:
             Station.objects.get_or_create(
                 code=code,

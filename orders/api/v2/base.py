@@ -9,6 +9,7 @@ ORDER_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.OrderNotFound: 404,
     errors.DeleteReasonNotFound: 404,
     errors.AmbiguousOrderIdentifier: 400,
+    errors.CustomerNotFound: 400,
     errors.InvalidOrderData: 400,
     errors.OrderMarkedForCancelation: 400,
     errors.JobTrackerRequired: 400,

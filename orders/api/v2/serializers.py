@@ -30,7 +30,12 @@ class OrderCreateSerializer(StrictSerializer):
     orderNumber = serializers.CharField(required=False, max_length=20)
     trayNumber = serializers.CharField(required=False, allow_blank=True, max_length=20)
     poNumber = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    customerNumber = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    customerNumber = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=8,
+        help_text="Names an active customer (`Customer does not exist` otherwise).",
+    )
     customerJobId = serializers.CharField(required=False, allow_blank=True, max_length=40)
     patient = serializers.CharField(required=False, allow_blank=True, max_length=100)
     jobType = serializers.ChoiceField(choices=JobType.choices, required=False)
