@@ -382,6 +382,16 @@ class Server:
         ]
         if args.worker_class == "gthread":
             self.command += ["--threads", str(args.threads_per_worker)]
+        if args.worker_class == "gevent":
+            from labsite import gunicorn_conf  # after prepare_django put labsite on the path
+
+            # As labsite.gunicorn_conf runs it, less its access log.
+            self.command += [
+                "--worker-connections",
+                str(gunicorn_conf.worker_connections),
+                "--keep-alive",
+                str(gunicorn_conf.keepalive),
+            ]
         self.env = env
         self.process: subprocess.Popen | None = None
 
@@ -697,7 +707,7 @@ def cpu_times(pids: list[int]) -> dict[int, float]:
 
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds between two snapshots: a process started in between counts whole; one
-    gone in between (a connection past DB_CONN_MAX_AGE) loses its last part."""
+    gone in between (a connection the pool closed) loses its last part."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
@@ -822,8 +832,7 @@ def smoke_test(server: Server, credentials: Credentials, pool: OrderPool, reads:
 
 def queries_per_request(credentials: Credentials, pool: OrderPool) -> dict[str, int]:
     """SQL statements one request sends, per endpoint: the second of two requests through
-    Django's test Client in this process (the first may write the API key's last use).
-    The server sends one more per request: the connection health check's ``SELECT 1``."""
+    Django's test Client in this process (the first may write the API key's last use)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -963,8 +972,8 @@ def report(runs: list[Run], floors: list[Run], info: dict[str, str], args, start
         "reads of one order >= 0.7 x floor, writes >= 0.4 x floor, p99 <= 3 x p50 (the "
         "`GET /orders` page: p99 only). `SQL/req`: statements "
         "per request, `BEGIN` and `COMMIT` included, counted in process (Django's test "
-        "Client, same settings); the server adds a `SELECT 1` health check per request "
-        "(`CONN_HEALTH_CHECKS`). `CPU ms/req`: CPU time of the gunicorn workers and of their "
+        "Client, same settings; the server takes its connections from the pool, with no "
+        "health check). `CPU ms/req`: CPU time of the gunicorn workers and of their "
         "PostgreSQL backends (from /proc) over the run, per request; `x floor by CPU` is the "
         "floor's (app + PG) CPU per request over the endpoint's: the ratio the endpoint "
         "would reach where CPU is the only limit, much steadier than req/s on a shared "
@@ -1118,7 +1127,10 @@ def parse_args():
     parser.add_argument("--orders", type=int, default=100_000, help="orders to seed")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
-        "--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn's"
+        "--worker-class",
+        default="gevent",
+        choices=["gevent", "sync", "gthread"],
+        help="gunicorn's (gevent: labsite.gunicorn_conf's)",
     )
     parser.add_argument(
         "--threads-per-worker", type=int, default=4, help="with --worker-class gthread"
@@ -1165,11 +1177,11 @@ def main() -> None:
     spool_dir = work_dir / "spool"
     spool_dir.mkdir()
     env = server_environment(database_url, spool_dir)
+    prepare_django(env)
     server = Server(env, args, work_dir / "gunicorn.log")
     say(f"creating database {args.database}")
     create_database(url, args.database)
     try:
-        prepare_django(env)
         t0 = time.perf_counter()
         migrate()
         say(f"migrated ({time.perf_counter() - t0:.1f} s)")

@@ -623,22 +623,10 @@ def report_breakdown(client, cases: list[Case], runs: int) -> None:
         floor = ms(statistics.median(case.floor)) if case.floor else "-"
         print(f"| {case.key} | `{case.query}` | {figures} | {ms(phases.rest())} | {floor} |")
     print(
-        f"\nNot in any figure above: the test Client skips close_old_connections, so neither "
-        f"the per-request health check of a deployed server (CONN_HEALTH_CHECKS: one "
-        f"SELECT 1, {ms(health_check_ms())} ms here) nor the reconnection every "
-        f"CONN_MAX_AGE seconds happens."
+        "\nNot in any figure above: the test Client skips close_old_connections, so a "
+        "deployed worker's taking of a connection from the pool and giving it back is not "
+        "counted."
     )
-
-
-def health_check_ms() -> float:
-    from django.db import connection
-
-    samples = []
-    for _ in range(50):
-        started = time.perf_counter()
-        connection.is_usable()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def machine_info(db: psycopg.Connection) -> None:

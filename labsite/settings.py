@@ -119,11 +119,7 @@ SQLITE_OPTIONS = {
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    _db = dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
-    )
+    _db = dj_database_url.parse(DATABASE_URL)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "labsite.sqlite3")}
@@ -140,6 +136,17 @@ if env_bool("DB_PREPARE_STATEMENTS", True) and _db["ENGINE"].startswith(
     _options = _db.setdefault("OPTIONS", {})
     _options.setdefault("server_side_binding", True)
     _options.setdefault("prepare_threshold", 5)
+# PostgreSQL: a web worker serves many requests at once (gevent, labsite.gunicorn_conf), each on
+# its own database connection; they share a pool of at most DB_POOL_SIZE connections per
+# process, and a request waits at most DB_POOL_TIMEOUT_SECONDS for one. Connections are
+# returned to the pool at the end of each request (CONN_MAX_AGE 0, as pooling asks).
+if _db["ENGINE"].startswith("django.db.backends.postgresql"):
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT_SECONDS", "10")),
+    }
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

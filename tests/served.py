@@ -3,10 +3,10 @@
 ``served_database()`` makes a throwaway database (a SQLite file in a temporary folder, or, when
 the suite runs on PostgreSQL (DATABASE_URL), a database created beside the test database and
 dropped at the end), migrated and seeded with the demo data; it yields the environment a
-process needs to use it. ``serve(env, workers=...)`` runs gunicorn on it, as deployed (DEBUG
-off, a throwaway secret key), on a free port of 127.0.0.1. Several servers may share one
-database: they are separate processes, as a production host's web workers are. The suite's own
-test database is not involved.
+process needs to use it. ``serve(env, workers=...)`` runs gunicorn on it, as deployed (its
+production configuration, DEBUG off, a throwaway secret key), on a free port of 127.0.0.1.
+Several servers may share one database: they are separate processes, as a production host's
+web workers are. The suite's own test database is not involved.
 """
 
 import contextlib
@@ -142,6 +142,8 @@ def serve(env: dict[str, str], *, workers: int) -> Iterator[Server]:
                     sys.executable,
                     "-m",
                     "gunicorn",
+                    "--config",
+                    "python:labsite.gunicorn_conf",
                     "labsite.wsgi",
                     "--bind",
                     f"127.0.0.1:{port}",

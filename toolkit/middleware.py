@@ -5,7 +5,7 @@ import logging
 import re
 import uuid
 
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, UnreadablePostError
 
 from toolkit import request_id as request_ids
 from toolkit.api import faces
@@ -35,13 +35,23 @@ class RequestIdMiddleware:
         return response
 
 
+INCOMPLETE_BODY = "The request body did not arrive in full."
+
+
 def unreadable(request) -> str | None:
     """Why no part of labsite could read ``request``, or None: a body charset that is not a
     known text encoding (one Django could not take is set aside before it builds the request:
-    ``toolkit.wsgi``)."""
+    ``toolkit.wsgi``), or a body the client stopped sending before its ``Content-Length``.
+
+    The body is read here, before any database work: a stalled client then holds no database
+    connection while labsite waits for it (``toolkit.wsgi.timing_out_stalled_clients``)."""
     charset = request.META.get(UNUSABLE_CHARSET) or request.content_params.get("charset")
     if charset and not is_text_encoding(charset):
         return f"The charset {charset!r} is not a known text encoding."
+    try:
+        request.body  # noqa: B018 - read now, kept by the request for the views
+    except UnreadablePostError:
+        return INCOMPLETE_BODY
     return None
 
 

@@ -12,6 +12,7 @@ from django.test import Client
 import pytest
 
 from labsite.wsgi import application
+from toolkit.wsgi import timing_out_stalled_clients
 
 from .endpoints import ITEM_CANCEL, ORDERS_API, V2
 from .shapes import ENVELOPE_KEYS, PROBLEM_JSON, PROBLEM_KEYS
@@ -43,7 +44,11 @@ def assert_bad_request(face: str, status: int, content_type: str, body: bytes, d
 
 
 def media_type(response) -> str:
-    return response["Content-Type"].split(";")[0].strip()
+    return media_type_of(response)
+
+
+def media_type_of(headers) -> str:
+    return headers["Content-Type"].split(";")[0].strip()
 
 
 # --- nested JSON ------------------------------------------------------------------------------
@@ -111,18 +116,20 @@ def test_a_recipe_id_with_a_nul_is_a_wrong_pair_anonymously():
 # --- charsets -----------------------------------------------------------------------------------
 
 
-def call_wsgi(method: str, path: str, query: str, content_type: str, body: bytes):
-    """One request through labsite's WSGI application, as a server passes it."""
+def call_wsgi(method: str, path: str, query: str, content_type: str, sent: bytes, body=None):
+    """One request through labsite's WSGI application, as a server passes it, with ``sent`` as
+    its body; or, when ``body`` is given, a request announcing 1000 bytes whose body stream is
+    ``body``."""
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_LENGTH": str(len(sent) if body is None else 1000),
         "SERVER_NAME": "testserver",
         "SERVER_PORT": "80",
         "HTTP_HOST": "testserver",
-        "wsgi.input": io.BytesIO(body),
+        "wsgi.input": io.BytesIO(sent) if body is None else io.BufferedReader(body),
         "wsgi.errors": sys.stderr,
         "wsgi.url_scheme": "http",
     }
@@ -181,3 +188,80 @@ def test_a_text_charset_is_read_as_before():
     )
 
     assert response.status_code == 401  # read, and refused for what it says
+
+
+# --- bodies that do not arrive in full ----------------------------------------------------------
+# Under gunicorn a stalled client's socket read times out (toolkit.wsgi); Django reports any
+# failed read of the body as UnreadablePostError, which is what these requests cause.
+
+
+class StalledBody(io.RawIOBase):
+    """A body whose client sends ``sent`` and then nothing: the read times out."""
+
+    def __init__(self, sent: bytes):
+        self.sent = sent
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if not self.sent:
+            raise TimeoutError("timed out")
+        size = min(len(buffer), len(self.sent))
+        buffer[:size], self.sent = self.sent[:size], self.sent[size:]
+        return size
+
+
+@pytest.mark.parametrize(
+    ("face", "method", "path", "query"),
+    [
+        (ORDERS_API, "POST", "/api/auth", ""),  # anonymous
+        (V2, "POST", "/api/v2/orders", ""),
+        (ITEM_CANCEL, "PUT", "/api/orderCancel", "orderId=1&recipeid=r&partnerBillingKey=k"),
+    ],
+)
+def test_a_body_that_stops_short_of_its_length_is_a_400(face, method, path, query):
+    status, headers, content = call_wsgi(
+        method, path, query, "application/json", b"{}", body=StalledBody(b'{"User')
+    )
+
+    assert_bad_request(
+        face, status, media_type_of(headers), content, "The request body did not arrive in full"
+    )
+
+
+def test_a_body_that_stops_short_is_a_plain_400_outside_the_apis():
+    status, headers, content = call_wsgi(
+        "POST",
+        "/admin/login/",
+        "",
+        "application/x-www-form-urlencoded",
+        b"",
+        body=StalledBody(b"u"),
+    )
+
+    assert (status, media_type_of(headers)) == (400, "text/plain")
+    assert content == b"The request body did not arrive in full."
+
+
+class RecordingSocket:
+    def __init__(self):
+        self.timeouts = []
+
+    def settimeout(self, seconds):
+        self.timeouts.append(seconds)
+
+
+def test_under_gunicorn_the_client_socket_times_out_while_the_application_runs():
+    client = RecordingSocket()
+    seen = []
+
+    def application(environ, start_response):
+        seen.append(list(client.timeouts))
+        return [b"answer"]
+
+    wrapped = timing_out_stalled_clients(application, 7)
+
+    assert wrapped({"gunicorn.socket": client}, None) == [b"answer"]
+    assert seen == [[7]]  # set before the application read anything
+    assert client.timeouts == [7, None]  # and taken off after it: keep-alive governs then
