@@ -5,6 +5,7 @@ import logging
 import re
 import uuid
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, UnreadablePostError
 
 from toolkit import request_id as request_ids
@@ -50,6 +51,8 @@ def unreadable(request) -> str | None:
         return f"The charset {charset!r} is not a known text encoding."
     try:
         request.body  # noqa: B018 - read now, kept by the request for the views
+    except RequestDataTooBig:
+        return None  # not read at all: each face refuses it in its own words
     except UnreadablePostError:
         return INCOMPLETE_BODY
     return None
