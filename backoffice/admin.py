@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.rights import Right
+from orders.admin import OrderEyeInline
 from orders.errors import DomainError
 from orders.identifiers import ORDER_NUMBER_RE, parse_public_id
 from orders.models import ACTIVE_ORDER, DeleteReason, LabSettings, Order
@@ -138,7 +139,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number"]  # enables the box; get_search_results does the matching
     search_help_text = "Order number, tray number, PO number or public id (exact)."
     # The order page draws items and history itself (templates/admin/orders/order/).
-    inlines = [CheckInInline, CompletionInline]
+    inlines = [OrderEyeInline, CheckInInline, CompletionInline]
     actions = ["hold_selected", "release_selected", "cancel_selected"]
     # Lists stay fast on large tables: no second COUNT(*) over all orders, no per-filter
     # counts, and a page count that reads a bounded number of rows.
@@ -162,6 +163,20 @@ class OrderAdmin(admin.ModelAdmin):
                     ("patient", "job_type", "stock_order", "calculation_desc"),
                     ("ticket_id", "ticket_name"),
                     "work_ticket",
+                ]
+            },
+        ),
+        (
+            "Lenses and frame",
+            {
+                "fields": [
+                    ("balance_lens", "corridor_length", "crib", "ellh"),
+                    ("frame_manufacturer", "frame_name", "frame_color", "frame_status_code"),
+                    ("frame_a", "frame_b", "frame_ed", "frame_bridge"),
+                    ("frame_eye", "frame_circumference"),
+                    ("frame_sku", "frame_upc", "frame_part_sku", "frame_side_shield_sku"),
+                    ("misc1_sku", "misc2_sku", "warehouse"),
+                    "instructions",
                 ]
             },
         ),

@@ -6,11 +6,65 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
+from accounts.rights import Right
 from toolkit.admin import ReadOnlyAdmin
 
-from .models import Customer, DeleteReason, LabSettings, LabSettingsChange, Station
+from .models import Customer, DeleteReason, LabSettings, LabSettingsChange, OrderEye, Station
+from .rx import signed
 from .services import update_lab_settings
 from .settings_registry import GROUPS, LAB_SETTINGS
+
+
+class OrderPanelInline(admin.TabularInline):
+    """A read-only panel of the order page, shown to whoever may see the order."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(Right.VIEW_ORDER)
+
+
+class OrderEyeInline(OrderPanelInline):
+    """The prescription: a row per eye, right first, diopters signed with two decimals."""
+
+    model = OrderEye
+    verbose_name_plural = "prescription"
+    fields = [
+        "eye",
+        "lens_style",
+        "lens_material",
+        "sphere_shown",
+        "cylinder_shown",
+        "axis",
+        "add_shown",
+        "prism",
+        "prism_base",
+        "pd",
+        "near_pd",
+        "seg_height",
+        "opc",
+        "calculated",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="sphere")
+    def sphere_shown(self, eye):
+        return signed(eye.sphere)
+
+    @admin.display(description="cylinder")
+    def cylinder_shown(self, eye):
+        return signed(eye.cylinder)
+
+    @admin.display(description="add")
+    def add_shown(self, eye):
+        return signed(eye.add)
 
 
 @admin.register(Customer)

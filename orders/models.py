@@ -1,6 +1,7 @@
 """The lab's orders, their items, history, stations, delete reasons and runtime settings."""
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,8 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .flow import FlowStep
+from .rx import EYE_FIELDS, Eye, EyeValues
 from .settings_registry import described
-from .status import EventKind, JobType, OrderState, PaperSize, ProcessingStatus
+from .status import EventKind, FrameStatus, JobType, OrderState, PaperSize, ProcessingStatus
 
 # An order holds its tray while it is active: neither completed nor marked for cancelation.
 ACTIVE_ORDER = Q(cancelled_at__isnull=True) & ~Q(state=OrderState.COMPLETED)
@@ -119,6 +121,20 @@ class Customer(models.Model):
         return f"{self.number} — {self.name}"
 
 
+def measure(name: str, low: str, high: str, **options) -> models.DecimalField:
+    """An optional measurement from ``low`` to ``high`` with at most two decimals."""
+    digits = len(high.split(".")[0]) + 2
+    return models.DecimalField(
+        name,
+        max_digits=digits,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(low)), MaxValueValidator(Decimal(high))],
+        **options,
+    )
+
+
 class OrderQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ACTIVE_ORDER)
@@ -154,6 +170,60 @@ class Order(models.Model):
         help_text="Picked from stock and shipped, not made: no work ticket.",
     )
     calculation_desc = models.CharField("calculation", max_length=100, blank=True, default="")
+
+    # The job's lenses and frame (contracts/rx-orders.md); each eye's prescription and lens
+    # is an OrderEye. Ranges are the vendor's, here for the admin and the API alike.
+    # Columns added with the Rx fields have database defaults too, so rows inserted outside
+    # Django (bulk loads, bench/seed_orders.py) need not name them.
+    balance_lens = models.CharField(
+        max_length=1,
+        choices=Eye.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="That eye gets a balance lens: no prescription, no Rx checks.",
+    )
+    corridor_length = measure("corridor length", "0", "99.9")
+    crib = measure("crib", "0", "99.9", help_text="Uncut jobs only.")
+    ellh = measure("ELLH", "0", "99.9", help_text="Uncut jobs only.")
+    frame_a = measure("frame A", "30", "80")
+    frame_b = measure("frame B", "15", "80")
+    frame_ed = measure("frame ED", "30", "80")
+    frame_bridge = models.PositiveSmallIntegerField(
+        "frame bridge", null=True, blank=True, validators=[MaxValueValidator(99)]
+    )
+    frame_circumference = measure("frame circumference", "0", "999.9")
+    frame_eye = measure("frame eye size", "0", "99")
+    frame_color = models.CharField(
+        "frame colour", max_length=30, blank=True, default="", db_default=""
+    )
+    frame_manufacturer = models.CharField(max_length=4, blank=True, default="", db_default="")
+    frame_name = models.CharField(max_length=30, blank=True, default="", db_default="")
+    frame_sku = models.CharField("frame SKU", max_length=20, blank=True, default="", db_default="")
+    frame_upc = models.CharField("frame UPC", max_length=20, blank=True, default="", db_default="")
+    frame_status_code = models.CharField(
+        max_length=1, choices=FrameStatus.choices, blank=True, default="", db_default=""
+    )
+    frame_part_sku = models.CharField(
+        "frame part SKU", max_length=20, blank=True, default="", db_default=""
+    )
+    frame_side_shield_sku = models.CharField(
+        "frame side shield SKU", max_length=20, blank=True, default="", db_default=""
+    )
+    misc1_sku = models.CharField(
+        "misc. SKU 1", max_length=20, blank=True, default="", db_default=""
+    )
+    misc2_sku = models.CharField(
+        "misc. SKU 2", max_length=20, blank=True, default="", db_default=""
+    )
+    warehouse = models.CharField(max_length=20, default="DEFAULT", db_default="DEFAULT")
+    instructions = models.CharField(
+        max_length=250,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Printed on the work ticket.",
+    )
 
     date_ordered = models.DateField(default=timezone.localdate)
     received_at = models.DateTimeField(default=timezone.now)
@@ -322,6 +392,42 @@ class OrderItemEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.status}"
+
+
+class OrderEye(models.Model):
+    """One eye of a job: its prescription, its lens (style, material, the blank's product
+    code) and whether the surfacing calculation is done. At most one row per eye; values are
+    checked by ``orders.rx`` before they are stored, so they lie in the catalogue's ranges."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="eyes")
+    eye = models.CharField(max_length=1, choices=Eye.choices)
+    lens_style = models.CharField(max_length=20, blank=True, default="")
+    lens_material = models.CharField(max_length=20, blank=True, default="")
+    sphere = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    cylinder = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    axis = models.PositiveSmallIntegerField(null=True, blank=True)
+    add = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    prism = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    prism_base = models.CharField(max_length=6, blank=True, default="")
+    pd = models.DecimalField("PD", max_digits=4, decimal_places=2, null=True, blank=True)
+    near_pd = models.DecimalField("near PD", max_digits=4, decimal_places=2, null=True, blank=True)
+    seg_height = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    opc = models.CharField("OPC", max_length=20, blank=True, default="")
+    calculated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-eye"]  # R before L
+        constraints = [
+            models.UniqueConstraint(fields=["order", "eye"], name="order_eye_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_eye_display()} eye"
+
+    def values(self) -> EyeValues:
+        """What ``orders.rx`` checks of this eye."""
+        stored = {name: getattr(self, name) for name in EYE_FIELDS}
+        return EyeValues(**{name: None if value == "" else value for name, value in stored.items()})
 
 
 class DeleteReason(CodedRecord):

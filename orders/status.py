@@ -29,6 +29,16 @@ class JobType(models.TextChoices):
     ADDON = "A", "Addon"  # apply addons (tint, coating, ...) to existing lenses
 
 
+class FrameStatus(models.TextChoices):
+    """Where a job's frame comes from (blank: not said)."""
+
+    SUPPLY = "S", "Supply"
+    EDGE = "E", "Edge"
+    TO_FOLLOW = "F", "To follow"
+    UNCUT = "U", "Uncut"
+    NONE = "N", "None"
+
+
 class ProcessingStatus(models.TextChoices):
     """Status of an order item at one of its endpoints (departments)."""
 

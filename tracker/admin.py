@@ -2,27 +2,10 @@
 
 from django.contrib import admin
 
-from accounts.rights import Right
+from orders.admin import OrderPanelInline
 from toolkit.admin import ReadOnlyAdmin
 
 from .models import CheckIn, CompletionRequest
-
-
-class OrderPanelInline(admin.TabularInline):
-    """A read-only panel of the order page (rows the Job Tracker writes), shown to whoever may
-    see the order."""
-
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(Right.VIEW_ORDER)
 
 
 class CheckInInline(OrderPanelInline):

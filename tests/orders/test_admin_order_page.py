@@ -615,3 +615,29 @@ def test_buttons_need_post_and_a_csrf_token(supervisor_user, browser, make_order
 
 def test_a_button_for_an_unknown_order_is_404(browser):
     assert browser.post(f"{ORDERS}999999/hold/").status_code == 404
+
+
+# --- prescription, lenses and frame -----------------------------------------------------------
+
+
+def test_the_order_page_shows_the_prescription_right_eye_first_and_the_frame(browser, make_order):
+    order = make_order(frame_name="Aviator", frame_a="52.00", instructions="Handle with care")
+    order.eyes.create(eye="L", lens_style="PROG", sphere="-0.50", axis=10, opc="OPC-L")
+    order.eyes.create(eye="R", lens_style="PROG", sphere="1.25", cylinder="-0.75", axis=90)
+
+    page = browser.get(page_url(order)).content.decode()
+
+    prescription = page[page.index("prescription") :]
+    assert prescription.index("+1.25") < prescription.index("-0.50")  # the right eye first
+    for shown in ("-0.75", "OPC-L", "PROG", "Aviator", "52.00", "Handle with care"):
+        assert shown in page, shown
+
+
+def test_the_prescription_is_not_editable_on_the_order_page(browser, make_order):
+    order = make_order()
+    order.eyes.create(eye="R", lens_style="SV", sphere="1.00")
+
+    page = browser.get(page_url(order)).content.decode()
+
+    assert 'name="eyes-0-sphere"' not in page
+    assert "eyes-TOTAL_FORMS" in page  # the inline is there, read-only
