@@ -20,7 +20,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from .identifiers import resolve_with
-from .models import Customer, Order, OrderItem, OrderItemEndpoint, Station
+from .models import Customer, Order, OrderEye, OrderItem, OrderItemEndpoint, Station
+from .rx import Eye
 from .status import OrderState
 
 
@@ -34,10 +35,10 @@ class ItemEndpoint:
 
 def order_to_show(identifier: str, *, with_items: bool = False) -> Order:
     """The order ``identifier`` names (``resolve_order_identifier``'s rules and errors), with
-    its current station, its customer and its creator's user name; ``with_items`` also reads
-    its items with their endpoints (``items_shown``) in the same statement. One statement per
-    try: an order number, a PO number; a tray that could be an order number is tried after
-    it."""
+    its current station, its customer, its creator's user name and its eyes; ``with_items``
+    also reads its items with their endpoints (``items_shown``) in the same statement. One
+    statement per try: an order number, a PO number; a tray that could be an order number is
+    tried after it."""
     return resolve_with(identifier, _LOOKUPS[with_items])
 
 
@@ -115,6 +116,7 @@ def _orders(condition: str, params: list, *, with_items: bool) -> list[Order]:
         if order is None:
             order = orders[row.pk] = row
             _attach_station_customer_and_creator(order)
+            _attach_eyes(order)
             order.items_shown = []
         if with_items and row.item_id is not None:
             if not order.items_shown or order.items_shown[-1][0].pk != row.item_id:
@@ -163,6 +165,20 @@ def _attach_station_customer_and_creator(order: Order) -> None:
     )
 
 
+def _attach_eyes(order: Order) -> None:
+    """Give the order its right and left eye (``Order.right_eye``, ``left_eye``), or None for
+    an eye it does not have."""
+    db = order._state.db
+    for eye in Eye:
+        prefix = _EYE_ALIASES[eye]
+        pk = getattr(order, f"{prefix}_id")
+        shown = None
+        if pk is not None:
+            values = [getattr(order, f"{prefix}_{f}") for f in _EYE_FIELDS]
+            shown = OrderEye.from_db(db, ["id", "order_id", *_EYE_FIELDS], [pk, order.pk, *values])
+        setattr(order, Order.EYE_ATTRIBUTES[eye], shown)
+
+
 @dataclass(frozen=True)
 class _Statements:
     order: str  # with a {condition} on the order (alias o)
@@ -181,6 +197,12 @@ def _statements() -> _Statements:
             *(f"s.{quote(_column(Station, f))} AS station_{f}" for f in _STATION_FIELDS),
             *(f"c.{quote(_column(Customer, f))} AS of_customer_{f}" for f in _CUSTOMER_FIELDS),
             f"u.{quote(_column(user_model, user_model.USERNAME_FIELD))} AS creator_name",
+            *(
+                f"{alias}.{quote(column)} AS {alias}_{name}"
+                for alias in _EYE_ALIASES.values()
+                for name, column in [("id", OrderEye._meta.pk.column)]
+                + [(f, _column(OrderEye, f)) for f in _EYE_FIELDS]
+            ),
         ]
     )
     joins = (
@@ -191,6 +213,12 @@ def _statements() -> _Statements:
         f" ON c.{quote(Customer._meta.pk.column)} = o.{quote(_column(Order, 'customer'))}"
         f" LEFT JOIN {quote(user_model._meta.db_table)} u"
         f" ON u.{quote(user_model._meta.pk.column)} = o.{quote(_column(Order, 'created_by'))}"
+        + "".join(
+            f" LEFT JOIN {quote(OrderEye._meta.db_table)} {alias}"
+            f" ON {alias}.{quote(_column(OrderEye, 'order'))} = o.{pk}"
+            f" AND {alias}.{quote(_column(OrderEye, 'eye'))} = '{eye.value}'"
+            for eye, alias in _EYE_ALIASES.items()
+        )
     )
     item_select = ", ".join(
         [
@@ -219,6 +247,8 @@ def _statements() -> _Statements:
 _STATION_FIELDS = ("code", "description", "customer_description")
 _CUSTOMER_FIELDS = ("number", "name")
 _ITEM_FIELDS = ("sku", "name", "quantity", "status")
+_EYE_FIELDS = tuple(f.name for f in OrderEye._meta.concrete_fields if f.name not in ("id", "order"))
+_EYE_ALIASES = {Eye.RIGHT: "rt", Eye.LEFT: "lt"}
 
 
 def _column(model, field_name: str) -> str:

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .flow import FlowStep
 from .rx import EYE_FIELDS, Eye, EyeValues
@@ -142,12 +143,13 @@ class OrderQuerySet(models.QuerySet):
     def for_display(self):
         """Everything the API renders for an order, in a constant number of queries."""
         return self.select_related("current_station", "created_by", "customer").prefetch_related(
+            "eyes",
             models.Prefetch(
                 "items",
                 queryset=OrderItem.objects.order_by("id").prefetch_related(
                     models.Prefetch("endpoints", queryset=OrderItemEndpoint.objects.order_by("id"))
                 ),
-            )
+            ),
         )
 
 
@@ -272,6 +274,9 @@ class Order(models.Model):
 
     objects = OrderQuerySet.as_manager()
 
+    # Where the order keeps each of its eyes once read (``right_eye``, ``left_eye``).
+    EYE_ATTRIBUTES = {Eye.RIGHT: "right_eye", Eye.LEFT: "left_eye"}
+
     class Meta:
         ordering = ["-number"]
         permissions = [
@@ -324,6 +329,19 @@ class Order(models.Model):
     def customer_number(self) -> str:
         """The customer's number; "" for an order without a customer."""
         return self.customer.number if self.customer_id is not None else ""
+
+    @cached_property
+    def right_eye(self) -> "OrderEye | None":
+        """The right eye's prescription and lens, or None (from ``eyes``, prefetched by
+        ``for_display``; ``fast_reads`` sets it from its own statement)."""
+        return self._eye(Eye.RIGHT)
+
+    @cached_property
+    def left_eye(self) -> "OrderEye | None":
+        return self._eye(Eye.LEFT)
+
+    def _eye(self, eye: Eye) -> "OrderEye | None":
+        return next((row for row in self.eyes.all() if row.eye == eye), None)
 
     @property
     def is_cancelled(self) -> bool:

@@ -19,12 +19,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 from rest_framework import serializers
 
 from orders.flow import FLOW_STEPS
-from orders.models import Order, OrderItem, OrderItemEndpoint, processable
+from orders.models import Order, OrderEye, OrderItem, OrderItemEndpoint, processable
+from orders.rx import Eye
 from orders.status import ON_HOLD_STATUS, JobType, OrderState, ProcessingStatus, derive_status
 from toolkit.api.answers import AnswerSerializer
 
@@ -147,6 +149,87 @@ class OrderItemSerializer(serializers.Serializer):
     def to_representation(self, instance):
         # An item with its endpoints, as a pair: fast_reads.items_shown gives plain tuples.
         return super().to_representation(ItemShown._make(instance))
+
+
+# --- Prescription, lenses and frame, as the Lab API v2 names them (contracts/rx-orders.md) ---
+
+# Per eye, each name with the prefix ``rt`` (right) or ``lt`` (left): OrderEye's field.
+EYE_WIRE_NAMES = {
+    "LensStyle": "lens_style",
+    "LensMaterial": "lens_material",
+    "Sphere": "sphere",
+    "Cylinder": "cylinder",
+    "Axis": "axis",
+    "Add": "add",
+    "Prism": "prism",
+    "PrismBase": "prism_base",
+    "Pd": "pd",
+    "NearPd": "near_pd",
+    "SegHeight": "seg_height",
+    "OPC": "opc",
+}
+EYE_PREFIXES = {Eye.RIGHT: "rt", Eye.LEFT: "lt"}
+
+# The order's own: Order's field.
+ORDER_RX_WIRE_NAMES = {
+    "balanceLens": "balance_lens",
+    "corridorLength": "corridor_length",
+    "crib": "crib",
+    "ellh": "ellh",
+    "frameA": "frame_a",
+    "frameB": "frame_b",
+    "frameBridge": "frame_bridge",
+    "frameCircumference": "frame_circumference",
+    "frameColor": "frame_color",
+    "frameED": "frame_ed",
+    "frameEye": "frame_eye",
+    "frameManufacturer": "frame_manufacturer",
+    "frameName": "frame_name",
+    "framePartSKU": "frame_part_sku",
+    "frameSideShieldSKU": "frame_side_shield_sku",
+    "frameSKU": "frame_sku",
+    "frameStatusCode": "frame_status_code",
+    "frameUPC": "frame_upc",
+    "instructions": "instructions",
+    "misc1SKU": "misc1_sku",
+    "misc2SKU": "misc2_sku",
+    "warehouse": "warehouse",
+}
+
+
+def _shown(model_field, source: str | None) -> serializers.Field:
+    """The wire field writing a stored value: a number, a code or text; null when absent."""
+    options = {"source": source, "allow_null": True} if source else {"allow_null": True}
+    if model_field.help_text:
+        options["help_text"] = str(model_field.help_text)
+    if isinstance(model_field, models.DecimalField):
+        return serializers.DecimalField(
+            max_digits=None, decimal_places=2, coerce_to_string=False, **options
+        )
+    if isinstance(model_field, models.IntegerField):
+        return serializers.IntegerField(**options)
+    if isinstance(model_field, models.BooleanField):
+        return serializers.BooleanField(**options)
+    if model_field.choices:
+        return ChoiceOrNullField(choices=[c for c in model_field.choices if c[0]], **options)
+    return TextOrNullField(**options)
+
+
+def _rx_fields(at: str) -> dict[str, serializers.Field]:
+    """Both eyes' prescription and lens, and the order's lens and frame fields."""
+    fields = {}
+    for eye, prefix in EYE_PREFIXES.items():
+        eye_at = _source(at, Order.EYE_ATTRIBUTES[eye])
+        for wire, name in [*EYE_WIRE_NAMES.items(), ("Calculated", "calculated")]:
+            fields[prefix + wire] = _shown(OrderEye._meta.get_field(name), f"{eye_at}.{name}")
+    fields["rtCalculated"].help_text = fields["ltCalculated"].help_text = (
+        "The surfacing calculation is done for this eye; null when the eye is not ordered."
+    )
+    for wire, name in ORDER_RX_WIRE_NAMES.items():
+        source = _source(at, name)
+        # DRF refuses a source that repeats the field's name.
+        fields[wire] = _shown(Order._meta.get_field(name), None if source == wire else source)
+    return fields
 
 
 # --- Lab API v2: the order models ---------------------------------------------------------------
@@ -302,6 +385,7 @@ class V2OrderSerializer(AnswerSerializer):
                 help_text="A completion was accepted; the Job Tracker has not processed it yet.",
             ),
             **_status_fields(at),
+            **_rx_fields(at),
             **{
                 spec.wire_name: serializers.BooleanField(
                     source=source(spec.order_field),

@@ -6,6 +6,8 @@ import pytest
 
 from orders.models import Order, OrderEvent
 
+from .rx_fields import NO_RX
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v2/orders"
@@ -120,6 +122,7 @@ def test_create_answers_201_with_the_full_order(supervisor_api):
         "statusDesc": "Valid",
         "stockOrder": False,
         "unvalidMessage": None,
+        **NO_RX,
     }
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from orders.models import Order
 
+from .rx_fields import NO_RX
+
 pytestmark = pytest.mark.django_db
 
 # The contract: orderNumber, trayNumber, poNumber first, then the rest alphabetically.
@@ -16,39 +18,44 @@ ORDER_KEYS = [
     "orderNumber",
     "trayNumber",
     "poNumber",
-    "calculationDesc",
-    "createdDevice",
-    "createdUser",
-    "currentStation",
-    "currentStationCustomerDesc",
-    "currentStationDateTime",
-    "currentStationDesc",
-    "customerJobId",
-    "customerNumber",
-    "dateCompleted",
-    "dateOrdered",
-    "dateReceived",
-    "dateTimeValid",
-    "dateWanted",
-    "items",
-    "jobType",
-    "onHold",
-    "patient",
-    "pendingCompletion",
-    "requiresArCoat",
-    "requiresBacksideCoat",
-    "requiresDropBall",
-    "requiresEtching",
-    "requiresFinalQa",
-    "requiresHardCoat",
-    "requiresMirror",
-    "requiresPolish",
-    "requiresTint",
-    "requiresUv",
-    "status",
-    "statusDesc",
-    "stockOrder",
-    "unvalidMessage",
+    *sorted(
+        [
+            "calculationDesc",
+            "createdDevice",
+            "createdUser",
+            "currentStation",
+            "currentStationCustomerDesc",
+            "currentStationDateTime",
+            "currentStationDesc",
+            "customerJobId",
+            "customerNumber",
+            "dateCompleted",
+            "dateOrdered",
+            "dateReceived",
+            "dateTimeValid",
+            "dateWanted",
+            "items",
+            "jobType",
+            "onHold",
+            "patient",
+            "pendingCompletion",
+            "requiresArCoat",
+            "requiresBacksideCoat",
+            "requiresDropBall",
+            "requiresEtching",
+            "requiresFinalQa",
+            "requiresHardCoat",
+            "requiresMirror",
+            "requiresPolish",
+            "requiresTint",
+            "requiresUv",
+            "status",
+            "statusDesc",
+            "stockOrder",
+            "unvalidMessage",
+            *NO_RX,
+        ]
+    ),
 ]
 
 # Measured: key lookup + key last-used write + 2 rights queries + the order with its station
@@ -132,6 +139,7 @@ def test_fetch_by_order_number_answers_the_full_order(supervisor_api, supervisor
         "statusDesc": "Valid",
         "stockOrder": False,
         "unvalidMessage": None,
+        **NO_RX,
     }
 
 
@@ -457,3 +465,70 @@ def test_a_fetch_reads_the_order_and_its_items_in_three_statements(supervisor_ap
         assert supervisor_api.last_queries == 3
         assert len(body["items"]) == order.items.count()
         assert all(len(item["endpoints"]) == (1 if order is small else 3) for item in body["items"])
+
+
+# --- prescription, lenses and frame -------------------------------------------------------------
+
+
+def test_the_fetch_model_carries_both_eyes_and_the_frame(supervisor_api, make_order):
+    order = make_order(frame_a="52.5", frame_bridge=18, frame_status_code="S", instructions="Rush")
+    order.eyes.create(
+        eye="R",
+        lens_style="PROG",
+        lens_material="PC",
+        sphere="-2.25",
+        cylinder="-0.75",
+        axis=90,
+        add="2.00",
+        prism="1.50",
+        prism_base="IN",
+        pd="31.5",
+        near_pd="29",
+        seg_height="18.25",
+        opc="OPC-R",
+        calculated=True,
+    )
+    order.eyes.create(eye="L", lens_style="PROG", sphere="0")
+
+    response = supervisor_api.get(url(order.number), status=200, max_queries=FETCH_QUERY_CEILING)
+
+    right = {key: response[key] for key in response if key.startswith("rt")}
+    assert right == {
+        "rtAdd": 2.0,
+        "rtAxis": 90,
+        "rtCalculated": True,
+        "rtCylinder": -0.75,
+        "rtLensMaterial": "PC",
+        "rtLensStyle": "PROG",
+        "rtNearPd": 29.0,
+        "rtOPC": "OPC-R",
+        "rtPd": 31.5,
+        "rtPrism": 1.5,
+        "rtPrismBase": "IN",
+        "rtSegHeight": 18.25,
+        "rtSphere": -2.25,
+    }
+    assert (response["ltSphere"], response["ltCylinder"], response["ltCalculated"]) == (
+        0.0,
+        None,
+        False,
+    )
+    frame = {key: response[key] for key in ("frameA", "frameBridge", "frameStatusCode")}
+    assert frame == {"frameA": 52.5, "frameBridge": 18, "frameStatusCode": "S"}
+    assert (response["instructions"], response["frameName"], response["warehouse"]) == (
+        "Rush",
+        None,
+        "DEFAULT",
+    )
+
+
+def test_an_order_with_one_eye_shows_the_other_as_null(supervisor_api, make_order):
+    order = make_order()
+    order.eyes.create(eye="L", lens_style="SV", sphere="-1.00")
+
+    response = supervisor_api.get(url(order.number), status=200)
+
+    assert response["ltSphere"] == -1.0
+    assert {key: response[key] for key in response if key.startswith("rt")} == {
+        key: None for key in NO_RX if key.startswith("rt")
+    }
