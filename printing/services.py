@@ -324,7 +324,11 @@ def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLin
     """What the tickets of these orders show: the orders with their current station and
     customer, and their item lines (plain values: building item and endpoint models cost more
     than the rendering)."""
-    orders = Order.objects.select_related("current_station", "customer").in_bulk(order_ids)
+    orders = (
+        Order.objects.select_related("current_station", "customer")
+        .prefetch_related("eyes")
+        .in_bulk(order_ids)
+    )
     return orders, ticket_lines_for(order_ids)
 
 

@@ -12,6 +12,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from orders.flow import FLOW_STEPS
 from orders.models import Order, OrderItem, OrderItemEndpoint
+from orders.rx import Eye, signed
 from orders.status import PaperSize
 
 PAGE_SIZES = {PaperSize.LETTER: LETTER, PaperSize.A4: A4}
@@ -125,6 +126,10 @@ def render_ticket(
         canvas.drawString(left + 30 * mm, y, value)
         y -= 6 * mm
 
+    if not order.stock_order:
+        y = _prescription(canvas, left, y, order)
+        y = _frame(canvas, left, y, order)
+
     y = _section(canvas, left, y, "Items", line_height=6 * mm, font_size=10)
     for line in lines:
         canvas.drawString(left, y, f"{line.quantity} x {line.sku}  {line.name}")
@@ -146,6 +151,95 @@ def render_ticket(
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+# The prescription table: a column per value, a row per eye (right first), as a surfacing
+# technician reads it at a glance. Diopters are signed; every number has two decimals.
+RX_COLUMNS = (
+    ("Sphere", "sphere", signed),
+    ("Cyl", "cylinder", signed),
+    ("Axis", "axis", lambda value: "" if value is None else str(value)),
+    ("Add", "add", signed),
+    ("Prism", "prism", lambda value: _two_places(value)),
+    ("Base", "prism_base", lambda value: value),
+    ("PD", "pd", lambda value: _two_places(value)),
+    ("Near PD", "near_pd", lambda value: _two_places(value)),
+    ("Seg ht", "seg_height", lambda value: _two_places(value)),
+)
+LENS_COLUMNS = (("Lens style", "lens_style"), ("Material", "lens_material"), ("OPC", "opc"))
+
+
+def _two_places(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _prescription(canvas: Canvas, x: float, y: float, order: Order) -> float:
+    """The Rx table and each eye's lens; returns where the next section starts."""
+    eyes = [(Eye.RIGHT, order.right_eye), (Eye.LEFT, order.left_eye)]
+    y = _section(canvas, x, y, "Prescription", line_height=6 * mm, font_size=10)
+    column_width, first = 17 * mm, x + 12 * mm
+    canvas.setFont("Helvetica-Bold", 9)
+    for n, (title, _, _) in enumerate(RX_COLUMNS):
+        canvas.drawRightString(first + (n + 1) * column_width - 3 * mm, y, title)
+    canvas.line(x, y - 1.5 * mm, first + len(RX_COLUMNS) * column_width, y - 1.5 * mm)
+    for eye, row in eyes:
+        y -= 6 * mm
+        canvas.setFont("Helvetica-Bold", 12)
+        canvas.drawString(x, y, eye.value)
+        canvas.setFont("Courier-Bold", 11)
+        if order.balance_lens == eye.value:
+            canvas.drawString(first + 3 * mm, y, "balance lens")
+            continue
+        if row is None:
+            canvas.drawString(first + 3 * mm, y, "not ordered")
+            continue
+        for n, (_, name, shown) in enumerate(RX_COLUMNS):
+            text = shown(getattr(row, name))
+            canvas.drawRightString(first + (n + 1) * column_width - 3 * mm, y, text)
+
+    y -= 9 * mm
+    canvas.setFont("Helvetica-Bold", 9)
+    for n, (title, _) in enumerate(LENS_COLUMNS):
+        canvas.drawString(first + n * 50 * mm, y, title)
+    canvas.setFont("Helvetica", 10)
+    for eye, row in eyes:
+        y -= 5 * mm
+        canvas.drawString(x, y, eye.value)
+        for n, (_, name) in enumerate(LENS_COLUMNS):
+            canvas.drawString(first + n * 50 * mm, y, getattr(row, name) if row else "")
+    return y - 3 * mm
+
+
+def _frame(canvas: Canvas, x: float, y: float, order: Order) -> float:
+    """The frame and the instructions, when the order has them."""
+    sizes = [
+        f"{label} {_two_places(value)}"
+        for label, value in (
+            ("A", order.frame_a),
+            ("B", order.frame_b),
+            ("ED", order.frame_ed),
+        )
+        if value is not None
+    ]
+    if order.frame_bridge is not None:
+        sizes.append(f"DBL {order.frame_bridge}")
+    described = " ".join(
+        part for part in (order.frame_manufacturer, order.frame_name, order.frame_color) if part
+    )
+    status = order.get_frame_status_code_display() if order.frame_status_code else ""
+    facts = [
+        ("Frame", "   ".join(part for part in (described, "  ".join(sizes), status) if part)),
+        ("Instructions", order.instructions),
+    ]
+    for label, value in facts:
+        if not value:
+            continue
+        y -= 6 * mm
+        canvas.setFont("Helvetica-Bold", 11)
+        canvas.drawString(x, y, label)
+        canvas.setFont("Helvetica", 11)
+        canvas.drawString(x + 30 * mm, y, value)
+    return y - 4 * mm
 
 
 def _section(

@@ -168,3 +168,84 @@ def test_an_eight_digit_order_number_still_scans(make_order, pdf_tools):
 
 def test_the_printer_test_page_barcode_scans(pdf_tools):
     assert pdf_tools.barcodes(render_test_page()) == ["CODE-39:12345678"]
+
+
+# --- the prescription -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rx_order(make_order):
+    order = make_order(
+        tray="118",
+        job_type="F",
+        frame_manufacturer="RAY",
+        frame_name="Aviator",
+        frame_color="Gold",
+        frame_a="58",
+        frame_b="47.5",
+        frame_ed="60.2",
+        frame_bridge=14,
+        frame_status_code="S",
+        instructions="Rush: patient travelling",
+    )
+    order.eyes.create(
+        eye="R",
+        lens_style="PROG-HD",
+        lens_material="1.67",
+        sphere="-2.25",
+        cylinder="-0.75",
+        axis=90,
+        add="2",
+        prism="1.5",
+        prism_base="IN",
+        pd="31.5",
+        near_pd="29",
+        seg_height="18.25",
+        opc="4011-67-R",
+    )
+    order.eyes.create(
+        eye="L", lens_style="PROG-HD", lens_material="1.67", sphere="1.5", add="2", opc="4011-L"
+    )
+    return Order.objects.for_display().get(pk=order.pk)
+
+
+@pytest.mark.parametrize("paper_size", [PaperSize.LETTER, PaperSize.A4])
+def test_the_ticket_prints_the_rx_right_row_before_left_signed_with_two_decimals(
+    rx_order, pdf_tools, paper_size
+):
+    document = render_ticket(rx_order, paper_size=paper_size)
+    lines = [" ".join(line.split()) for line in pdf_tools.text(document).split("\n")]
+
+    header = lines.index("Sphere Cyl Axis Add Prism Base PD Near PD Seg ht")
+    assert lines[header + 1] == "R -2.25 -0.75 90 +2.00 1.50 IN 31.50 29.00 18.25"
+    assert lines[header + 2] == "L +1.50 +2.00"
+    assert "R PROG-HD 1.67 4011-67-R" in lines
+    assert "L PROG-HD 1.67 4011-L" in lines
+    assert "Frame RAY Aviator Gold A 58.00 B 47.50 ED 60.20 DBL 14 Supply" in lines
+    assert "Instructions Rush: patient travelling" in lines
+    assert "Job type F (Full)" in lines
+
+
+def test_the_rx_ticket_barcodes_still_scan(rx_order, pdf_tools):
+    symbols = pdf_tools.barcodes(render_ticket(rx_order, paper_size=PaperSize.A4))
+    assert sorted(symbols) == sorted([f"CODE-39:{rx_order.number}", "CODE-39:118"])
+
+
+def test_a_balance_lens_eye_and_an_eye_not_ordered_say_so(make_order, pdf_tools):
+    order = make_order(balance_lens="L")
+    order.eyes.create(eye="L", lens_style="SV", sphere="1")
+    shown = Order.objects.for_display().get(pk=order.pk)
+    lines = [" ".join(line.split()) for line in pdf_tools.text(render_ticket(shown)).split("\n")]
+
+    assert "R not ordered" in lines
+    assert "L balance lens" in lines
+
+
+def test_the_spooler_prints_the_rx(rx_order, spool_printer, queue_job, pdf_tools):
+    job = queue_job(rx_order)
+    process_jobs(worker="test", batch_size=1)
+    job = PrintJob.objects.get(pk=job.pk)
+
+    words = " ".join(pdf_tools.text(Path(job.reference).read_bytes()).split())
+
+    assert "R -2.25 -0.75 90 +2.00 1.50 IN 31.50 29.00 18.25" in words
