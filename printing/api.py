@@ -33,7 +33,12 @@ from toolkit.api.schema import (
     path_parameter,
     v2_operation,
 )
-from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
+from toolkit.api.strict import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+)
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
 
@@ -93,7 +98,7 @@ class PrintTicketView(PrintingV2View):
         parameters=[ORDER_IDENTIFIER, OpenApiParameter("lptPort", str, description=LPT_PORT_DOC)],
         request=inline_serializer(
             "PrintTicketRequest",
-            {"lptPort": serializers.CharField(required=False, help_text=LPT_PORT_DOC)},
+            {"lptPort": StrictCharField(required=False, help_text=LPT_PORT_DOC)},
         ),
         ok={
             200: OpenApiResponse(
@@ -156,9 +161,7 @@ class PrinterSerializer(ValidatedModelSerializer):
 
     name = CheckedCharField(max_length=50, rules=[PRINTER_NAME])
     driver = serializers.ChoiceField(choices=Driver.choices)
-    folder = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, allow_null=True
-    )
+    folder = StrictCharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     cupsQueue = CheckedCharField(
         rules=[CUPS_QUEUE],
         required=False,
@@ -166,7 +169,7 @@ class PrinterSerializer(ValidatedModelSerializer):
         allow_null=True,
         source="cups_queue",
     )
-    host = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    host = StrictCharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     port = StrictIntegerField(min_value=1, max_value=65535, required=False)
     enabled = StrictBooleanField(required=False)
 
@@ -256,18 +259,14 @@ class WorkstationChangeSerializer(serializers.Serializer):
 
     # The schema's view of ``WorkstationSerializer``, with the ports spelt out.
 
-    description = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
+    description = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
     lptPorts = inline_serializer("LptPortsInput", lpt_port_fields(required=False))
 
 
 class WorkstationSerializer(StrictSerializer):
-    description = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
+    description = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
     lptPorts = serializers.DictField(
-        child=serializers.CharField(max_length=50, allow_null=True), required=False
+        child=StrictCharField(max_length=50, allow_null=True), required=False
     )
 
     def validate_lptPorts(self, value):

@@ -32,7 +32,7 @@ from toolkit.api.configuration import (
 )
 from toolkit.api.parsers import JSONParser
 from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, path_parameter, v2_operation
-from toolkit.api.strict import StrictBooleanField, StrictSerializer
+from toolkit.api.strict import StrictBooleanField, StrictCharField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
 
@@ -84,9 +84,9 @@ class StationSerializer(ValidatedModelSerializer):
 
     model = Station
 
-    code = serializers.CharField(max_length=10, validators=[STATION_CODE])
-    desc = serializers.CharField(max_length=100, source="description")
-    customerDesc = serializers.CharField(
+    code = StrictCharField(max_length=10, validators=[STATION_CODE], trim_whitespace=False)
+    desc = StrictCharField(max_length=100, source="description")
+    customerDesc = StrictCharField(
         max_length=100,
         required=False,
         allow_blank=True,
@@ -108,8 +108,8 @@ class StationSerializer(ValidatedModelSerializer):
 
 
 class CheckInSerializer(StrictSerializer):
-    orderIdentifier = serializers.CharField(max_length=100)
-    operator = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    orderIdentifier = StrictCharField(max_length=100)
+    operator = StrictCharField(max_length=10, required=False, allow_blank=True)
 
 
 class V2CheckInSerializer(AnswerSerializer):
@@ -254,8 +254,8 @@ class StationDetailView(Stations, ConfigurationDetailView):
 
 class LegacyCheckInSerializer(StrictSerializer):
     # Generous bounds: an over-long value is answered in ``result`` like any unknown one.
-    order = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    station = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    order = StrictCharField(max_length=200, required=False, allow_blank=True)
+    station = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class LegacyCheckInResultSerializer(serializers.Serializer):

@@ -17,7 +17,8 @@ view also gets 401 and 403 from ``V2AutoSchema``, derived from its ``required_ri
 
 import inspect
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -41,6 +42,42 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["additionalProperties"] = False
+        return schema
+
+
+# Patterns of the text a ``StrictCharField`` takes: no NUL anywhere (DRF refuses it, and
+# PostgreSQL cannot store it), and, unless blank is allowed, a character that is not whitespace
+# (DRF trims the text before refusing it as blank). ``\s`` means in a JSON Schema validator
+# written in Python what ``str.strip()`` strips. Where blank is allowed, drf-spectacular adds
+# the empty string as an alternative (``oneOf``), so the pattern itself needs a character.
+NO_NUL = r"^[^\u0000]+$"
+NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+
+
+def text_pattern(*, allow_blank: bool, trimmed: bool = True) -> str:
+    """The pattern of non-empty text without NUL; not blank either, unless ``allow_blank``."""
+    return NO_NUL if allow_blank or not trimmed else NOT_BLANK
+
+
+class StrictCharFieldScheme(OpenApiSerializerFieldExtension):
+    """States what a ``StrictCharField`` refuses besides its length: blank text (``minLength``
+    and a pattern that needs a character other than whitespace) and NUL. A field checked by a
+    pattern of its own (a model's rule, which leaves NUL out) is described by that pattern."""
+
+    target_class = "toolkit.api.strict.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if field.read_only:
+            return schema
+        if not field.allow_blank:
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+        if not any(isinstance(rule, RegexValidator) for rule in field.validators):
+            schema["pattern"] = text_pattern(
+                allow_blank=field.allow_blank, trimmed=field.trim_whitespace
+            )
         return schema
 
 

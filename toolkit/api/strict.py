@@ -40,7 +40,12 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictCharField(serializers.CharField):
-    """JSON strings only: a number where text is expected is refused, not turned into text."""
+    """JSON strings only: a number where text is expected is refused, not turned into text.
+
+    Like every DRF ``CharField`` it refuses NUL (which no stored text can hold) and, unless
+    ``allow_blank``, text that is empty once trimmed; the OpenAPI schema states both
+    (``toolkit.api.schema.StrictCharFieldScheme``).
+    """
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
