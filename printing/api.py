@@ -2,9 +2,9 @@
 
 from functools import partial
 
+from django.core.validators import RegexValidator
 from django.db import transaction
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema_serializer,
     extend_schema_view,
@@ -31,6 +31,7 @@ from toolkit.api.schema import (
     V2_INCORRECT_ARGUMENTS,
     V2ErrorSerializer,
     path_parameter,
+    text_parameter,
     v2_operation,
 )
 from toolkit.api.strict import (
@@ -66,7 +67,9 @@ PORT_NAMES = [f"LPT{n}" for n in range(1, 10)]
 
 TAG = "Lab API v2: printing"
 operation = partial(v2_operation, tag=TAG)
-LPT_PORT_DOC = "`LPT1`..`LPT9` or `1`..`9`; default `LPT1`."
+LPT_PORT_DOC = "`LPT1`..`LPT9` or `1`..`9` (any case, spaces around ignored); default `LPT1`."
+# What ``services.parse_lpt_port`` takes, as a JSON Schema pattern.
+LPT_PORT_PATTERN = r"^\s*(?:[Ll][Pp][Tt])?[1-9]\s*$"
 
 
 def rejected(reason: str) -> str:
@@ -95,10 +98,19 @@ class PrintTicketView(PrintingV2View):
             "the print spooler renders and sends it. `lptPort` may come in the query string or "
             "the body (JSON or form); the query string wins."
         ),
-        parameters=[ORDER_IDENTIFIER, OpenApiParameter("lptPort", str, description=LPT_PORT_DOC)],
+        parameters=[
+            ORDER_IDENTIFIER,
+            text_parameter("lptPort", LPT_PORT_DOC, pattern=LPT_PORT_PATTERN),
+        ],
         request=inline_serializer(
             "PrintTicketRequest",
-            {"lptPort": StrictCharField(required=False, help_text=LPT_PORT_DOC)},
+            {
+                "lptPort": StrictCharField(
+                    required=False,
+                    help_text=LPT_PORT_DOC,
+                    validators=[RegexValidator(LPT_PORT_PATTERN)],
+                )
+            },
         ),
         ok={
             200: OpenApiResponse(
@@ -232,6 +244,23 @@ def lpt_port_fields(*, required: bool) -> dict[str, serializers.Field]:
     }
 
 
+class LptPortsInputSerializer(StrictSerializer):
+    # The schema's view of the ``lptPorts`` a workstation's PUT and PATCH take: only the nine
+    # ports, each with a printer's name (names keep to their pattern) or null.
+
+    def get_fields(self):
+        return {
+            port: CheckedCharField(
+                max_length=50,
+                rules=[PRINTER_NAME],
+                allow_null=True,
+                required=False,
+                help_text="A printer's name, or null.",
+            )
+            for port in PORT_NAMES
+        }
+
+
 class LptPortsSerializer(serializers.Serializer):
     # A workstation's ports, each with the name of its printer, or null.
 
@@ -260,7 +289,7 @@ class WorkstationChangeSerializer(serializers.Serializer):
     # The schema's view of ``WorkstationSerializer``, with the ports spelt out.
 
     description = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    lptPorts = inline_serializer("LptPortsInput", lpt_port_fields(required=False))
+    lptPorts = LptPortsInputSerializer(required=False)
 
 
 class WorkstationSerializer(StrictSerializer):
@@ -283,7 +312,9 @@ class WorkstationSerializer(StrictSerializer):
         return {int(port[3:]): printers.get(name) for port, name in value.items()}
 
 
-WORKSTATION_CODE = path_parameter("code", "Two digits: `00` is the API's workstation.")
+WORKSTATION_CODE = path_parameter(
+    "code", "Two digits: `00` is the API's workstation.", pattern=r"^[0-9]{2}$"
+)
 NO_SUCH_WORKSTATION = (
     'No such workstation: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
 )

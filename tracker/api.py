@@ -4,7 +4,6 @@ import re
 from functools import partial
 
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema_serializer,
 )
@@ -31,7 +30,12 @@ from toolkit.api.configuration import (
     ConfigurationSchema,
 )
 from toolkit.api.parsers import JSONParser
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, path_parameter, v2_operation
+from toolkit.api.schema import (
+    V2_INCORRECT_ARGUMENTS,
+    path_parameter,
+    text_parameter,
+    v2_operation,
+)
 from toolkit.api.strict import StrictBooleanField, StrictCharField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
@@ -279,12 +283,15 @@ class LegacyCheckInResultSerializer(serializers.Serializer):
 
 
 LEGACY_PARAMETERS = [
-    OpenApiParameter(
+    text_parameter(
         "order",
-        str,
-        description="The order identifier (as in the Lab API v2); overrides the body's.",
+        "The order identifier (as in the Lab API v2); overrides the body's.",
+        allow_empty=True,
+        max_length=200,
     ),
-    OpenApiParameter("station", str, description="The station code; overrides the body's."),
+    text_parameter(
+        "station", "The station code; overrides the body's.", allow_empty=True, max_length=200
+    ),
 ]
 
 
@@ -324,12 +331,15 @@ class LegacyCheckInView(TrackerV2View):
         query = {
             k: request.query_params[k] for k in ("order", "station") if k in request.query_params
         }
-        serializer = LegacyCheckInSerializer(
-            data={**body, **query} if isinstance(body, dict) else body
-        )
-        serializer.is_valid(raise_exception=True)
-        order_ref = serializer.validated_data.get("order", "")
-        station_code = serializer.validated_data.get("station", "")
+        # The body and the query string are each checked as sent: a value the query overrides
+        # is refused all the same when it is not one the schema allows.
+        sent = {}
+        for data in (body, query):
+            serializer = LegacyCheckInSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            sent |= serializer.validated_data
+        order_ref = sent.get("order", "")
+        station_code = sent.get("station", "")
         try:
             station = find_station(station_code)
             order = order_for_checkin(order_ref)

@@ -474,6 +474,11 @@ CANCEL_CASES = [
         expected=incorrect("deleteReason: must be a string"),
     ),
     cancel_order(
+        "reason-as-number",
+        body={"deleteReason": 12},
+        expected=incorrect("deleteReason: must be a string"),
+    ),
+    cancel_order(
         "reason-null",
         body={"deleteReason": None},
         expected=error(DELETE_REASON_INVALID, "Provided: "),
@@ -541,7 +546,22 @@ REASON_CASES = [
     list_reasons(
         "limit-huge",
         query=f"limit={'9' * 100}",
+        expected=incorrect("limit: must be at most 1000"),
+    ),
+    list_reasons(
+        "limit-past-its-maximum",
+        query="limit=1001",
+        expected=incorrect("limit: must be at most 1000"),
+    ),
+    list_reasons(
+        "limit-empty",
+        query="limit=",
         expected=incorrect("limit: must be a non-negative integer"),
+    ),
+    list_reasons(
+        "offset-past-its-maximum",
+        query="offset=1000000000",
+        expected=incorrect("offset: must be at most 999999999"),
     ),
     list_reasons(
         "offset-nul",

@@ -283,13 +283,24 @@ def test_lpt_port_as_a_query_parameter(supervisor_api, make_order, port_3_only, 
     assert (job_of(order).port, job_of(order).printer) == (3, port_3_only)
 
 
-@pytest.mark.parametrize("value", ["LPT3", "lpt3", "3", 3])
+@pytest.mark.parametrize("value", ["LPT3", "lpt3", "3"])
 def test_lpt_port_as_a_json_body_field(supervisor_api, make_order, port_3_only, value):
     order = make_order()
 
     supervisor_api.post(url(order.number), {"lptPort": value}, status=201)
 
     assert (job_of(order).port, job_of(order).printer) == (3, port_3_only)
+
+
+def test_a_json_number_for_the_lpt_port_is_refused_not_taken_as_text(
+    supervisor_api, make_order, port_3_only
+):
+    order = make_order()
+
+    body = supervisor_api.post(url(order.number), {"lptPort": 3}, status=400)
+
+    assert body == error("Incorrect arguments provided", "lptPort: must be a string")
+    assert_no_job(order)
 
 
 @pytest.mark.parametrize("value", ["LPT3", "lpt3", "3"])

@@ -51,6 +51,7 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
 # written in Python what ``str.strip()`` strips. Where blank is allowed, drf-spectacular adds
 # the empty string as an alternative (``oneOf``), so the pattern itself needs a character.
 NO_NUL = r"^[^\u0000]+$"
+NO_NUL_OR_EMPTY = r"^[^\u0000]*$"
 NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
 
 
@@ -105,9 +106,11 @@ def v2_errors(by_status: dict[int, str]) -> dict[int, OpenApiResponse]:
     return {status: v2_error(description) for status, description in by_status.items()}
 
 
-def path_parameter(name: str, description: str) -> OpenApiParameter:
-    """A part of the URL's path (a string) that names what the operation acts on."""
-    return OpenApiParameter(name, str, OpenApiParameter.PATH, description=description)
+def path_parameter(name: str, description: str, *, pattern: str = NO_NUL) -> OpenApiParameter:
+    """A part of the URL's path (a string) that names what the operation acts on: no value
+    holds NUL (a path naming one answers 404), or ``pattern`` for a narrower rule."""
+    schema = {"type": "string", "pattern": pattern}
+    return OpenApiParameter(name, schema, OpenApiParameter.PATH, description=description)
 
 
 def v2_operation(
@@ -192,22 +195,54 @@ def paginated(name: str, item: serializers.Serializer) -> serializers.Serializer
     )
 
 
+def integer_parameter(name: str, *, minimum: int, maximum: int, description: str):
+    """A query parameter taking an integer from ``minimum`` to ``maximum``, both stated."""
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    return OpenApiParameter(name, schema, description=description)
+
+
+def text_parameter(
+    name: str,
+    description: str,
+    *,
+    allow_empty: bool = False,
+    pattern: str | None = None,
+    max_length: int | None = None,
+    required: bool = False,
+) -> OpenApiParameter:
+    """A query parameter taking text: by default any text without NUL (which no stored value
+    holds), non-empty unless ``allow_empty``; ``pattern`` for a narrower rule."""
+    schema = {"type": "string", "pattern": pattern or (NO_NUL_OR_EMPTY if allow_empty else NO_NUL)}
+    if not allow_empty:
+        schema["minLength"] = 1
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return OpenApiParameter(name, schema, description=description, required=required)
+
+
 PAGE_PARAMETERS = [
-    OpenApiParameter(
+    integer_parameter(
         "limit",
-        int,
+        minimum=0,
+        maximum=BoundedLimitOffsetPagination.max_limit,
         description=(
-            f"Page size, a non-negative integer; at most (and by default) "
-            f"{BoundedLimitOffsetPagination.max_limit}."
+            f"Page size; by default {BoundedLimitOffsetPagination.default_limit}. A value that "
+            "is not an integer (or is empty) or lies out of bounds is refused."
         ),
     ),
-    OpenApiParameter("offset", int, description="Matches to skip, a non-negative integer."),
+    integer_parameter(
+        "offset",
+        minimum=0,
+        maximum=BoundedLimitOffsetPagination.max_offset,
+        description="Matches to skip; by default 0. Refused like `limit`.",
+    ),
 ]
 
 PAGE_PARAMETERS_INVALID = (
-    "`limit` or `offset` is not a non-negative integer: "
+    "`limit` or `offset` is not an integer within its bounds: "
     '`{"error": "Incorrect arguments provided", "details": ["limit: must be a non-negative '
-    'integer"]}`.'
+    f'integer"]}}` (a word, a sign or an empty value) or `["limit: must be at most '
+    f'{BoundedLimitOffsetPagination.max_limit}"]`.'
 )
 
 

@@ -18,9 +18,9 @@ def query_or_body_param(request, name: str) -> str | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if not isinstance(value, str):  # a number is refused, not taken as its digits
         raise ValidationError({name: ["must be a string"]})
-    return _text(name, str(value))
+    return _text(name, value)
 
 
 def _text(name: str, value: str) -> str:
