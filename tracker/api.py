@@ -104,9 +104,17 @@ class StationSerializer(ValidatedModelSerializer):
         choices=FlowStep.choices, required=False, allow_null=True, source="flow_step"
     )
 
+
+@extend_schema_serializer(component_name="StationChange")
+class StationChangeSerializer(StationSerializer):
+    """A station's changes, as PATCH takes them; unknown keys are refused. The code is
+    read-only: the path names the station, and a different `code` is refused (the same one, as
+    a fetched record carries it, is accepted)."""
+
+    fixed_fields = ("code",)
+
     def validate_code(self, value):
-        # The path names the station: a PATCH cannot move it to another code.
-        if self.instance is not None and value != self.instance.code:
+        if value != self.instance.code:
             raise serializers.ValidationError("cannot be changed")
         return value
 
@@ -199,6 +207,7 @@ class Stations:
     lookup_field = "code"
     view_serializer = StationViewSerializer
     input_serializer = StationSerializer
+    change_serializer = StationChangeSerializer
     not_found = errors.StationNotFoundForConfig
     error_statuses = TRACKER_ERROR_STATUS
 

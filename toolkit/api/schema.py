@@ -34,7 +34,8 @@ from toolkit.api.pagination import BoundedLimitOffsetPagination
 
 class StrictSerializerScheme(OpenApiSerializerExtension):
     """A ``StrictSerializer`` refuses keys it does not know: say so with
-    ``additionalProperties: false``."""
+    ``additionalProperties: false``. The fields it names in ``fixed_fields`` (the field a
+    record is named by, on a change) are stated ``readOnly``."""
 
     target_class = "toolkit.api.strict.StrictSerializer"
     match_subclasses = True
@@ -42,6 +43,13 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["additionalProperties"] = False
+        fixed = getattr(self.target, "fixed_fields", ())
+        for name in fixed:
+            schema["properties"][name]["readOnly"] = True
+        if fixed and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in fixed]
+            if not schema["required"]:
+                del schema["required"]
         return schema
 
 

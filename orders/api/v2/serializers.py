@@ -87,9 +87,17 @@ class DeleteReasonSerializer(ValidatedModelSerializer):
     description = StrictCharField(max_length=200)
     active = StrictBooleanField(required=False)
 
+
+@extend_schema_serializer(component_name="DeleteReasonChange")
+class DeleteReasonChangeSerializer(DeleteReasonSerializer):
+    """A reason code's changes, as PATCH takes them; unknown keys are refused. The code is
+    read-only: the path names the reason, and a different `code` is refused (the same one, as
+    a fetched record carries it, is accepted)."""
+
+    fixed_fields = ("code",)
+
     def validate_code(self, value):
-        # The path names the reason: a PATCH cannot move it to another code.
-        if self.instance is not None and value != self.instance.code:
+        if value != self.instance.code:
             raise serializers.ValidationError("cannot be changed; create a new reason instead")
         return value
 
