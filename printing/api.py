@@ -11,6 +11,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -140,14 +141,17 @@ class PrintTicketView(PrintingV2View):
         },
     )
     def post(self, request, identifier: str):
+        try:
+            lpt_port = query_or_body_param(request, "lptPort")
+        except APIException:
+            resolve_order_identifier(identifier)  # "no such order" answers first
+            raise
+        # A body that is no object, or an lptPort that is no string, is refused before the
+        # contract's table; a bad port's value is its fifth row, after the order's state.
         order = resolve_order_identifier(identifier)
         if order.is_cancelled:
             return Response(MARKED_FOR_CANCELATION)  # documented: 200 with an error body
-        queue_ticket(
-            order=order,
-            lpt_port=query_or_body_param(request, "lptPort"),
-            actor=request.user,
-        )
+        queue_ticket(order=order, lpt_port=lpt_port, actor=request.user)
         accepted = {"order": order, "message": "Printing in process"}
         return Response(V2PrintAcceptedSerializer.represent(accepted), status=201)
 
@@ -283,7 +287,7 @@ class WorkstationViewSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="WorkstationInput")
-class WorkstationChangeSerializer(serializers.Serializer):
+class WorkstationChangeSerializer(StrictSerializer):
     """A workstation's description and LPT ports, as PUT and PATCH take them."""
 
     # The schema's view of ``WorkstationSerializer``, with the ports spelt out.

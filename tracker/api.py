@@ -334,7 +334,7 @@ class LegacyCheckInView(TrackerV2View):
         errors={400: V2_INCORRECT_ARGUMENTS},
     )
     def post(self, request):
-        body = request.data if request.data not in (None, "") else {}
+        body = request.data
         if hasattr(body, "dict"):  # a form's QueryDict
             body = body.dict()
         query = {

@@ -625,3 +625,24 @@ def test_print_ticket_costs_the_same_queries_for_50_items_as_for_1(
     supervisor_api.post(url(large.number), status=201, max_queries=PRINT_QUERY_CEILING)
 
     assert supervisor_api.last_queries == small_queries
+
+
+def test_a_json_null_body_is_refused_even_with_the_port_in_the_query(
+    supervisor_api, make_order, port_3_only
+):
+    order = make_order()
+
+    body = supervisor_api.post(url(order.number) + "?lptPort=LPT3", raw="null", status=400)
+
+    assert body == error("Incorrect arguments provided", "body: must be a JSON object")
+    assert_no_job(order)
+
+
+def test_a_body_that_is_no_object_is_refused_for_an_order_marked_for_cancelation(
+    supervisor_api, make_order
+):
+    order = make_order(cancelled_at=timezone.now())
+
+    body = supervisor_api.post(url(order.number), ["LPT1"], status=400)
+
+    assert body == error("Incorrect arguments provided", "body: must be a JSON object")
