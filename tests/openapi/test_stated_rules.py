@@ -177,7 +177,7 @@ BLANK_CASES = [
     ("PATCH", "/api/v2/delete_reasons/{code}", "description", {}),
     ("POST", "/api/v2/job_track/stations", "desc", {"code": "NEW"}),
     ("POST", "/api/v2/job_track/stations/{code}", "orderIdentifier", {}),
-    ("POST", "/api/v2/orders", "orderNumber", {}),
+    ("PATCH", "/api/v2/job_track/stations/{code}", "desc", {}),
 ]
 PATH_VALUES = {"{code}": "CUS", "{identifier}": "10001", "{name}": "Front"}
 
@@ -334,6 +334,36 @@ def test_the_workstation_code_pattern_is_the_servers(supervisor_api, lab, code, 
     assert matches(stated, code) is (status == 200)
     if status == 404:
         assert body == {"error": "No record found", "details": [f"Provided: {code}"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refusal"),
+    [
+        ("orderNumber", "99999999", None),
+        ("orderNumber", "1", None),
+        ("orderNumber", "100000000", "must have at most 8 digits"),
+        ("orderNumber", "0123", "must not start with 0"),
+        ("orderNumber", " 123", "must contain digits only"),
+        ("trayNumber", "99999", None),
+        ("trayNumber", "", None),
+        ("trayNumber", "123456", "must have at most 5 digits"),
+        ("trayNumber", "12 ", "must contain digits only"),
+        ("poNumber", "P" * 20, None),
+        ("poNumber", "P" * 21, "must have at most 20 characters"),
+    ],
+)
+def test_the_identifier_formats_of_a_new_order_are_stated(
+    supervisor_api, lab, name, value, refusal
+):
+    stated = request_schema("POST", "/api/v2/orders")["properties"][name]
+
+    body = supervisor_api.post(
+        "/api/v2/orders", {name: value}, status=201 if refusal is None else 400
+    )
+
+    assert matches(stated, value) is (refusal is None)
+    if refusal is not None:
+        assert body == v2_error(f"{name}: {refusal}")
 
 
 # --- the field a record is named by is read-only on PATCH ---------------------------------------

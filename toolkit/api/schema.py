@@ -87,6 +87,12 @@ class StrictCharFieldScheme(OpenApiSerializerFieldExtension):
             schema["pattern"] = text_pattern(
                 allow_blank=field.allow_blank, trimmed=field.trim_whitespace
             )
+        if "maxLength" in field.stated:
+            schema["maxLength"] = min(
+                schema.get("maxLength", field.stated["maxLength"]), field.stated["maxLength"]
+            )
+        if "pattern" in field.stated:
+            schema["pattern"] = field.stated["pattern"]
         return schema
 
 

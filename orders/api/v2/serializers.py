@@ -9,6 +9,11 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from orders.flow import FLOW_STEPS
+from orders.identifiers import (
+    ORDER_NUMBER_PATTERN,
+    PO_NUMBER_MAX_LENGTH,
+    TRAY_NUMBER_PATTERN,
+)
 from orders.models import REASON_CODE, DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
 from orders.settings_registry import LAB_SETTINGS, LabSetting
@@ -32,9 +37,27 @@ class ItemInputSerializer(StrictSerializer):
 
 
 class OrderCreateSerializer(StrictSerializer):
-    orderNumber = StrictCharField(required=False, max_length=20)
-    trayNumber = StrictCharField(required=False, allow_blank=True, max_length=20)
-    poNumber = StrictCharField(required=False, allow_blank=True, max_length=100)
+    # The identifiers' formats are the create service's (``orders.identifiers``), checked
+    # there in its words and stated here; the text is taken as sent, as the patterns read it.
+    orderNumber = StrictCharField(
+        required=False,
+        max_length=20,
+        trim_whitespace=False,
+        stated={"pattern": ORDER_NUMBER_PATTERN},
+    )
+    trayNumber = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        trim_whitespace=False,
+        stated={"pattern": TRAY_NUMBER_PATTERN},
+    )
+    poNumber = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        stated={"maxLength": PO_NUMBER_MAX_LENGTH},
+    )
     customerNumber = StrictCharField(
         required=False,
         allow_blank=True,
