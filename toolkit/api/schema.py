@@ -88,9 +88,8 @@ class StrictCharFieldScheme(OpenApiSerializerFieldExtension):
                 allow_blank=field.allow_blank, trimmed=field.trim_whitespace
             )
         if "maxLength" in field.stated:
-            schema["maxLength"] = min(
-                schema.get("maxLength", field.stated["maxLength"]), field.stated["maxLength"]
-            )
+            limit = field.stated["maxLength"]
+            schema["maxLength"] = min(schema.get("maxLength", limit), limit)
         if "pattern" in field.stated:
             schema["pattern"] = field.stated["pattern"]
         return schema
