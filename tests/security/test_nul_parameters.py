@@ -61,7 +61,8 @@ def probes() -> list[Probe]:
                     found.append(
                         Probe(method.upper(), template, parameter["name"], parameter["in"])
                     )
-    # The partner pair authenticates item cancel: the schema names it a security scheme.
+    # The partner pair authenticates item cancel: the schema has it as security schemes (API
+    # keys in the query string), not as parameters.
     found += [
         Probe("PUT", "/api/orderCancel", "recipeid", "query"),
         Probe("PUT", "/api/orderCancel", "partnerBillingKey", "query"),
@@ -76,7 +77,7 @@ def real_values(order, item_id: int) -> dict[str, str]:
         "order_id": str(order.public_id),
         "item_id": str(item_id),
         "endpoint_name": "surfacing",
-        "code": "CUS",  # a reason code, a station code and (padded) a workstation: see below
+        "code": "CUS",  # a reason code and a station code; a workstation's is 00 (below)
         "name": "Ticket printer",
         "orderId": str(order.number),
         "lptPort": "LPT1",
