@@ -22,6 +22,9 @@ from .models import ACTIVE_ORDER, Order
 
 ORDER_NUMBER_RE = re.compile(r"[1-9][0-9]{0,7}")
 TRAY_NUMBER_RE = re.compile(r"[0-9]{1,5}")
+# The same rules, anchored, as the OpenAPI schema states them (``order_number_error``...).
+ORDER_NUMBER_PATTERN = rf"^{ORDER_NUMBER_RE.pattern}$"
+TRAY_NUMBER_PATTERN = rf"^{TRAY_NUMBER_RE.pattern}$"
 PO_NUMBER_MAX_LENGTH = 20
 
 

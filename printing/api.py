@@ -2,15 +2,16 @@
 
 from functools import partial
 
+from django.core.validators import RegexValidator
 from django.db import transaction
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -31,9 +32,15 @@ from toolkit.api.schema import (
     V2_INCORRECT_ARGUMENTS,
     V2ErrorSerializer,
     path_parameter,
+    text_parameter,
     v2_operation,
 )
-from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
+from toolkit.api.strict import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+)
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
 
@@ -61,7 +68,9 @@ PORT_NAMES = [f"LPT{n}" for n in range(1, 10)]
 
 TAG = "Lab API v2: printing"
 operation = partial(v2_operation, tag=TAG)
-LPT_PORT_DOC = "`LPT1`..`LPT9` or `1`..`9`; default `LPT1`."
+LPT_PORT_DOC = "`LPT1`..`LPT9` or `1`..`9` (any case, spaces around ignored); default `LPT1`."
+# What ``services.parse_lpt_port`` takes, as a JSON Schema pattern.
+LPT_PORT_PATTERN = r"^\s*(?:[Ll][Pp][Tt])?[1-9]\s*$"
 
 
 def rejected(reason: str) -> str:
@@ -90,10 +99,19 @@ class PrintTicketView(PrintingV2View):
             "the print spooler renders and sends it. `lptPort` may come in the query string or "
             "the body (JSON or form); the query string wins."
         ),
-        parameters=[ORDER_IDENTIFIER, OpenApiParameter("lptPort", str, description=LPT_PORT_DOC)],
+        parameters=[
+            ORDER_IDENTIFIER,
+            text_parameter("lptPort", LPT_PORT_DOC, pattern=LPT_PORT_PATTERN),
+        ],
         request=inline_serializer(
             "PrintTicketRequest",
-            {"lptPort": serializers.CharField(required=False, help_text=LPT_PORT_DOC)},
+            {
+                "lptPort": StrictCharField(
+                    required=False,
+                    help_text=LPT_PORT_DOC,
+                    validators=[RegexValidator(LPT_PORT_PATTERN)],
+                )
+            },
         ),
         ok={
             200: OpenApiResponse(
@@ -123,14 +141,17 @@ class PrintTicketView(PrintingV2View):
         },
     )
     def post(self, request, identifier: str):
+        try:
+            lpt_port = query_or_body_param(request, "lptPort")
+        except APIException:
+            resolve_order_identifier(identifier)  # "no such order" answers first
+            raise
+        # A body that is no object, or an lptPort that is no string, is refused before the
+        # contract's table; a bad port's value is its fifth row, after the order's state.
         order = resolve_order_identifier(identifier)
         if order.is_cancelled:
             return Response(MARKED_FOR_CANCELATION)  # documented: 200 with an error body
-        queue_ticket(
-            order=order,
-            lpt_port=query_or_body_param(request, "lptPort"),
-            actor=request.user,
-        )
+        queue_ticket(order=order, lpt_port=lpt_port, actor=request.user)
         accepted = {"order": order, "message": "Printing in process"}
         return Response(V2PrintAcceptedSerializer.represent(accepted), status=201)
 
@@ -156,9 +177,7 @@ class PrinterSerializer(ValidatedModelSerializer):
 
     name = CheckedCharField(max_length=50, rules=[PRINTER_NAME])
     driver = serializers.ChoiceField(choices=Driver.choices)
-    folder = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, allow_null=True
-    )
+    folder = StrictCharField(max_length=500, required=False, allow_blank=True, allow_null=True)
     cupsQueue = CheckedCharField(
         rules=[CUPS_QUEUE],
         required=False,
@@ -166,7 +185,7 @@ class PrinterSerializer(ValidatedModelSerializer):
         allow_null=True,
         source="cups_queue",
     )
-    host = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    host = StrictCharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     port = StrictIntegerField(min_value=1, max_value=65535, required=False)
     enabled = StrictBooleanField(required=False)
 
@@ -229,6 +248,23 @@ def lpt_port_fields(*, required: bool) -> dict[str, serializers.Field]:
     }
 
 
+class LptPortsInputSerializer(StrictSerializer):
+    # The schema's view of the ``lptPorts`` a workstation's PUT and PATCH take: only the nine
+    # ports, each with a printer's name (names keep to their pattern) or null.
+
+    def get_fields(self):
+        return {
+            port: CheckedCharField(
+                max_length=50,
+                rules=[PRINTER_NAME],
+                allow_null=True,
+                required=False,
+                help_text="A printer's name, or null.",
+            )
+            for port in PORT_NAMES
+        }
+
+
 class LptPortsSerializer(serializers.Serializer):
     # A workstation's ports, each with the name of its printer, or null.
 
@@ -251,23 +287,19 @@ class WorkstationViewSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="WorkstationInput")
-class WorkstationChangeSerializer(serializers.Serializer):
+class WorkstationChangeSerializer(StrictSerializer):
     """A workstation's description and LPT ports, as PUT and PATCH take them."""
 
     # The schema's view of ``WorkstationSerializer``, with the ports spelt out.
 
-    description = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
-    lptPorts = inline_serializer("LptPortsInput", lpt_port_fields(required=False))
+    description = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    lptPorts = LptPortsInputSerializer(required=False)
 
 
 class WorkstationSerializer(StrictSerializer):
-    description = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, allow_null=True
-    )
+    description = StrictCharField(max_length=100, required=False, allow_blank=True, allow_null=True)
     lptPorts = serializers.DictField(
-        child=serializers.CharField(max_length=50, allow_null=True), required=False
+        child=StrictCharField(max_length=50, allow_null=True), required=False
     )
 
     def validate_lptPorts(self, value):
@@ -284,7 +316,9 @@ class WorkstationSerializer(StrictSerializer):
         return {int(port[3:]): printers.get(name) for port, name in value.items()}
 
 
-WORKSTATION_CODE = path_parameter("code", "Two digits: `00` is the API's workstation.")
+WORKSTATION_CODE = path_parameter(
+    "code", "Two digits: `00` is the API's workstation.", pattern=r"^[0-9]{2}$"
+)
 NO_SUCH_WORKSTATION = (
     'No such workstation: `{"error": "No record found", "details": ["Provided: <code>"]}`.'
 )

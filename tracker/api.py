@@ -4,7 +4,6 @@ import re
 from functools import partial
 
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema_serializer,
 )
@@ -31,8 +30,13 @@ from toolkit.api.configuration import (
     ConfigurationSchema,
 )
 from toolkit.api.parsers import JSONParser
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, path_parameter, v2_operation
-from toolkit.api.strict import StrictBooleanField, StrictSerializer
+from toolkit.api.schema import (
+    V2_INCORRECT_ARGUMENTS,
+    path_parameter,
+    text_parameter,
+    v2_operation,
+)
+from toolkit.api.strict import StrictBooleanField, StrictCharField, StrictSerializer
 from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
 
@@ -84,9 +88,9 @@ class StationSerializer(ValidatedModelSerializer):
 
     model = Station
 
-    code = serializers.CharField(max_length=10, validators=[STATION_CODE])
-    desc = serializers.CharField(max_length=100, source="description")
-    customerDesc = serializers.CharField(
+    code = StrictCharField(max_length=10, validators=[STATION_CODE], trim_whitespace=False)
+    desc = StrictCharField(max_length=100, source="description")
+    customerDesc = StrictCharField(
         max_length=100,
         required=False,
         allow_blank=True,
@@ -100,16 +104,24 @@ class StationSerializer(ValidatedModelSerializer):
         choices=FlowStep.choices, required=False, allow_null=True, source="flow_step"
     )
 
+
+@extend_schema_serializer(component_name="StationChange")
+class StationChangeSerializer(StationSerializer):
+    """A station's changes, as PATCH takes them; unknown keys are refused. The code is
+    read-only: the path names the station, and a different `code` is refused (the same one, as
+    a fetched record carries it, is accepted)."""
+
+    fixed_fields = ("code",)
+
     def validate_code(self, value):
-        # The path names the station: a PATCH cannot move it to another code.
-        if self.instance is not None and value != self.instance.code:
+        if value != self.instance.code:
             raise serializers.ValidationError("cannot be changed")
         return value
 
 
 class CheckInSerializer(StrictSerializer):
-    orderIdentifier = serializers.CharField(max_length=100)
-    operator = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    orderIdentifier = StrictCharField(max_length=100)
+    operator = StrictCharField(max_length=10, required=False, allow_blank=True)
 
 
 class V2CheckInSerializer(AnswerSerializer):
@@ -195,6 +207,7 @@ class Stations:
     lookup_field = "code"
     view_serializer = StationViewSerializer
     input_serializer = StationSerializer
+    change_serializer = StationChangeSerializer
     not_found = errors.StationNotFoundForConfig
     error_statuses = TRACKER_ERROR_STATUS
 
@@ -254,8 +267,8 @@ class StationDetailView(Stations, ConfigurationDetailView):
 
 class LegacyCheckInSerializer(StrictSerializer):
     # Generous bounds: an over-long value is answered in ``result`` like any unknown one.
-    order = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    station = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    order = StrictCharField(max_length=200, required=False, allow_blank=True)
+    station = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class LegacyCheckInResultSerializer(serializers.Serializer):
@@ -279,12 +292,15 @@ class LegacyCheckInResultSerializer(serializers.Serializer):
 
 
 LEGACY_PARAMETERS = [
-    OpenApiParameter(
+    text_parameter(
         "order",
-        str,
-        description="The order identifier (as in the Lab API v2); overrides the body's.",
+        "The order identifier (as in the Lab API v2); overrides the body's.",
+        allow_empty=True,
+        max_length=200,
     ),
-    OpenApiParameter("station", str, description="The station code; overrides the body's."),
+    text_parameter(
+        "station", "The station code; overrides the body's.", allow_empty=True, max_length=200
+    ),
 ]
 
 
@@ -318,18 +334,21 @@ class LegacyCheckInView(TrackerV2View):
         errors={400: V2_INCORRECT_ARGUMENTS},
     )
     def post(self, request):
-        body = request.data if request.data not in (None, "") else {}
+        body = request.data
         if hasattr(body, "dict"):  # a form's QueryDict
             body = body.dict()
         query = {
             k: request.query_params[k] for k in ("order", "station") if k in request.query_params
         }
-        serializer = LegacyCheckInSerializer(
-            data={**body, **query} if isinstance(body, dict) else body
-        )
-        serializer.is_valid(raise_exception=True)
-        order_ref = serializer.validated_data.get("order", "")
-        station_code = serializer.validated_data.get("station", "")
+        # The body and the query string are each checked as sent: a value the query overrides
+        # is refused all the same when it is not one the schema allows.
+        sent = {}
+        for data in (body, query):
+            serializer = LegacyCheckInSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            sent |= serializer.validated_data
+        order_ref = sent.get("order", "")
+        station_code = sent.get("station", "")
         try:
             station = find_station(station_code)
             order = order_for_checkin(order_ref)

@@ -269,6 +269,34 @@ CREATE_CASES = [
         body={"orderNumber": [10500], "items": ONE_ITEM},
         expected=incorrect("orderNumber: Not a valid string."),
     ),
+    # A number (or a boolean) where text is required is refused, not turned into text.
+    create_order(
+        "order-number-as-number",
+        body={"orderNumber": 10500, "items": ONE_ITEM},
+        expected=incorrect("orderNumber: Not a valid string."),
+    ),
+    create_order(
+        "patient-as-boolean",
+        body={"patient": True, "items": ONE_ITEM},
+        expected=incorrect("patient: Not a valid string."),
+    ),
+    create_order(
+        "sku-and-endpoint-as-numbers",
+        body={"items": [{"sku": 150, "endpoints": ["SURF", 7]}]},
+        expected=incorrect(
+            "items[0].sku: Not a valid string.", "items[0].endpoints[1]: Not a valid string."
+        ),
+    ),
+    create_order(
+        "sku-blank",
+        body={"items": [{"sku": "  "}]},
+        expected=incorrect("items[0].sku: This field may not be blank."),
+    ),
+    create_order(
+        "patient-with-nul",
+        body={"patient": "A\u0000B", "items": ONE_ITEM},
+        expected=incorrect("patient: Null characters are not allowed."),
+    ),
     create_order(
         "order-number-null",
         body={"orderNumber": None, "items": ONE_ITEM},
@@ -446,6 +474,11 @@ CANCEL_CASES = [
         expected=incorrect("deleteReason: must be a string"),
     ),
     cancel_order(
+        "reason-as-number",
+        body={"deleteReason": 12},
+        expected=incorrect("deleteReason: must be a string"),
+    ),
+    cancel_order(
         "reason-null",
         body={"deleteReason": None},
         expected=error(DELETE_REASON_INVALID, "Provided: "),
@@ -513,7 +546,22 @@ REASON_CASES = [
     list_reasons(
         "limit-huge",
         query=f"limit={'9' * 100}",
+        expected=incorrect("limit: must be at most 1000"),
+    ),
+    list_reasons(
+        "limit-past-its-maximum",
+        query="limit=1001",
+        expected=incorrect("limit: must be at most 1000"),
+    ),
+    list_reasons(
+        "limit-empty",
+        query="limit=",
         expected=incorrect("limit: must be a non-negative integer"),
+    ),
+    list_reasons(
+        "offset-past-its-maximum",
+        query="offset=1000000000",
+        expected=incorrect("offset: must be at most 999999999"),
     ),
     list_reasons(
         "offset-nul",
@@ -554,6 +602,21 @@ REASON_CASES = [
         "code-as-object",
         body={"code": {"x": 1}, "description": "x"},
         expected=incorrect("code: Not a valid string."),
+    ),
+    create_reason(
+        "description-as-number",
+        body={"code": "NEW", "description": 0},
+        expected=incorrect("description: Not a valid string."),
+    ),
+    create_reason(
+        "code-as-number",
+        body={"code": 12, "description": "x"},
+        expected=incorrect("code: Not a valid string."),
+    ),
+    create_reason(
+        "code-with-spaces-around",
+        body={"code": " NEW ", "description": "x"},
+        expected=incorrect(CODE_RULE),
     ),
     create_reason(
         "bad-code",

@@ -283,13 +283,24 @@ def test_lpt_port_as_a_query_parameter(supervisor_api, make_order, port_3_only, 
     assert (job_of(order).port, job_of(order).printer) == (3, port_3_only)
 
 
-@pytest.mark.parametrize("value", ["LPT3", "lpt3", "3", 3])
+@pytest.mark.parametrize("value", ["LPT3", "lpt3", "3"])
 def test_lpt_port_as_a_json_body_field(supervisor_api, make_order, port_3_only, value):
     order = make_order()
 
     supervisor_api.post(url(order.number), {"lptPort": value}, status=201)
 
     assert (job_of(order).port, job_of(order).printer) == (3, port_3_only)
+
+
+def test_a_json_number_for_the_lpt_port_is_refused_not_taken_as_text(
+    supervisor_api, make_order, port_3_only
+):
+    order = make_order()
+
+    body = supervisor_api.post(url(order.number), {"lptPort": 3}, status=400)
+
+    assert body == error("Incorrect arguments provided", "lptPort: must be a string")
+    assert_no_job(order)
 
 
 @pytest.mark.parametrize("value", ["LPT3", "lpt3", "3"])
@@ -614,3 +625,24 @@ def test_print_ticket_costs_the_same_queries_for_50_items_as_for_1(
     supervisor_api.post(url(large.number), status=201, max_queries=PRINT_QUERY_CEILING)
 
     assert supervisor_api.last_queries == small_queries
+
+
+def test_a_json_null_body_is_refused_even_with_the_port_in_the_query(
+    supervisor_api, make_order, port_3_only
+):
+    order = make_order()
+
+    body = supervisor_api.post(url(order.number) + "?lptPort=LPT3", raw="null", status=400)
+
+    assert body == error("Incorrect arguments provided", "body: must be a JSON object")
+    assert_no_job(order)
+
+
+def test_a_body_that_is_no_object_is_refused_for_an_order_marked_for_cancelation(
+    supervisor_api, make_order
+):
+    order = make_order(cancelled_at=timezone.now())
+
+    body = supervisor_api.post(url(order.number), ["LPT1"], status=400)
+
+    assert body == error("Incorrect arguments provided", "body: must be a JSON object")

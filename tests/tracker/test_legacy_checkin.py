@@ -266,3 +266,38 @@ def test_an_over_long_station_code_is_an_invalid_station(client_api, make_order)
 
     assert body == {"input-job": "44", "input-station": "S" * 50, "result": "invalid station"}
     assert not order.checkins.exists()
+
+
+# --- the body and the query string are each checked as sent -----------------------------------
+
+
+def test_a_body_value_the_query_overrides_is_still_checked(supervisor_api, make_order, surf):
+    order = make_order()
+    query = urlencode({"order": order.number, "station": "SURF"})
+
+    body = supervisor_api.post(f"{URL}?{query}", {"station": "S" * 201}, status=400)
+
+    assert body == error(
+        "Incorrect arguments provided",
+        "station: Ensure this field has no more than 200 characters.",
+    )
+    assert_nothing_written(order)
+
+
+def test_a_number_for_the_order_is_refused_not_taken_as_text(supervisor_api, make_order, surf):
+    order = make_order()
+
+    body = supervisor_api.post(URL, {"order": order.number, "station": "SURF"}, status=400)
+
+    assert body == error("Incorrect arguments provided", "order: Not a valid string.")
+    assert_nothing_written(order)
+
+
+def test_a_json_null_body_is_refused_even_with_the_query_string(supervisor_api, make_order, surf):
+    order = make_order()
+    query = urlencode({"order": order.number, "station": "SURF"})
+
+    body = supervisor_api.post(f"{URL}?{query}", raw="null", status=400)
+
+    assert body == error("Incorrect arguments provided", "body: No data provided")
+    assert_nothing_written(order)

@@ -8,7 +8,8 @@ declares, once for its two views (a class both inherit besides the generic view)
 - ``model`` and ``lookup_field``, the field the URL names a record by (also the list's order,
   and the URL's parameter name);
 - ``input_serializer``, a ``ValidatedModelSerializer``: the model's rules check what POST and
-  PATCH bring;
+  PATCH bring; ``change_serializer``, where PATCH takes other fields than POST (the field the
+  URL names a record by is fixed: ``StrictSerializer.fixed_fields``);
 - ``view_serializer``, the record as the API shows it (and as the schema describes it);
 - ``not_found``, the domain error for a name no record has (it gets the name);
 - ``destroy(record)``, what DELETE does: stations and printers are deleted only while nothing
@@ -75,7 +76,13 @@ class ConfigurationView(V2View):
     view_serializer: ClassVar[type[serializers.Serializer]]
     lookup_field: ClassVar[str]
     input_serializer: ClassVar[type[ValidatedModelSerializer]]
+    change_serializer: ClassVar[type[ValidatedModelSerializer] | None] = None
     not_found: ClassVar[Callable[[str], DomainError]]
+
+    @classmethod
+    def changes(cls) -> type[ValidatedModelSerializer]:
+        """The serializer PATCH checks its input with."""
+        return cls.change_serializer or cls.input_serializer
 
     def represent(self, record: models.Model) -> dict[str, Any]:
         """The record as the API shows it."""
@@ -124,7 +131,7 @@ class ConfigurationDetailView(ConfigurationView):
 
     def patch(self, request, **path):
         record = self.find(path[self.lookup_field])
-        serializer = self.input_serializer(record, data=request.data, partial=True)
+        serializer = self.changes()(record, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return Response(self.represent(serializer.save()))
 
@@ -239,7 +246,7 @@ class ConfigurationSchema:
                 operation_id=f"{self.operation_id(view)}_update",
                 **record,
                 summary=self.change_summary or f"Change a {self.noun}",
-                request=view.input_serializer,
+                request=view.changes(),
                 ok={
                     200: OpenApiResponse(
                         view.view_serializer, description=f"The {self.noun}, changed."

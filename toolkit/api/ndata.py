@@ -71,6 +71,8 @@ PAGING_PARAMETERS = (SKIP, TAKE, SORT, COUNT)
 INT_RANGE = (-(2**63), 2**63 - 1)
 MAX_ARGUMENTS = 1000
 MAX_PARAMETER_LENGTH = 4000
+# The largest ``$skip``: beyond any row count, and keeps OFFSET within 64 bits.
+MAX_SKIP = 999_999_999_999_999_999
 _INT_RE = re.compile(r"[+-]?[0-9]{1,19}")
 
 
@@ -231,7 +233,7 @@ def _non_negative(text: str, *, most: int | None = None) -> int:
     if not (text.isascii() and text.isdigit()):
         raise ValueError(f"must be a non-negative integer, not {text!r}")
     digits = text.lstrip("0") or "0"
-    if len(digits) > 18:  # beyond any row count; keeps OFFSET within 64 bits
+    if len(digits) > len(str(MAX_SKIP)):  # beyond any row count; keeps OFFSET within 64 bits
         raise ValueError("is too large")
     number = int(digits)
     if most is not None and number > most:

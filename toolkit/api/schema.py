@@ -17,7 +17,8 @@ view also gets 401 and 403 from ``V2AutoSchema``, derived from its ``required_ri
 
 import inspect
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -33,7 +34,8 @@ from toolkit.api.pagination import BoundedLimitOffsetPagination
 
 class StrictSerializerScheme(OpenApiSerializerExtension):
     """A ``StrictSerializer`` refuses keys it does not know: say so with
-    ``additionalProperties: false``."""
+    ``additionalProperties: false``. The fields it names in ``fixed_fields`` (the field a
+    record is named by, on a change) are stated ``readOnly``."""
 
     target_class = "toolkit.api.strict.StrictSerializer"
     match_subclasses = True
@@ -41,6 +43,55 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["additionalProperties"] = False
+        fixed = getattr(self.target, "fixed_fields", ())
+        for name in fixed:
+            schema["properties"][name]["readOnly"] = True
+        if fixed and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in fixed]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
+
+
+# Patterns of the text a ``StrictCharField`` takes: no NUL anywhere (DRF refuses it, and
+# PostgreSQL cannot store it), and, unless blank is allowed, a character that is not whitespace
+# (DRF trims the text before refusing it as blank). ``\s`` means in a JSON Schema validator
+# written in Python what ``str.strip()`` strips. Where blank is allowed, drf-spectacular adds
+# the empty string as an alternative (``oneOf``), so the pattern itself needs a character.
+NO_NUL = r"^[^\u0000]+$"
+NO_NUL_OR_EMPTY = r"^[^\u0000]*$"
+NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+
+
+def text_pattern(*, allow_blank: bool, trimmed: bool = True) -> str:
+    """The pattern of non-empty text without NUL; not blank either, unless ``allow_blank``."""
+    return NO_NUL if allow_blank or not trimmed else NOT_BLANK
+
+
+class StrictCharFieldScheme(OpenApiSerializerFieldExtension):
+    """States what a ``StrictCharField`` refuses besides its length: blank text (``minLength``
+    and a pattern that needs a character other than whitespace) and NUL. A field checked by a
+    pattern of its own (a model's rule, which leaves NUL out) is described by that pattern."""
+
+    target_class = "toolkit.api.strict.StrictCharField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if field.read_only:
+            return schema
+        if not field.allow_blank:
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+        if not any(isinstance(rule, RegexValidator) for rule in field.validators):
+            schema["pattern"] = text_pattern(
+                allow_blank=field.allow_blank, trimmed=field.trim_whitespace
+            )
+        if "maxLength" in field.stated:
+            limit = field.stated["maxLength"]
+            schema["maxLength"] = min(schema.get("maxLength", limit), limit)
+        if "pattern" in field.stated:
+            schema["pattern"] = field.stated["pattern"]
         return schema
 
 
@@ -68,9 +119,11 @@ def v2_errors(by_status: dict[int, str]) -> dict[int, OpenApiResponse]:
     return {status: v2_error(description) for status, description in by_status.items()}
 
 
-def path_parameter(name: str, description: str) -> OpenApiParameter:
-    """A part of the URL's path (a string) that names what the operation acts on."""
-    return OpenApiParameter(name, str, OpenApiParameter.PATH, description=description)
+def path_parameter(name: str, description: str, *, pattern: str = NO_NUL) -> OpenApiParameter:
+    """A part of the URL's path (a string) that names what the operation acts on: no value
+    holds NUL (a path naming one answers 404), or ``pattern`` for a narrower rule."""
+    schema = {"type": "string", "pattern": pattern}
+    return OpenApiParameter(name, schema, OpenApiParameter.PATH, description=description)
 
 
 def v2_operation(
@@ -155,22 +208,54 @@ def paginated(name: str, item: serializers.Serializer) -> serializers.Serializer
     )
 
 
+def integer_parameter(name: str, *, minimum: int, maximum: int, description: str):
+    """A query parameter taking an integer from ``minimum`` to ``maximum``, both stated."""
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    return OpenApiParameter(name, schema, description=description)
+
+
+def text_parameter(
+    name: str,
+    description: str,
+    *,
+    allow_empty: bool = False,
+    pattern: str | None = None,
+    max_length: int | None = None,
+    required: bool = False,
+) -> OpenApiParameter:
+    """A query parameter taking text: by default any text without NUL (which no stored value
+    holds), non-empty unless ``allow_empty``; ``pattern`` for a narrower rule."""
+    schema = {"type": "string", "pattern": pattern or (NO_NUL_OR_EMPTY if allow_empty else NO_NUL)}
+    if not allow_empty:
+        schema["minLength"] = 1
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return OpenApiParameter(name, schema, description=description, required=required)
+
+
 PAGE_PARAMETERS = [
-    OpenApiParameter(
+    integer_parameter(
         "limit",
-        int,
+        minimum=0,
+        maximum=BoundedLimitOffsetPagination.max_limit,
         description=(
-            f"Page size, a non-negative integer; at most (and by default) "
-            f"{BoundedLimitOffsetPagination.max_limit}."
+            f"Page size; by default {BoundedLimitOffsetPagination.default_limit}. A value that "
+            "is not an integer (or is empty) or lies out of bounds is refused."
         ),
     ),
-    OpenApiParameter("offset", int, description="Matches to skip, a non-negative integer."),
+    integer_parameter(
+        "offset",
+        minimum=0,
+        maximum=BoundedLimitOffsetPagination.max_offset,
+        description="Matches to skip; by default 0. Refused like `limit`.",
+    ),
 ]
 
 PAGE_PARAMETERS_INVALID = (
-    "`limit` or `offset` is not a non-negative integer: "
+    "`limit` or `offset` is not an integer within its bounds: "
     '`{"error": "Incorrect arguments provided", "details": ["limit: must be a non-negative '
-    'integer"]}`.'
+    f'integer"]}}` (a word, a sign or an empty value) or `["limit: must be at most '
+    f'{BoundedLimitOffsetPagination.max_limit}"]`.'
 )
 
 

@@ -40,7 +40,18 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictCharField(serializers.CharField):
-    """JSON strings only: a number where text is expected is refused, not turned into text."""
+    """JSON strings only: a number where text is expected is refused, not turned into text.
+
+    Like every DRF ``CharField`` it refuses NUL (which no stored text can hold) and, unless
+    ``allow_blank``, text that is empty once trimmed; the OpenAPI schema states both
+    (``toolkit.api.schema.StrictCharFieldScheme``). ``stated`` adds JSON Schema keywords
+    (``pattern``, ``maxLength``) for a rule checked further in, in its own words, such as a
+    service's format of an identifier: the schema then states it too.
+    """
+
+    def __init__(self, *, stated: dict | None = None, **kwargs):
+        self.stated = stated or {}
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -23,7 +23,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from toolkit.api.strict import StrictSerializer
+from toolkit.api.strict import StrictCharField, StrictSerializer
 
 
 class ValidatedModelSerializer(StrictSerializer):
@@ -80,10 +80,14 @@ class ValidatedModelSerializer(StrictSerializer):
         }
 
 
-class CheckedCharField(serializers.CharField):
+class CheckedCharField(StrictCharField):
     """Text checked by its own bounds first, then by ``rules`` (a model's validators), in the
-    order DRF's RegexField checks its pattern: a value too long hears of both, the length first."""
+    order DRF's RegexField checks its pattern: a value too long hears of both, the length first.
+
+    The text is checked as sent, untrimmed, so that what the rules' pattern (stated in the
+    OpenAPI schema) refuses, such as a leading space, the field refuses too."""
 
     def __init__(self, *, rules=(), **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
         self.validators.extend(rules)

@@ -1,6 +1,6 @@
 """``PUT /api/orderCancel?orderId=...``: cancel items of a pre-production order."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
@@ -10,7 +10,7 @@ from accounts.rights import Right
 from orders import errors
 from orders.services import cancel_items
 from toolkit.api import item_cancel as envelope
-from toolkit.api.schema import item_cancel_responses
+from toolkit.api.schema import item_cancel_responses, text_parameter
 from toolkit.errors import looked_up
 
 from .authentication import PartnerAuthentication
@@ -60,11 +60,10 @@ class OrderCancelView(APIView):
         ),
         tags=["Item cancel"],
         parameters=[
-            OpenApiParameter(
+            text_parameter(
                 "orderId",
-                str,
+                "The order number, or the order's public id (UUID).",
                 required=True,
-                description="The order number, or the order's public id (UUID).",
             )
         ],
         request=ItemCancelRequestSerializer,

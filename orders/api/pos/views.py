@@ -21,9 +21,11 @@ from orders.services import (
 from toolkit.api import ndata, problems
 from toolkit.api.schema import (
     PROBLEM_UNAUTHENTICATED,
+    integer_parameter,
     path_parameter,
     problem_operation,
     problem_permission_denied,
+    text_parameter,
 )
 
 from .base import OrdersApiView
@@ -39,20 +41,24 @@ ORDER_ID = path_parameter("order_id", "The order's public id (`id`, a UUID).")
 NO_SUCH_ORDER = "No order with that id (no errorCode)."
 
 QUERY_PARAMETERS = [
-    OpenApiParameter("$skip", int, description="Matches to skip (non-negative)."),
-    OpenApiParameter("$take", int, description=f"Page size (0..{MAX_TAKE}, default {MAX_TAKE})."),
-    OpenApiParameter(
+    integer_parameter(
+        "$skip", minimum=0, maximum=ndata.MAX_SKIP, description="Matches to skip (default 0)."
+    ),
+    integer_parameter(
+        "$take", minimum=0, maximum=MAX_TAKE, description=f"Page size (default {MAX_TAKE})."
+    ),
+    text_parameter(
         "$sort",
-        str,
-        description=(
-            "Comma-separated keys, `key`, `-key`, `key:asc` or `key:desc`; sortable: "
-            + ", ".join(m.name for m in ORDER_MEMBERS if m.sortable)
-            + f". Default `{DEFAULT_SORT}`; ties are broken by `id`."
-        ),
+        "Comma-separated keys, `key`, `-key`, `key:asc` or `key:desc`; sortable: "
+        + ", ".join(m.name for m in ORDER_MEMBERS if m.sortable)
+        + f". Default `{DEFAULT_SORT}`; ties are broken by `id`.",
+        max_length=ndata.MAX_PARAMETER_LENGTH,
     ),
     OpenApiParameter("$count", bool, description="`true`: only count the matches (no `items`)."),
     *(
-        OpenApiParameter(member.name, str, description=ndata.describe_member(member))
+        text_parameter(
+            member.name, ndata.describe_member(member), max_length=ndata.MAX_PARAMETER_LENGTH
+        )
         for member in ORDER_MEMBERS
     ),
 ]
@@ -185,13 +191,11 @@ class OrderView(OrdersApiView):
         operation_id="orders_delete",
         parameters=[
             ORDER_ID,
-            OpenApiParameter(
+            text_parameter(
                 "deleteReason",
-                str,
-                description=(
-                    "Reason code, as for the Lab API v2 (also accepted as a field of a JSON "
-                    "object body)."
-                ),
+                "Reason code, as for the Lab API v2 (also accepted as a field of a JSON "
+                "object body).",
+                allow_empty=True,
             ),
         ],
         ok={204: OpenApiResponse(description="Cancelled (marked for cancelation).")},

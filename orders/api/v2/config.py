@@ -19,6 +19,7 @@ from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, v2_operation
 
 from .base import ORDER_ERROR_STATUS, OrdersV2View
 from .serializers import (
+    DeleteReasonChangeSerializer,
     DeleteReasonSerializer,
     DeleteReasonViewSerializer,
     LabSettingsSerializer,
@@ -54,6 +55,7 @@ class DeleteReasons:
     lookup_field = "code"
     view_serializer = DeleteReasonViewSerializer
     input_serializer = DeleteReasonSerializer
+    change_serializer = DeleteReasonChangeSerializer
     not_found = DeleteReasonNotFound
     error_statuses = ORDER_ERROR_STATUS
 

@@ -9,41 +9,69 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from orders.flow import FLOW_STEPS
+from orders.identifiers import (
+    ORDER_NUMBER_PATTERN,
+    PO_NUMBER_MAX_LENGTH,
+    TRAY_NUMBER_PATTERN,
+)
 from orders.models import REASON_CODE, DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
 from orders.settings_registry import LAB_SETTINGS, LabSetting
 from orders.status import JobType
-from toolkit.api.strict import StrictBooleanField, StrictIntegerField, StrictSerializer
+from toolkit.api.strict import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictSerializer,
+)
 from toolkit.api.validated import ValidatedModelSerializer
 
 
 class ItemInputSerializer(StrictSerializer):
-    sku = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    sku = StrictCharField(max_length=40)
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     quantity = StrictIntegerField(min_value=1, max_value=9999, required=False, default=1)
     endpoints = serializers.ListField(
-        child=serializers.CharField(max_length=40), max_length=20, required=False, default=list
+        child=StrictCharField(max_length=40), max_length=20, required=False, default=list
     )
 
 
 class OrderCreateSerializer(StrictSerializer):
-    orderNumber = serializers.CharField(required=False, max_length=20)
-    trayNumber = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    poNumber = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    customerNumber = serializers.CharField(
+    # The identifiers' formats are the create service's (``orders.identifiers``), checked
+    # there in its words and stated here; the text is taken as sent, as the patterns read it.
+    orderNumber = StrictCharField(
+        required=False,
+        max_length=20,
+        trim_whitespace=False,
+        stated={"pattern": ORDER_NUMBER_PATTERN},
+    )
+    trayNumber = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        trim_whitespace=False,
+        stated={"pattern": TRAY_NUMBER_PATTERN},
+    )
+    poNumber = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        stated={"maxLength": PO_NUMBER_MAX_LENGTH},
+    )
+    customerNumber = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=8,
         help_text="Names an active customer (`Customer does not exist` otherwise).",
     )
-    customerJobId = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    patient = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    customerJobId = StrictCharField(required=False, allow_blank=True, max_length=40)
+    patient = StrictCharField(required=False, allow_blank=True, max_length=100)
     jobType = serializers.ChoiceField(choices=JobType.choices, required=False)
-    calculationDesc = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    calculationDesc = StrictCharField(required=False, allow_blank=True, max_length=100)
     dateOrdered = serializers.DateField(required=False, allow_null=True)
     dateWanted = serializers.DateField(required=False, allow_null=True)
-    ticketId = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    ticketName = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    ticketId = StrictCharField(required=False, allow_blank=True, max_length=40)
+    ticketName = StrictCharField(required=False, allow_blank=True, max_length=100)
     items = ItemInputSerializer(many=True, required=False, max_length=200)
 
     def get_fields(self):
@@ -78,13 +106,21 @@ class DeleteReasonSerializer(ValidatedModelSerializer):
 
     model = DeleteReason
 
-    code = serializers.CharField(max_length=10, validators=[REASON_CODE])
-    description = serializers.CharField(max_length=200)
-    active = serializers.BooleanField(required=False)
+    code = StrictCharField(max_length=10, validators=[REASON_CODE], trim_whitespace=False)
+    description = StrictCharField(max_length=200)
+    active = StrictBooleanField(required=False)
+
+
+@extend_schema_serializer(component_name="DeleteReasonChange")
+class DeleteReasonChangeSerializer(DeleteReasonSerializer):
+    """A reason code's changes, as PATCH takes them; unknown keys are refused. The code is
+    read-only: the path names the reason, and a different `code` is refused (the same one, as
+    a fetched record carries it, is accepted)."""
+
+    fixed_fields = ("code",)
 
     def validate_code(self, value):
-        # The path names the reason: a PATCH cannot move it to another code.
-        if self.instance is not None and value != self.instance.code:
+        if value != self.instance.code:
             raise serializers.ValidationError("cannot be changed; create a new reason instead")
         return value
 

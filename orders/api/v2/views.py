@@ -5,7 +5,6 @@ from dataclasses import replace
 from functools import partial
 
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema_view,
@@ -24,7 +23,12 @@ from orders.errors import OrderMarkedForCancelation
 from orders.identifiers import resolve_order_identifier
 from orders.models import Order
 from orders.services import cancel_order, create_order, hold_order, release_order
-from toolkit.api.schema import V2_INCORRECT_ARGUMENTS, V2ErrorSerializer, v2_operation
+from toolkit.api.schema import (
+    V2_INCORRECT_ARGUMENTS,
+    V2ErrorSerializer,
+    text_parameter,
+    v2_operation,
+)
 from toolkit.api.v2 import error_body
 
 from .base import OrdersV2View, order_operation
@@ -111,13 +115,12 @@ class OrderDetailView(OrdersV2View):
             "also be sent as a field of a JSON object body."
         ),
         parameters=[
-            OpenApiParameter(
+            text_parameter(
                 "deleteReason",
-                str,
-                description=(
-                    "An active reason code; required while the setting `Enter reason code when "
-                    "deleting order` is on, ignored (with a warning in `message`) while it is off."
-                ),
+                "An active reason code; required while the setting `Enter reason code when "
+                "deleting order` is on, ignored (with a warning in `message`) while it is off. "
+                "Empty counts as missing.",
+                allow_empty=True,
             ),
         ],
         ok={
