@@ -205,8 +205,14 @@ def _statements() -> _Statements:
             ),
         ]
     )
+    # The orders the condition picks come first, in a subquery of their own, and the rest is
+    # joined to them. Written as one WHERE over all the joins, the statement has more tables
+    # than PostgreSQL reorders (join_collapse_limit), and with the items it then joined every
+    # order to its items before picking one: half a second a fetch by tray on 100,000 orders.
     joins = (
-        f" FROM {quote(Order._meta.db_table)} o"
+        f" FROM (SELECT o.{pk} FROM {quote(Order._meta.db_table)} o"  # noqa: S608 - model names
+        f" WHERE {{condition}}) picked"
+        f" JOIN {quote(Order._meta.db_table)} o ON o.{pk} = picked.{pk}"
         f" LEFT JOIN {quote(Station._meta.db_table)} s"
         f" ON s.{quote(Station._meta.pk.column)} = o.{quote(_column(Order, 'current_station'))}"
         f" LEFT JOIN {quote(Customer._meta.db_table)} c"
@@ -235,9 +241,9 @@ def _statements() -> _Statements:
         f" ON e.{quote(_column(OrderItemEndpoint, 'item'))} = i.{quote(OrderItem._meta.pk.column)}"
     )
     return _Statements(
-        order=f"SELECT {select}{joins} WHERE {{condition}}",
+        order=f"SELECT {select}{joins}",
         order_with_items=(
-            f"SELECT {select}, {item_select}{joins}{item_joins} WHERE {{condition}}"
+            f"SELECT {select}, {item_select}{joins}{item_joins}"
             f" ORDER BY o.{pk}, i.{quote(OrderItem._meta.pk.column)},"
             f" e.{quote(OrderItemEndpoint._meta.pk.column)}"
         ),
