@@ -76,6 +76,12 @@ class Right(StrEnum):
     ADD_CUSTOMER = "orders.add_customer"
     CHANGE_CUSTOMER = "orders.change_customer"
     DELETE_CUSTOMER = "orders.delete_customer"
+    # Addons: what a job may have applied to its lenses; DELETE in the Lab API v2 deactivates
+    # an addon some order used, and deletes one none did.
+    VIEW_ADDON = "orders.view_addon"
+    ADD_ADDON = "orders.add_addon"
+    CHANGE_ADDON = "orders.change_addon"
+    DELETE_ADDON = "orders.delete_addon"
     # Stations: the Lab API v2's job-track stations and the admin's.
     VIEW_STATION = "orders.view_station"
     ADD_STATION = "orders.add_station"

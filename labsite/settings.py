@@ -210,6 +210,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "toolkit.api.schema.document_server_limits",
+        "toolkit.api.schema.numbers_as_json_numbers",
     ],
     "TITLE": "labsite API",
     "DESCRIPTION": (

@@ -9,7 +9,17 @@ from django.urls import reverse
 from accounts.rights import Right
 from toolkit.admin import ReadOnlyAdmin
 
-from .models import Customer, DeleteReason, LabSettings, LabSettingsChange, OrderEye, Station
+from .models import (
+    FLOW_OF_ADDON_FLAGS,
+    Addon,
+    Customer,
+    DeleteReason,
+    LabSettings,
+    LabSettingsChange,
+    OrderAddon,
+    OrderEye,
+    Station,
+)
 from .rx import signed
 from .services import update_lab_settings
 from .settings_registry import GROUPS, LAB_SETTINGS
@@ -94,6 +104,54 @@ class CustomerAdmin(admin.ModelAdmin):
         if obj is not None and obj.orders.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(Addon)
+class AddonAdmin(admin.ModelAdmin):
+    """Addons: what a job may have applied to its lenses; each flag is a flow step the jobs
+    that order it require."""
+
+    list_display = ["code", "description", "flow_steps", "active"]
+    list_filter = ["active", "is_ar", "is_tint"]
+    search_fields = ["code", "description", "external_code"]
+    fieldsets = [
+        (None, {"fields": ["code", "description", "external_code", "active"]}),
+        (
+            "Flow steps the jobs that order it require",
+            {"fields": list(FLOW_OF_ADDON_FLAGS)},
+        ),
+        (None, {"fields": ["exclude_from_rx_site"]}),
+    ]
+
+    @admin.display(description="flow steps")
+    def flow_steps(self, addon):
+        return ", ".join(
+            str(Addon._meta.get_field(flag).verbose_name)
+            for flag in FLOW_OF_ADDON_FLAGS
+            if getattr(addon, flag)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # An addon some order has is deactivated, not deleted (the orders keep pointing at it).
+        if obj is not None and OrderAddon.objects.filter(addon=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class OrderAddonInline(OrderPanelInline):
+    """The order's addons, in the order the client gave them."""
+
+    model = OrderAddon
+    verbose_name_plural = "addons"
+    fields = ["position", "addon", "description"]
+    readonly_fields = fields
+
+    @admin.display(description="description")
+    def description(self, row):
+        return row.addon.description
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("addon")
 
 
 @admin.register(Station)

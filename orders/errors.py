@@ -24,6 +24,16 @@ class OrderNotFound(RecordNotFound):
     code = "order_not_found"
 
 
+class CustomerRecordNotFound(RecordNotFound):
+    """No customer has the number a customer's URL names."""
+
+    code = "customer_record_not_found"
+
+
+class AddonNotFound(RecordNotFound):
+    code = "addon_not_found"
+
+
 class CustomerNotFound(InputNotFound):
     """The customer number names no active customer."""
 
@@ -158,3 +168,56 @@ class OrderNotPreProduction(DomainError):
         super().__init__(
             f"Items can be cancelled only while the order is pre-production; its status is {status}"
         )
+
+
+# --- Creating a job: the checks of contracts/rx-orders.md, in their order --------------------
+
+
+class UncutOnly(DomainError):
+    """``crib`` or ``ellh`` given on a job that is not uncut (checks 2 and 3)."""
+
+    code = "uncut_only"
+
+    def __init__(self, field: str, job_type: str):
+        self.field = field
+        super().__init__(
+            f"{field} is only valid on uncut jobs", details=[f"Job Type: {job_type}", "Frame SW:"]
+        )
+
+
+class LensChoiceMissing(DomainError):
+    """A job to surface or edge names no lens style and/or no material for either eye."""
+
+    code = "lens_missing"
+    message = "Incorrect arguments provided"
+
+    def __init__(self, missing: list[str]):
+        super().__init__(
+            details=[
+                f"rt{name}, lt{name} are missing, at least one parameter must be provided"
+                for name in missing
+            ]
+        )
+
+
+class NoAddonsEntered(DomainError):
+    code = "no_addons"
+    message = "No addons entered"
+
+
+class RxValidationFailed(DomainError):
+    """An eye's prescription fails a check of the catalogue (``orders.rx``)."""
+
+    code = "rx_invalid"
+    message = "Validation Failed"
+
+
+class DuplicateOrder(DomainError):
+    """Save Duplicate Orders is off and an active order has the customer and job id."""
+
+    code = "duplicate_order"
+    message = "Duplicate order"
+
+    def __init__(self, original: int):
+        self.original = original
+        super().__init__(details=[f"Order: {original}"])

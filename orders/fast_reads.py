@@ -20,7 +20,16 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from .identifiers import resolve_with
-from .models import Customer, Order, OrderEye, OrderItem, OrderItemEndpoint, Station
+from .models import (
+    Addon,
+    Customer,
+    Order,
+    OrderAddon,
+    OrderEye,
+    OrderItem,
+    OrderItemEndpoint,
+    Station,
+)
 from .rx import Eye
 from .status import OrderState
 
@@ -117,6 +126,7 @@ def _orders(condition: str, params: list, *, with_items: bool) -> list[Order]:
             order = orders[row.pk] = row
             _attach_station_customer_and_creator(order)
             _attach_eyes(order)
+            _attach_addons(order)
             order.items_shown = []
         if with_items and row.item_id is not None:
             if not order.items_shown or order.items_shown[-1][0].pk != row.item_id:
@@ -179,6 +189,21 @@ def _attach_eyes(order: Order) -> None:
         setattr(order, Order.EYE_ATTRIBUTES[eye], shown)
 
 
+def _attach_addons(order: Order) -> None:
+    """Give the order its addon codes and its first AR addon (``Order.addon_codes``,
+    ``ar_addon``), read as columns of its row."""
+    order.addon_codes = order.addons_joined.split(",") if order.addons_joined else []
+    order.ar_addon = (
+        Addon.from_db(
+            order._state.db,
+            ["id", "code", "description"],
+            [order.ar_id, order.ar_code, order.ar_description],
+        )
+        if order.ar_id is not None
+        else None
+    )
+
+
 @dataclass(frozen=True)
 class _Statements:
     order: str  # with a {condition} on the order (alias o)
@@ -197,6 +222,8 @@ def _statements() -> _Statements:
             *(f"s.{quote(_column(Station, f))} AS station_{f}" for f in _STATION_FIELDS),
             *(f"c.{quote(_column(Customer, f))} AS of_customer_{f}" for f in _CUSTOMER_FIELDS),
             f"u.{quote(_column(user_model, user_model.USERNAME_FIELD))} AS creator_name",
+            f"{_addon_codes_joined(quote, pk)} AS addons_joined",
+            *(f"ar.{quote(_column(Addon, f))} AS ar_{f}" for f in ("id", "code", "description")),
             *(
                 f"{alias}.{quote(column)} AS {alias}_{name}"
                 for alias in _EYE_ALIASES.values()
@@ -219,6 +246,7 @@ def _statements() -> _Statements:
         f" ON c.{quote(Customer._meta.pk.column)} = o.{quote(_column(Order, 'customer'))}"
         f" LEFT JOIN {quote(user_model._meta.db_table)} u"
         f" ON u.{quote(user_model._meta.pk.column)} = o.{quote(_column(Order, 'created_by'))}"
+        + _first_ar_addon_join(quote, pk)
         + "".join(
             f" LEFT JOIN {quote(OrderEye._meta.db_table)} {alias}"
             f" ON {alias}.{quote(_column(OrderEye, 'order'))} = o.{pk}"
@@ -247,6 +275,38 @@ def _statements() -> _Statements:
             f" ORDER BY o.{pk}, i.{quote(OrderItem._meta.pk.column)},"
             f" e.{quote(OrderItemEndpoint._meta.pk.column)}"
         ),
+    )
+
+
+def _order_addons(quote, order_pk: str, *, only_ar: bool = False) -> str:
+    """The rows of the order's addons: code, position (and addon id), for a subquery."""
+    return (
+        f"SELECT a.{quote(Addon._meta.pk.column)} AS addon_id,"  # noqa: S608 - names from the models
+        f" a.{quote(_column(Addon, 'code'))} AS code,"
+        f" oa.{quote(_column(OrderAddon, 'position'))} AS position"
+        f" FROM {quote(OrderAddon._meta.db_table)} oa JOIN {quote(Addon._meta.db_table)} a"
+        f" ON a.{quote(Addon._meta.pk.column)} = oa.{quote(_column(OrderAddon, 'addon'))}"
+        f" WHERE oa.{quote(_column(OrderAddon, 'order'))} = o.{order_pk}"
+        + (f" AND a.{quote(_column(Addon, 'is_ar'))}" if only_ar else "")
+    )
+
+
+def _addon_codes_joined(quote, order_pk: str) -> str:
+    """A subquery: the order's addon codes in their order, joined by commas (codes hold no
+    comma: ``STATION_CODE``), or null. PostgreSQL orders inside its aggregate; SQLite's
+    ``group_concat`` keeps the order of the subquery it reads."""
+    rows = _order_addons(quote, order_pk)
+    if connection.vendor == "postgresql":
+        return f"(SELECT string_agg(code, ',' ORDER BY position) FROM ({rows}) codes)"  # noqa: S608
+    return f"(SELECT group_concat(code, ',') FROM ({rows} ORDER BY position) codes)"  # noqa: S608
+
+
+def _first_ar_addon_join(quote, order_pk: str) -> str:
+    """A join of the order's first AR addon, as ``ar`` (null columns when it has none)."""
+    first = f"SELECT addon_id FROM ({_order_addons(quote, order_pk, only_ar=True)}) ar_addons"  # noqa: S608
+    return (
+        f" LEFT JOIN {quote(Addon._meta.db_table)} ar ON ar.{quote(Addon._meta.pk.column)} ="
+        f" ({first} ORDER BY position LIMIT 1)"
     )
 
 

@@ -122,6 +122,43 @@ class Customer(models.Model):
         return f"{self.number} — {self.name}"
 
 
+class Addon(CodedRecord):
+    """Something applied to a job's lenses (a tint, a coating, a polish...), ordered by code
+    (contracts/rx-orders.md, *Addons*). Its flags say which flow steps a job with it requires
+    (``FLOW_OF_ADDON_FLAGS``). An addon some order used is deactivated, never deleted."""
+
+    code_names = "addon"
+
+    code = models.CharField(max_length=10, unique=True, validators=[STATION_CODE])
+    description = models.CharField(max_length=100)
+    external_code = models.CharField(max_length=20, blank=True, default="")
+    exclude_from_rx_site = models.BooleanField("exclude from Rx site", default=False)
+    is_ar = models.BooleanField("AR coating", default=False)
+    is_backside = models.BooleanField("backside coating", default=False)
+    is_mirror = models.BooleanField("mirror", default=False)
+    is_tint = models.BooleanField("tint", default=False)
+    is_uv = models.BooleanField("UV", default=False)
+    requires_drop_ball = models.BooleanField(default=False)
+    requires_etching = models.BooleanField(default=False)
+    requires_harden = models.BooleanField(default=False)
+    requires_polish = models.BooleanField(default=False)
+    active = models.BooleanField(default=True, help_text="Only active addons can be ordered.")
+
+
+# Each flag of an addon, and the flow requirement (an Order field) it gives a job.
+FLOW_OF_ADDON_FLAGS = {
+    "is_ar": "requires_ar_coat",
+    "is_backside": "requires_backside_coat",
+    "is_mirror": "requires_mirror",
+    "is_tint": "requires_tint",
+    "is_uv": "requires_uv",
+    "requires_drop_ball": "requires_drop_ball",
+    "requires_etching": "requires_etching",
+    "requires_harden": "requires_hard_coat",
+    "requires_polish": "requires_polish",
+}
+
+
 def measure(name: str, low: str, high: str, **options) -> models.DecimalField:
     """An optional measurement from ``low`` to ``high`` with at most two decimals."""
     digits = len(high.split(".")[0]) + 2
@@ -136,6 +173,33 @@ def measure(name: str, low: str, high: str, **options) -> models.DecimalField:
     )
 
 
+# The order's own lens and frame fields (contracts/rx-orders.md), as a new order gives them.
+LENS_AND_FRAME_FIELDS = (
+    "balance_lens",
+    "corridor_length",
+    "crib",
+    "ellh",
+    "frame_a",
+    "frame_b",
+    "frame_ed",
+    "frame_bridge",
+    "frame_circumference",
+    "frame_eye",
+    "frame_color",
+    "frame_manufacturer",
+    "frame_name",
+    "frame_sku",
+    "frame_upc",
+    "frame_status_code",
+    "frame_part_sku",
+    "frame_side_shield_sku",
+    "misc1_sku",
+    "misc2_sku",
+    "warehouse",
+    "instructions",
+)
+
+
 class OrderQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ACTIVE_ORDER)
@@ -144,6 +208,10 @@ class OrderQuerySet(models.QuerySet):
         """Everything the API renders for an order, in a constant number of queries."""
         return self.select_related("current_station", "created_by", "customer").prefetch_related(
             "eyes",
+            models.Prefetch(
+                "order_addons",
+                queryset=OrderAddon.objects.select_related("addon").order_by("position"),
+            ),
             models.Prefetch(
                 "items",
                 queryset=OrderItem.objects.order_by("id").prefetch_related(
@@ -219,6 +287,7 @@ class Order(models.Model):
         "misc. SKU 2", max_length=20, blank=True, default="", db_default=""
     )
     warehouse = models.CharField(max_length=20, default="DEFAULT", db_default="DEFAULT")
+    addons = models.ManyToManyField(Addon, through="OrderAddon", related_name="orders", blank=True)
     instructions = models.CharField(
         max_length=250,
         blank=True,
@@ -343,6 +412,17 @@ class Order(models.Model):
     def _eye(self, eye: Eye) -> "OrderEye | None":
         return next((row for row in self.eyes.all() if row.eye == eye), None)
 
+    @cached_property
+    def addon_codes(self) -> list[str]:
+        """The codes of the order's addons, in the client's order (``order_addons`` with their
+        addon, prefetched by ``for_display``; ``fast_reads`` sets it from its statement)."""
+        return [row.addon.code for row in self.order_addons.all()]
+
+    @cached_property
+    def ar_addon(self) -> "Addon | None":
+        """The order's first AR addon (the fetch model's ``arCode`` and ``arDesc``), or None."""
+        return next((row.addon for row in self.order_addons.all() if row.addon.is_ar), None)
+
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
@@ -428,7 +508,15 @@ class OrderEye(models.Model):
     prism = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     prism_base = models.CharField(max_length=6, blank=True, default="")
     pd = models.DecimalField("PD", max_digits=4, decimal_places=2, null=True, blank=True)
-    near_pd = models.DecimalField("near PD", max_digits=4, decimal_places=2, null=True, blank=True)
+    near_pd = models.DecimalField(
+        "near PD",
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        # Not in the Rx check catalogue (orders.rx): refused with the other field problems.
+        validators=[MinValueValidator(Decimal(18)), MaxValueValidator(Decimal(45))],
+    )
     seg_height = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
     opc = models.CharField("OPC", max_length=20, blank=True, default="")
     calculated = models.BooleanField(default=False)
@@ -446,6 +534,23 @@ class OrderEye(models.Model):
         """What ``orders.rx`` checks of this eye."""
         stored = {name: getattr(self, name) for name in EYE_FIELDS}
         return EyeValues(**{name: None if value == "" else value for name, value in stored.items()})
+
+
+class OrderAddon(models.Model):
+    """An addon of an order, in the order the client listed them (``position``)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="order_addons")
+    addon = models.ForeignKey(Addon, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "addon"], name="order_addon_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.addon)
 
 
 class DeleteReason(CodedRecord):
@@ -518,6 +623,10 @@ class LabSettings(models.Model):
         choices=PaperSize.choices,
         default=PaperSize.LETTER,
         **described("ticket_paper_size"),
+    )
+    save_duplicate_orders = models.BooleanField(default=True, **described("save_duplicate_orders"))
+    force_qa_on_addon_jobs = models.BooleanField(
+        default=False, **described("force_qa_on_addon_jobs")
     )
 
     class Meta:

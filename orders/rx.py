@@ -62,9 +62,26 @@ RX_VALUES = (
 EYE_FIELDS = tuple(field.name for field in fields(EyeValues))
 
 
-def _outside(low: str, high: str) -> Callable[[Decimal | int | None], bool]:
-    lowest, highest = Decimal(low), Decimal(high)
-    return lambda value: value is not None and not lowest <= value <= highest
+# The range of each prescription value the catalogue checks (lowest, highest), in its units.
+RANGES = {
+    "sphere": (Decimal("-39"), Decimal("49")),
+    "cylinder": (Decimal("-20"), Decimal("20")),
+    "axis": (Decimal("0"), Decimal("180")),
+    "add": (Decimal("0"), Decimal("5")),
+    "prism": (Decimal("0"), Decimal("20")),
+    "pd": (Decimal("20"), Decimal("45")),
+    "seg_height": (Decimal("0"), Decimal("45")),
+}
+
+
+def _outside(field: str) -> Callable[["EyeValues"], bool]:
+    lowest, highest = RANGES[field]
+
+    def fails(eye: EyeValues) -> bool:
+        value = getattr(eye, field)
+        return value is not None and not lowest <= value <= highest
+
+    return fails
 
 
 @dataclass(frozen=True)
@@ -89,31 +106,27 @@ CATALOGUE = (
         112,
         "SPHERE MUST BE BETWEEN -39.0 AND +49.0",
         "sphere",
-        lambda eye: _outside("-39", "49")(eye.sphere),
+        _outside("sphere"),
     ),
     RxCheck(
         113,
         "CYLINDER MUST BE BETWEEN -20.0 AND +20.0",
         "cylinder",
-        lambda eye: _outside("-20", "20")(eye.cylinder),
+        _outside("cylinder"),
     ),
-    RxCheck(
-        114, "AXIS MUST BE BETWEEN 0 AND 180", "axis", lambda eye: _outside("0", "180")(eye.axis)
-    ),
+    RxCheck(114, "AXIS MUST BE BETWEEN 0 AND 180", "axis", _outside("axis")),
     RxCheck(
         115,
         "AXIS IS REQUIRED WITH CYLINDER",
         "axis",
         lambda eye: _nonzero(eye.cylinder) and eye.axis is None,
     ),
-    RxCheck(
-        116, "ADD MUST BE BETWEEN 0.0 AND +5.0", "add", lambda eye: _outside("0", "5")(eye.add)
-    ),
+    RxCheck(116, "ADD MUST BE BETWEEN 0.0 AND +5.0", "add", _outside("add")),
     RxCheck(
         117,
         "PRISM MUST BE BETWEEN 0.0 AND 20.0",
         "prism",
-        lambda eye: _outside("0", "20")(eye.prism),
+        _outside("prism"),
     ),
     RxCheck(
         118,
@@ -121,14 +134,12 @@ CATALOGUE = (
         "prism_base",
         lambda eye: _nonzero(eye.prism) and not eye.prism_base,
     ),
-    RxCheck(
-        119, "PD MUST BE BETWEEN 20.0 AND 45.0", "pd", lambda eye: _outside("20", "45")(eye.pd)
-    ),
+    RxCheck(119, "PD MUST BE BETWEEN 20.0 AND 45.0", "pd", _outside("pd")),
     RxCheck(
         120,
         "SEG HEIGHT MUST BE BETWEEN 0.0 AND 45.0",
         "seg_height",
-        lambda eye: _outside("0", "45")(eye.seg_height),
+        _outside("seg_height"),
     ),
 )
 
@@ -169,7 +180,12 @@ def prism_base_error(value: str) -> str | None:
         degrees = Decimal(value)
     except ArithmeticError:
         degrees = None
-    if degrees is not None and degrees.is_finite() and 0 <= degrees <= 360:
+    if (
+        degrees is not None
+        and degrees.is_finite()
+        and 0 <= degrees <= 360
+        and degrees == degrees.quantize(Decimal("0.01"))  # at most two decimals
+    ):
         return None
     return f"use {', '.join(PRISM_BASE_WORDS)} or a number of degrees from 0 to 360"
 

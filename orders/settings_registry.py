@@ -34,9 +34,12 @@ JOB_TRACKING = SettingGroup(
     "How orders move through the stations, are held, and are completed by the Job Tracker.",
 )
 WORK_TICKETS = SettingGroup("Work tickets", "When work tickets may print, and on what paper.")
+NEW_ORDERS = SettingGroup(
+    "New orders", "How new jobs are taken: duplicates, and what addon jobs must go through."
+)
 
 # The settings page, top to bottom.
-GROUPS = (CANCELLING, JOB_TRACKING, WORK_TICKETS)
+GROUPS = (NEW_ORDERS, CANCELLING, JOB_TRACKING, WORK_TICKETS)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,28 @@ LAB_SETTINGS: tuple[LabSetting, ...] = (
         label="ticket paper size",
         help="The paper the work tickets are laid out for, printed or viewed here: Letter or A4.",
         group=WORK_TICKETS,
+    ),
+)
+
+LAB_SETTINGS += (
+    LabSetting(
+        field="save_duplicate_orders",
+        wire_name="saveDuplicateOrders",
+        label="Save Duplicate Orders",
+        help=(
+            "A duplicate is a new order with the customer and customer job id of an order "
+            "that is not cancelled. On: the duplicate is saved unvalid (its unvalid message "
+            "names the original) and the original is put on hold, its history saying why. "
+            'Off: the API refuses it with 400 "Duplicate order" while the original is active.'
+        ),
+        group=NEW_ORDERS,
+    ),
+    LabSetting(
+        field="force_qa_on_addon_jobs",
+        wire_name="forceQaOnAddonJobs",
+        label="Force QA on Addon jobs",
+        help="On: every new addon job (job type A) requires the final QA flow step.",
+        group=NEW_ORDERS,
     ),
 )
 

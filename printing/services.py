@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
-from orders.models import LabSettings, Order
+from orders.models import LabSettings, Order, OrderAddon
 from orders.services import lock_order, record_event
 from orders.status import EventKind
 from toolkit.models import WorkerHeartbeat
@@ -326,7 +326,10 @@ def _load_tickets(order_ids) -> tuple[dict[int, Order], dict[int, list[TicketLin
     than the rendering)."""
     orders = (
         Order.objects.select_related("current_station", "customer")
-        .prefetch_related("eyes")
+        .prefetch_related(
+            "eyes",
+            Prefetch("order_addons", queryset=OrderAddon.objects.select_related("addon")),
+        )
         .in_bulk(order_ids)
     )
     return orders, ticket_lines_for(order_ids)

@@ -12,9 +12,12 @@ from django.utils import timezone
 import pytest
 
 from accounts.models import ApiKey
-from orders.models import Customer, DeleteReason, LabSettings, Order, Station
+from orders.models import Addon, Customer, DeleteReason, LabSettings, Order, Station
 from orders.services import NewItem, NewOrder, create_order
+from orders.services.create_checks import JOBS_WITH_LENSES
+from orders.status import JobType
 from tests import concurrency, migrating
+from tests.jobs import A_LENS, job_customer  # noqa: F401 - a fixture
 from tests.log_secrets import (  # noqa: F401 - the run's log search: a fixture and a hook
     _remember_secrets_and_log_lines,
     pytest_sessionfinish,
@@ -211,6 +214,12 @@ def make_order(db):
         }
         if "number" in create_fields:
             create_fields["number"] = str(create_fields["number"])
+        job_type = create_fields.setdefault("job_type", JobType.UNCUT)
+        if job_type in JOBS_WITH_LENSES and "eyes" not in create_fields:
+            create_fields["eyes"] = A_LENS  # unless the test gives its own
+        if job_type == JobType.ADDON and "addons" not in create_fields:
+            Addon.objects.get_or_create(code="EXTRA", defaults={"description": "An extra"})
+            create_fields["addons"] = ["EXTRA"]
         if create_fields.get("customer_number"):  # the customer it names, made on demand
             Customer.objects.get_or_create(
                 number=create_fields["customer_number"],

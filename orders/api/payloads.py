@@ -225,6 +225,19 @@ def _rx_fields(at: str) -> dict[str, serializers.Field]:
     fields["rtCalculated"].help_text = fields["ltCalculated"].help_text = (
         "The surfacing calculation is done for this eye; null when the eye is not ordered."
     )
+    fields["addons"] = serializers.ListField(
+        child=serializers.CharField(),
+        source=_source(at, "addon_codes"),
+        help_text="The order's addon codes, in the order they were given.",
+    )
+    fields["arCode"] = serializers.CharField(
+        source=_source(at, "ar_addon.code"),
+        allow_null=True,
+        help_text="The code of the order's first AR addon, or null.",
+    )
+    fields["arDesc"] = serializers.CharField(
+        source=_source(at, "ar_addon.description"), allow_null=True
+    )
     for wire, name in ORDER_RX_WIRE_NAMES.items():
         source = _source(at, name)
         # DRF refuses a source that repeats the field's name.

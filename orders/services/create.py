@@ -1,5 +1,6 @@
-"""Creating an order: the vendor's number, tray and PO rules, a number from the sequence when
-none is given, and whether the new order is valid or unvalid (and why)."""
+"""Creating an order: the checks of ``create_checks`` in the contract's order, a number from
+the sequence when none is given, the job's eyes, frame and addons, the flow steps it requires,
+and whether the new order is valid or unvalid (and why)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -7,13 +8,26 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orders.errors import CustomerNotFound, InvalidOrderData
+from orders.errors import InvalidOrderData
 from orders.flow import FLOW_STEPS
-from orders.identifiers import order_number_error, po_number_error, tray_number_error
-from orders.models import Customer, Order, OrderItem, OrderItemEndpoint, OrderNumberSequence
+from orders.models import (
+    FLOW_OF_ADDON_FLAGS,
+    LENS_AND_FRAME_FIELDS,
+    Addon,
+    LabSettings,
+    Order,
+    OrderAddon,
+    OrderEye,
+    OrderItem,
+    OrderItemEndpoint,
+    OrderNumberSequence,
+)
+from orders.rx import Eye, EyeValues
 from orders.status import EventKind, JobType, OrderState
 
-from .history import record_event
+from .create_checks import CheckedOrder, check_new_order, identifier_problems
+from .history import record_event, save_change
+from .locks import lock_order
 
 MAX_ORDER_NUMBER = 99_999_999
 
@@ -42,6 +56,10 @@ class NewOrder:
     ticket_name: str = ""
     requires: set[str] = field(default_factory=set)  # Order field names of required steps
     items: list[NewItem] = field(default_factory=list)
+    eyes: dict[Eye, EyeValues] = field(default_factory=dict)  # what the job orders per eye
+    lens_and_frame: dict = field(default_factory=dict)  # LENS_AND_FRAME_FIELDS given
+    addons: list[str] = field(default_factory=list)  # addon codes, in the client's order
+    stock_order: bool = False  # picked and shipped, not made: not a job
 
 
 def _next_order_number() -> int:
@@ -65,66 +83,36 @@ def _next_order_number() -> int:
         candidate = window[-1]
 
 
-def _validate_new_order(data: NewOrder) -> dict[str, list[str]]:
-    """What is wrong with the new order's identifiers: at most one problem per field."""
-    problems = {
-        "orderNumber": _order_number_problem(data.number),
-        "trayNumber": _tray_problem(data.tray),
-        "poNumber": po_number_error(data.po_number) if data.po_number else None,
-    }
-    return {field: [problem] for field, problem in problems.items() if problem}
-
-
-def _order_number_problem(number) -> str | None:
-    if number is None:
-        return None
-    problem = order_number_error(number)
-    if not problem and Order.objects.filter(number=int(number)).exists():
-        problem = f"order number {number} already exists"
-    return problem
-
-
-def _tray_problem(tray: str) -> str | None:
-    if not tray:
-        return None
-    problem = tray_number_error(tray)
-    if not problem:
-        holder = Order.objects.active().filter(tray=tray).only("number").first()
-        if holder is not None:
-            problem = f"tray {tray} is in use by order {holder.number}"
-    return problem
-
-
-def _customer(number: str) -> Customer | None:
-    """The active customer ``number`` names; None when no number is given."""
-    if not number:
-        return None
-    customer = Customer.objects.filter(number=number, active=True).first()
-    if customer is None:
-        raise CustomerNotFound(number)
-    return customer
-
-
-def _unvalid_message(data: NewOrder, customer: Customer | None) -> str:
-    """Why a new order cannot be released to production, or "" when it can."""
+def _unvalid_message(data: NewOrder, checked: CheckedOrder) -> str:
+    """Why a new order cannot be released to production, or "" when it can. A job with an
+    ordered eye, or an addon job with its addons, is valid with or without items."""
+    if checked.duplicate_of is not None:
+        customer = checked.customer.number if checked.customer else "(none)"
+        return (
+            f"Duplicate customer job id {data.customer_job_id} for customer {customer}: "
+            f"order {checked.duplicate_of.number}"
+        )
+    addon_job = data.job_type == JobType.ADDON
+    if not data.stock_order and (
+        any(eye.ordered(addon_job=addon_job) for eye in data.eyes.values())
+        or (addon_job and checked.addons)
+    ):
+        return ""
     if not data.items:
         return "Order has no items"
-    if data.customer_job_id:
-        duplicate = (
-            Order.objects.filter(
-                customer=customer,
-                customer_job_id=data.customer_job_id,
-                cancelled_at__isnull=True,
-            )
-            .only("number")
-            .first()
-        )
-        if duplicate is not None:
-            return (
-                f"Duplicate customer job id {data.customer_job_id} for customer "
-                f"{customer.number if customer else '(none)'}: order {duplicate.number}"
-            )
     return ""
+
+
+def flow_requirements(data: NewOrder, addons: list[Addon], lab: LabSettings) -> set[str]:
+    """The flow steps a new order requires (Order field names): those the client asked for,
+    those its addons bring, and final QA on every addon job when the lab forces it."""
+    required = set(data.requires)
+    for flag, requirement in FLOW_OF_ADDON_FLAGS.items():
+        if any(getattr(addon, flag) for addon in addons):
+            required.add(requirement)
+    if data.job_type == JobType.ADDON and lab.force_qa_on_addon_jobs:
+        required.add("requires_final_qa")
+    return required
 
 
 # How many numbers create_order tries from the sequence. A number it picks can be taken by a
@@ -138,13 +126,16 @@ def create_order(*, data: NewOrder, actor, device: str = "") -> Order:
     known_flags = {spec.order_field for spec in FLOW_STEPS}
     if unknown := data.requires - known_flags:
         raise ValueError(f"unknown flow requirement(s): {sorted(unknown)}")
+    if unknown := set(data.lens_and_frame) - set(LENS_AND_FRAME_FIELDS):
+        raise ValueError(f"not a lens or frame field: {sorted(unknown)}")
+
     attempt = 1
     while True:
         try:
             return _create_order(data=data, actor=actor, device=device)
         except IntegrityError:
             # A concurrent request took the same number or tray between our check and insert.
-            errors = _validate_new_order(data)
+            errors = identifier_problems(data)
             if errors:
                 raise InvalidOrderData(errors) from None
             if data.number is None and attempt < NUMBER_ATTEMPTS:
@@ -155,20 +146,19 @@ def create_order(*, data: NewOrder, actor, device: str = "") -> Order:
 
 def _create_order(*, data: NewOrder, actor, device: str) -> Order:
     with transaction.atomic():
-        errors = _validate_new_order(data)
-        if errors:
-            raise InvalidOrderData(errors)
-        customer = _customer(data.customer_number)
+        lab = LabSettings.load()
+        checked = check_new_order(data, lab=lab)
         now = timezone.now()
-        unvalid_message = _unvalid_message(data, customer)
+        unvalid_message = _unvalid_message(data, checked)
         order = Order.objects.create(
             number=int(data.number) if data.number is not None else _next_order_number(),
             tray=data.tray,
             po_number=data.po_number,
-            customer=customer,
+            customer=checked.customer,
             customer_job_id=data.customer_job_id,
             patient=data.patient,
             job_type=data.job_type,
+            stock_order=data.stock_order,
             calculation_desc=data.calculation_desc,
             date_ordered=data.date_ordered or timezone.localdate(),
             date_wanted=data.date_wanted,
@@ -180,7 +170,20 @@ def _create_order(*, data: NewOrder, actor, device: str) -> Order:
             valid_at=None if unvalid_message else now,
             created_by=actor,
             created_device=device,
-            **{name: True for name in data.requires},
+            **data.lens_and_frame,
+            **{name: True for name in flow_requirements(data, checked.addons, lab)},
+        )
+        OrderEye.objects.bulk_create(
+            OrderEye(
+                order=order,
+                eye=eye,
+                **{name: value for name, value in vars(values).items() if value is not None},
+            )
+            for eye, values in data.eyes.items()
+        )
+        OrderAddon.objects.bulk_create(
+            OrderAddon(order=order, addon=addon, position=position)
+            for position, addon in enumerate(checked.addons, start=1)
         )
         for new_item in data.items:
             item = OrderItem.objects.create(
@@ -197,4 +200,24 @@ def _create_order(*, data: NewOrder, actor, device: str) -> Order:
             to_value=order.get_state_display(),
             note=unvalid_message or (f"from {device}" if device else ""),
         )
+        if checked.duplicate_of is not None:
+            _hold_original(checked.duplicate_of, duplicate=order, actor=actor)
         return order
+
+
+def _hold_original(original: Order, *, duplicate: Order, actor) -> None:
+    """Put the order a duplicate repeats on hold, its history saying why (Save Duplicate
+    Orders, as the vendor does). An order already on hold, completed or waiting for its
+    completion stays as it is."""
+    original = lock_order(original)
+    if original.on_hold or original.is_closed or original.is_cancelled:
+        return
+    original.on_hold = True
+    save_change(
+        original,
+        ["on_hold"],
+        kind=EventKind.HOLD,
+        actor=actor,
+        to_value="On Hold",
+        reason=f"Duplicate order {duplicate.number} received",
+    )

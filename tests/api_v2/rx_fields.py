@@ -44,5 +44,13 @@ ORDER_RX_KEYS = [
 NO_RX = (
     {f"{side}{key}": None for side in ("rt", "lt") for key in EYE_KEYS}
     | dict.fromkeys(ORDER_RX_KEYS)
-    | {"warehouse": "DEFAULT"}
+    | {"warehouse": "DEFAULT", "addons": [], "arCode": None, "arDesc": None}
 )
+
+# An order made with ``tests.jobs.A_LENS`` (what ``make_order`` gives a job by default).
+A_LENS_SHOWN = NO_RX | {
+    "rtLensStyle": "SV",
+    "rtLensMaterial": "CR39",
+    "rtSphere": 0.0,
+    "rtCalculated": False,
+}

@@ -203,7 +203,18 @@ ORDERS = "/api/v2/orders"
 ONE_ITEM = [{"sku": "SV-150"}]
 
 
+# What a create requires besides the bad input each case sends (contracts/rx-orders.md).
+REQUIRED = {"customerNumber": "C1", "customerJobId": "J-BAD", "poNumber": "PO-BAD", "jobType": "U"}
+
+
 def create_order(case_id: str, **request) -> Case:
+    """A bad create: a JSON object sent carries the required fields too (the case's own keys
+    come last and win), so that the answer is about what the case gets wrong."""
+    if isinstance(request.get("body"), dict):
+        request["body"] = REQUIRED | request["body"]
+    raw = request.get("raw")
+    if isinstance(raw, str) and raw.startswith("{") and len(raw) > 2:
+        request["raw"] = "{" + json.dumps(REQUIRED)[1:-1] + ", " + raw[1:]
     return Case(id=f"POST-orders-{case_id}", method="post", path=ORDERS, **request)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from orders.models import LabSettings, Order, OrderEvent
 from orders.services import REASON_IGNORED_WARNING
+from tests.jobs import job_json
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +332,7 @@ def test_cancel_keeps_the_order_and_its_items(supervisor_api, make_order):
     assert order.items.count() == 3
 
 
-def test_cancel_by_tray_frees_the_tray(supervisor_api, make_order):
+def test_cancel_by_tray_frees_the_tray(supervisor_api, make_order, job_customer):
     order = make_order(tray="123")
 
     supervisor_api.delete(url("123"), status=200)
@@ -340,7 +341,9 @@ def test_cancel_by_tray_frees_the_tray(supervisor_api, make_order):
     assert order.tray == "123"  # kept for the record, but no longer held
     assert supervisor_api.get(url("123"), status=404) == error("No record found", "Provided: 123")
     new = supervisor_api.post(
-        "/api/v2/orders", {"trayNumber": "123", "items": [{"sku": "L"}]}, status=201
+        "/api/v2/orders",
+        job_json(**{"trayNumber": "123", "items": [{"sku": "L"}]}),
+        status=201,
     )
     body = supervisor_api.get(url("123"), status=200)
     assert body["orderNumber"] == new["orderNumber"] != str(order.number)
@@ -366,7 +369,7 @@ def test_cancel_of_an_ambiguous_po_is_400(supervisor_api, make_order):
 
 
 def test_unvalid_and_on_hold_orders_can_be_cancelled(supervisor_api, make_order):
-    unvalid = make_order(items=0)
+    unvalid = make_order(items=0, stock_order=True)  # a stock order without items: unvalid
     held = make_order(on_hold=True)
 
     assert supervisor_api.delete(url(unvalid.number), status=200)["status"] == "U"

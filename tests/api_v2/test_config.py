@@ -17,6 +17,8 @@ DEFAULT_SETTINGS = {
     "allowHoldOrders": True,
     "trackerHeartbeatSeconds": 30,
     "ticketPaperSize": "letter",
+    "saveDuplicateOrders": True,
+    "forceQaOnAddonJobs": False,
 }
 
 

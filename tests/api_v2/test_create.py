@@ -5,18 +5,20 @@ from django.utils import timezone
 import pytest
 
 from orders.models import Order, OrderEvent
+from tests.jobs import A_LENS_JSON, job_json
 
-from .rx_fields import NO_RX
+from .rx_fields import A_LENS_SHOWN
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v2/orders"
 
-# Measured for a one-item order with two endpoints and no order number given, once the
-# number sequence exists: key lookup + key last-used write + 2 rights queries + savepoint,
-# sequence lock, numbers taken, sequence update, order, item, endpoints, event, release + the
-# order's payload (order, items, endpoints). Creation writes per item: the ceiling is per shape.
-CREATE_ONE_ITEM_QUERY_CEILING = 16
+# Measured for a one-item job with two endpoints and no order number given, once the number
+# sequence exists: key lookup + key last-used write + 2 rights queries + savepoint, the lab
+# settings, the customer, the duplicate check, sequence lock, numbers taken, sequence update,
+# order, its eye, item, endpoints, event, release; then the order's payload. Creation writes
+# per item: the ceiling is per shape.
+CREATE_ONE_ITEM_QUERY_CEILING = 17
 
 ONE_ITEM = [{"sku": "L-1"}]
 
@@ -26,9 +28,9 @@ def invalid(*details: str) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def customers(make_customer):
+def customers(make_customer, job_customer):
     """The customers the orders here name."""
-    return [make_customer("C1"), make_customer("C2")]
+    return [make_customer("C1"), make_customer("C2"), job_customer]
 
 
 # --- success ------------------------------------------------------------------------------------
@@ -38,6 +40,7 @@ def test_create_answers_201_with_the_full_order(supervisor_api):
     body = supervisor_api.post(
         URL,
         {
+            **A_LENS_JSON,
             "orderNumber": "20001",
             "trayNumber": "12",
             "poNumber": "PO-20001",
@@ -122,12 +125,14 @@ def test_create_answers_201_with_the_full_order(supervisor_api):
         "statusDesc": "Valid",
         "stockOrder": False,
         "unvalidMessage": None,
-        **NO_RX,
+        **A_LENS_SHOWN,
     }
 
 
 def test_created_order_can_be_fetched_as_it_was_answered(supervisor_api):
-    created = supervisor_api.post(URL, {"trayNumber": "8", "items": ONE_ITEM}, status=201)
+    created = supervisor_api.post(
+        URL, job_json(**{"trayNumber": "8", "items": ONE_ITEM}), status=201
+    )
 
     fetched = supervisor_api.get(f"/api/v2/orders/{created['orderNumber']}", status=200)
 
@@ -135,8 +140,8 @@ def test_created_order_can_be_fetched_as_it_was_answered(supervisor_api):
 
 
 def test_order_number_is_assigned_from_the_sequence_when_not_given(supervisor_api):
-    first = supervisor_api.post(URL, {"items": ONE_ITEM}, status=201)
-    second = supervisor_api.post(URL, {"items": ONE_ITEM}, status=201)
+    first = supervisor_api.post(URL, job_json(**{"items": ONE_ITEM}), status=201)
+    second = supervisor_api.post(URL, job_json(**{"items": ONE_ITEM}), status=201)
 
     assert (first["orderNumber"], second["orderNumber"]) == ("10001", "10002")
 
@@ -145,41 +150,57 @@ def test_sequence_skips_numbers_already_taken(supervisor_api, make_order):
     make_order(number=10001)
     make_order(number=10002)
 
-    body = supervisor_api.post(URL, {"items": ONE_ITEM}, status=201)
+    body = supervisor_api.post(URL, job_json(**{"items": ONE_ITEM}), status=201)
 
     assert body["orderNumber"] == "10003"
 
 
 def test_explicit_order_number_is_kept(supervisor_api):
-    body = supervisor_api.post(URL, {"orderNumber": "99999999", "items": ONE_ITEM}, status=201)
+    body = supervisor_api.post(
+        URL, job_json(**{"orderNumber": "99999999", "items": ONE_ITEM}), status=201
+    )
 
     assert body["orderNumber"] == "99999999"
     assert Order.objects.filter(number=99_999_999).exists()
 
 
-def test_defaults_job_type_u_and_no_requirements(supervisor_api):
-    body = supervisor_api.post(URL, {"items": ONE_ITEM}, status=201)
+def test_no_flow_requirements_unless_asked_for(supervisor_api):
+    body = supervisor_api.post(URL, job_json(**{"items": ONE_ITEM}), status=201)
 
-    assert body["jobType"] == "U"
     assert not any(value for key, value in body.items() if key.startswith("requires"))
 
 
-def test_new_order_without_items_is_unvalid(supervisor_api):
-    body = supervisor_api.post(URL, {}, status=201)
+@pytest.mark.parametrize("field", ["customerNumber", "customerJobId", "poNumber", "jobType"])
+def test_the_vendor_s_required_fields_are_required(supervisor_api, field):
+    body = job_json()
+    del body[field]
 
-    assert (body["status"], body["statusDesc"], body["unvalidMessage"]) == (
-        "U",
-        "Unvalid",
-        "Order has no items",
-    )
-    assert (body["items"], body["dateTimeValid"]) == ([], None)
+    answer = supervisor_api.post(URL, body, status=400)
+
+    assert answer == invalid(f"{field}: This field is required.")
+    assert not Order.objects.exists()
+
+
+def test_a_customer_job_id_has_at_most_21_characters(supervisor_api):
+    answer = supervisor_api.post(URL, job_json(customerJobId="J" * 22), status=400)
+
+    assert answer == invalid("customerJobId: Ensure this field has no more than 21 characters.")
+
+
+def test_a_job_without_items_is_valid(supervisor_api):
+    body = supervisor_api.post(URL, job_json(), status=201)
+
+    assert (body["status"], body["statusDesc"], body["unvalidMessage"]) == ("V", "Valid", None)
+    assert body["items"] == []
 
 
 def test_duplicate_customer_job_id_for_the_same_customer_is_unvalid(supervisor_api, make_order):
     other = make_order(customer_number="C1", customer_job_id="J1")
 
     body = supervisor_api.post(
-        URL, {"customerNumber": "C1", "customerJobId": "J1", "items": ONE_ITEM}, status=201
+        URL,
+        job_json(**{"customerNumber": "C1", "customerJobId": "J1", "items": ONE_ITEM}),
+        status=201,
     )
 
     assert (body["status"], body["statusDesc"]) == ("U", "Unvalid")
@@ -193,7 +214,9 @@ def test_same_customer_job_id_for_another_customer_is_valid(supervisor_api, make
     make_order(customer_number="C1", customer_job_id="J1")
 
     body = supervisor_api.post(
-        URL, {"customerNumber": "C2", "customerJobId": "J1", "items": ONE_ITEM}, status=201
+        URL,
+        job_json(**{"customerNumber": "C2", "customerJobId": "J1", "items": ONE_ITEM}),
+        status=201,
     )
 
     assert (body["status"], body["unvalidMessage"]) == ("V", None)
@@ -203,7 +226,9 @@ def test_customer_job_id_of_a_cancelled_order_may_be_reused(supervisor_api, make
     make_order(customer_number="C1", customer_job_id="J1", cancelled_at=timezone.now())
 
     body = supervisor_api.post(
-        URL, {"customerNumber": "C1", "customerJobId": "J1", "items": ONE_ITEM}, status=201
+        URL,
+        job_json(**{"customerNumber": "C1", "customerJobId": "J1", "items": ONE_ITEM}),
+        status=201,
     )
 
     assert (body["status"], body["unvalidMessage"]) == ("V", None)
@@ -212,7 +237,7 @@ def test_customer_job_id_of_a_cancelled_order_may_be_reused(supervisor_api, make
 def test_tray_of_a_completed_order_may_be_reused(supervisor_api, make_order):
     make_order(tray="12", state="C")
 
-    body = supervisor_api.post(URL, {"trayNumber": "12", "items": ONE_ITEM}, status=201)
+    body = supervisor_api.post(URL, job_json(**{"trayNumber": "12", "items": ONE_ITEM}), status=201)
 
     assert body["trayNumber"] == "12"
 
@@ -220,13 +245,13 @@ def test_tray_of_a_completed_order_may_be_reused(supervisor_api, make_order):
 def test_tray_of_a_cancelled_order_may_be_reused(supervisor_api, make_order):
     make_order(tray="12", cancelled_at=timezone.now())
 
-    body = supervisor_api.post(URL, {"trayNumber": "12", "items": ONE_ITEM}, status=201)
+    body = supervisor_api.post(URL, job_json(**{"trayNumber": "12", "items": ONE_ITEM}), status=201)
 
     assert body["trayNumber"] == "12"
 
 
 def test_creation_is_recorded_in_the_order_history(supervisor_api, supervisor):
-    body = supervisor_api.post(URL, {"items": ONE_ITEM}, status=201)
+    body = supervisor_api.post(URL, job_json(**{"items": ONE_ITEM}), status=201)
 
     event = OrderEvent.objects.get(order__number=int(body["orderNumber"]))
     assert (event.kind, event.actor, event.actor_name, event.from_value, event.to_value) == (
@@ -238,21 +263,29 @@ def test_creation_is_recorded_in_the_order_history(supervisor_api, supervisor):
     )
 
 
-def test_creation_of_an_unvalid_order_records_why(supervisor_api):
-    body = supervisor_api.post(URL, {}, status=201)
+def test_creation_of_an_unvalid_order_records_why(supervisor_api, make_order):
+    original = make_order(customer_number="C1", customer_job_id="J1")
+
+    body = supervisor_api.post(
+        URL, job_json(**{"customerNumber": "C1", "customerJobId": "J1"}), status=201
+    )
 
     event = OrderEvent.objects.get(order__number=int(body["orderNumber"]))
-    assert (event.kind, event.to_value, event.note) == ("created", "Unvalid", "Order has no items")
+    assert (event.kind, event.to_value, event.note) == (
+        "created",
+        "Unvalid",
+        f"Duplicate customer job id J1 for customer C1: order {original.number}",
+    )
 
 
 def test_lab_clients_may_create(client_api):
-    body = client_api.post(URL, {"items": ONE_ITEM}, status=201)
+    body = client_api.post(URL, job_json(**{"items": ONE_ITEM}), status=201)
 
     assert (body["createdUser"], body["createdDevice"]) == ("rx-client", "key for rx-client")
 
 
 def test_create_without_the_right_is_403(no_rights_api):
-    body = no_rights_api.post(URL, {"items": ONE_ITEM}, status=403)
+    body = no_rights_api.post(URL, job_json(**{"items": ONE_ITEM}), status=403)
 
     assert body == {"error": "Permission denied", "details": ["Requires: orders.add_order"]}
     assert not Order.objects.exists()
@@ -263,7 +296,7 @@ def test_create_stays_under_the_query_ceiling(supervisor_api, make_order):
 
     supervisor_api.post(
         URL,
-        {"items": [{"sku": "L-1", "endpoints": ["surfacing", "coating"]}]},
+        job_json(**{"items": [{"sku": "L-1", "endpoints": ["surfacing", "coating"]}]}),
         status=201,
         max_queries=CREATE_ONE_ITEM_QUERY_CEILING,
     )
@@ -357,7 +390,7 @@ def test_create_stays_under_the_query_ceiling(supervisor_api, make_order):
     ],
 )
 def test_invalid_input_is_400_incorrect_arguments(supervisor_api, body, details):
-    answer = supervisor_api.post(URL, body, status=400)
+    answer = supervisor_api.post(URL, job_json(**body), status=400)
 
     assert answer == invalid(*details)
     assert not Order.objects.exists()
@@ -367,7 +400,9 @@ def test_invalid_input_is_400_incorrect_arguments(supervisor_api, body, details)
 def test_duplicate_order_number_is_400(supervisor_api, make_order):
     make_order(number=20001)
 
-    body = supervisor_api.post(URL, {"orderNumber": "20001", "items": ONE_ITEM}, status=400)
+    body = supervisor_api.post(
+        URL, job_json(**{"orderNumber": "20001", "items": ONE_ITEM}), status=400
+    )
 
     assert body == invalid("orderNumber: order number 20001 already exists")
 
@@ -375,7 +410,9 @@ def test_duplicate_order_number_is_400(supervisor_api, make_order):
 def test_order_number_of_a_cancelled_order_is_still_taken(supervisor_api, make_order):
     make_order(number=20001, cancelled_at=timezone.now())
 
-    body = supervisor_api.post(URL, {"orderNumber": "20001", "items": ONE_ITEM}, status=400)
+    body = supervisor_api.post(
+        URL, job_json(**{"orderNumber": "20001", "items": ONE_ITEM}), status=400
+    )
 
     assert body == invalid("orderNumber: order number 20001 already exists")
 
@@ -383,7 +420,7 @@ def test_order_number_of_a_cancelled_order_is_still_taken(supervisor_api, make_o
 def test_tray_in_use_by_an_active_order_is_400(supervisor_api, make_order):
     holder = make_order(tray="12")
 
-    body = supervisor_api.post(URL, {"trayNumber": "12", "items": ONE_ITEM}, status=400)
+    body = supervisor_api.post(URL, job_json(**{"trayNumber": "12", "items": ONE_ITEM}), status=400)
 
     assert body == invalid(f"trayNumber: tray 12 is in use by order {holder.number}")
     assert Order.objects.count() == 1
@@ -396,7 +433,9 @@ def test_tray_in_use_by_an_active_order_is_400(supervisor_api, make_order):
     "number", [pytest.param("C9", id="unknown"), pytest.param("c1", id="other-case")]
 )
 def test_a_customer_number_that_names_no_customer_is_refused(supervisor_api, number):
-    body = supervisor_api.post(URL, {"customerNumber": number, "items": ONE_ITEM}, status=400)
+    body = supervisor_api.post(
+        URL, job_json(**{"customerNumber": number, "items": ONE_ITEM}), status=400
+    )
 
     assert body == {"error": "Customer does not exist", "details": [f"Provided: {number}"]}
     assert not Order.objects.exists()
@@ -406,21 +445,27 @@ def test_an_inactive_customer_takes_no_new_order(supervisor_api, customers):
     customers[0].active = False
     customers[0].save()
 
-    body = supervisor_api.post(URL, {"customerNumber": "C1", "items": ONE_ITEM}, status=400)
+    body = supervisor_api.post(
+        URL, job_json(**{"customerNumber": "C1", "items": ONE_ITEM}), status=400
+    )
 
     assert body == {"error": "Customer does not exist", "details": ["Provided: C1"]}
     assert not Order.objects.exists()
 
 
 def test_the_order_refers_to_its_customer_and_answers_its_number(supervisor_api, customers):
-    body = supervisor_api.post(URL, {"customerNumber": "C2", "items": ONE_ITEM}, status=201)
+    body = supervisor_api.post(
+        URL, job_json(**{"customerNumber": "C2", "items": ONE_ITEM}), status=201
+    )
 
     assert body["customerNumber"] == "C2"
     assert Order.objects.get(number=int(body["orderNumber"])).customer == customers[1]
 
 
 def test_a_customer_number_longer_than_eight_characters_is_incorrect(supervisor_api):
-    body = supervisor_api.post(URL, {"customerNumber": "C12345678", "items": ONE_ITEM}, status=400)
+    body = supervisor_api.post(
+        URL, job_json(**{"customerNumber": "C12345678", "items": ONE_ITEM}), status=400
+    )
 
     assert body["error"] == "Incorrect arguments provided"
     assert body["details"] == ["customerNumber: Ensure this field has no more than 8 characters."]

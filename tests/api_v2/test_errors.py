@@ -129,7 +129,16 @@ def test_asking_for_html_is_406(supervisor_api, make_order):
 
 def test_validation_errors_are_400_with_field_lines(supervisor_api):
     body = supervisor_api.post(
-        "/api/v2/orders", {"orderNumber": "0123", "items": [{"quantity": 0}]}, status=400
+        "/api/v2/orders",
+        {
+            "customerNumber": "C1",
+            "customerJobId": "J-1",
+            "poNumber": "PO-1",
+            "jobType": "U",
+            "orderNumber": "0123",
+            "items": [{"quantity": 0}],
+        },
+        status=400,
     )
 
     assert body == error(

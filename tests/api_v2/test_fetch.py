@@ -2,12 +2,16 @@
 
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
+from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import pytest
 
-from orders.models import Order
+from orders.models import Addon, Order
+from orders.rx import Eye, EyeValues
 
 from .rx_fields import NO_RX
 
@@ -140,6 +144,7 @@ def test_fetch_by_order_number_answers_the_full_order(supervisor_api, supervisor
         "stockOrder": False,
         "unvalidMessage": None,
         **NO_RX,
+        "addons": ["EXTRA"],  # an addon job (make_order gives it one)
     }
 
 
@@ -193,14 +198,15 @@ def test_on_hold_shows_status_w_on_top_of_the_state(supervisor_api, make_order, 
 
 
 def test_unvalid_order_says_why(supervisor_api, make_order):
-    order = make_order(items=0)
+    original = make_order(customer_number="C7", customer_job_id="J-7")
+    order = make_order(customer_number="C7", customer_job_id="J-7", items=0)
 
     body = supervisor_api.get(url(order.number), status=200)
 
     assert (body["status"], body["statusDesc"], body["unvalidMessage"]) == (
         "U",
         "Unvalid",
-        "Order has no items",
+        f"Duplicate customer job id J-7 for customer C7: order {original.number}",
     )
     assert body["dateTimeValid"] is None
     assert body["items"] == []
@@ -471,24 +477,30 @@ def test_a_fetch_reads_the_order_and_its_items_in_three_statements(supervisor_ap
 
 
 def test_the_fetch_model_carries_both_eyes_and_the_frame(supervisor_api, make_order):
-    order = make_order(frame_a="52.5", frame_bridge=18, frame_status_code="S", instructions="Rush")
-    order.eyes.create(
-        eye="R",
-        lens_style="PROG",
-        lens_material="PC",
-        sphere="-2.25",
-        cylinder="-0.75",
-        axis=90,
-        add="2.00",
-        prism="1.50",
-        prism_base="IN",
-        pd="31.5",
-        near_pd="29",
-        seg_height="18.25",
-        opc="OPC-R",
-        calculated=True,
+    order = make_order(
+        frame_a="52.5",
+        frame_bridge=18,
+        frame_status_code="S",
+        instructions="Rush",
+        eyes={
+            Eye.RIGHT: EyeValues(
+                lens_style="PROG",
+                lens_material="PC",
+                sphere=Decimal("-2.25"),
+                cylinder=Decimal("-0.75"),
+                axis=90,
+                add=Decimal("2.00"),
+                prism=Decimal("1.50"),
+                prism_base="IN",
+                pd=Decimal("31.5"),
+                near_pd=Decimal("29"),
+                seg_height=Decimal("18.25"),
+                opc="OPC-R",
+            ),
+            Eye.LEFT: EyeValues(lens_style="PROG", sphere=Decimal("0")),
+        },
     )
-    order.eyes.create(eye="L", lens_style="PROG", sphere="0")
+    order.eyes.filter(eye="R").update(calculated=True)  # set by supervisors after surfacing
 
     response = supervisor_api.get(url(order.number), status=200, max_queries=FETCH_QUERY_CEILING)
 
@@ -523,8 +535,9 @@ def test_the_fetch_model_carries_both_eyes_and_the_frame(supervisor_api, make_or
 
 
 def test_an_order_with_one_eye_shows_the_other_as_null(supervisor_api, make_order):
-    order = make_order()
-    order.eyes.create(eye="L", lens_style="SV", sphere="-1.00")
+    order = make_order(
+        eyes={Eye.LEFT: EyeValues(lens_style="SV", lens_material="CR39", sphere=Decimal("-1"))}
+    )
 
     response = supervisor_api.get(url(order.number), status=200)
 
@@ -532,3 +545,60 @@ def test_an_order_with_one_eye_shows_the_other_as_null(supervisor_api, make_orde
     assert {key: response[key] for key in response if key.startswith("rt")} == {
         key: None for key in NO_RX if key.startswith("rt")
     }
+
+
+# --- addons ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def addons(db):
+    return {
+        code: Addon.objects.create(code=code, description=description, **flags)
+        for code, description, flags in [
+            ("TINT-G", "Grey tint", {"is_tint": True}),
+            ("AR-SUP", "Super AR", {"is_ar": True}),
+            ("AR-2", "Second AR", {"is_ar": True}),
+            ("POL", "Polish", {"requires_polish": True}),
+            ("UV", "UV filter", {"is_uv": True}),
+        ]
+    }
+
+
+def test_the_fetch_model_lists_the_addons_in_their_order_and_the_first_ar_one(
+    supervisor_api, make_order, addons
+):
+    order = make_order(job_type="A", eyes={}, addons=["TINT-G", "AR-SUP", "AR-2"])
+
+    body = supervisor_api.get(url(order.number), status=200)
+
+    assert body["addons"] == ["TINT-G", "AR-SUP", "AR-2"]
+    assert (body["arCode"], body["arDesc"]) == ("AR-SUP", "Super AR")
+    # Its flow requirements are its own and its addons'.
+    assert (body["requiresTint"], body["requiresArCoat"], body["requiresPolish"]) == (
+        True,
+        True,
+        False,
+    )
+
+
+def test_an_order_without_an_ar_addon_has_no_ar_code(supervisor_api, make_order, addons):
+    order = make_order(job_type="A", eyes={}, addons=["POL"])
+
+    body = supervisor_api.get(url(order.number), status=200)
+
+    assert (body["addons"], body["arCode"], body["arDesc"]) == (["POL"], None, None)
+
+
+def test_the_fetch_reads_as_many_statements_whatever_the_number_of_addons(
+    supervisor_api, make_order, addons
+):
+    few = make_order(job_type="A", eyes={}, addons=["POL"])
+    many = make_order(job_type="A", eyes={}, addons=list(addons))
+    supervisor_api.get(url(few.number), status=200)  # the key's first use is written once
+
+    with CaptureQueriesContext(connection) as reading_few:
+        supervisor_api.get(url(few.number), status=200)
+    with CaptureQueriesContext(connection) as reading_many:
+        supervisor_api.get(url(many.number), status=200)
+
+    assert len(reading_few) == len(reading_many) <= FETCH_QUERY_CEILING

@@ -91,7 +91,7 @@ def test_status_of_a_new_valid_order_exact_body(supervisor_api, make_order):
     ("fields", "expected"),
     [
         pytest.param(
-            {"items": 0},
+            {"items": 0, "stock_order": True},
             {"status": "U", "statusDesc": "Unvalid", "onHold": False},
             id="unvalid",
         ),
@@ -120,7 +120,7 @@ def test_status_per_state(supervisor_api, make_order, fields, expected):
 
 
 def test_status_of_an_unvalid_order_says_why(supervisor_api, make_order):
-    order = make_order(items=0)
+    order = make_order(items=0, stock_order=True)  # a stock order without items: unvalid
 
     body = supervisor_api.get(url(order.number), status=200)
 

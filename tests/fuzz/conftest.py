@@ -17,7 +17,7 @@ MAKE_KEY = """
 import json
 from django.contrib.auth.models import User
 from accounts.models import ApiKey
-from orders.models import DeleteReason, Order, OrderItemEndpoint
+from orders.models import Addon, Customer, DeleteReason, Order, OrderItemEndpoint
 from printing.models import Printer
 from orders.models import Station
 user = User.objects.create_superuser("fuzz", "fuzz@example.invalid", None)
@@ -29,6 +29,8 @@ records = {
     "item_id": str(endpoint.item_id),
     "endpoint_name": endpoint.name,
     "delete_reason": DeleteReason.objects.order_by("code").values_list("code", flat=True)[0],
+    "customer": Customer.objects.order_by("number").values_list("number", flat=True)[0],
+    "addon": Addon.objects.order_by("code").values_list("code", flat=True)[0],
     "station": Station.objects.order_by("code").values_list("code", flat=True)[0],
     "printer": Printer.objects.order_by("name").values_list("name", flat=True)[0],
 }

@@ -48,6 +48,8 @@ EXCEPTIONS: dict[str, dict[str, tuple[list[str], str]]] = {
             # References to stored records, and uniqueness.
             "v2_orders_create": "customerNumber must name an active customer; numbers are unique",
             "v2_delete_reasons_create": "a reason code that exists is refused",
+            "v2_customers_create": "a customer number that exists is refused",
+            "v2_addons_create": "an addon code that exists is refused",
             "v2_stations_create": "a station code that exists is refused",
             "v2_station_delete": "a station with check-ins is kept",
             "v2_printer_delete": "a printer with print jobs is kept",
@@ -94,6 +96,8 @@ EXISTING_RECORDS = {
         "endpoint_name": "endpoint_name",
     },
     r"^/api/v2/delete_reasons/\{code\}$": {"code": "delete_reason"},
+    r"^/api/v2/customers/\{number\}$": {"number": "customer"},
+    r"^/api/v2/addons/\{code\}$": {"code": "addon"},
     r"^/api/v2/job_track/stations/\{code\}$": {"code": "station"},
     r"^/api/v2/printers/\{name\}$": {"name": "printer"},
     r"^/api/v2/workstations/\{code\}$": {"code": "workstation"},

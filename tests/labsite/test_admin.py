@@ -383,6 +383,8 @@ SETTINGS_FORM = {
     "allow_hold_orders": "on",
     "trays_required": "",
     "ticket_paper_size": "letter",
+    "save_duplicate_orders": "on",
+    "force_qa_on_addon_jobs": "",
 }
 
 

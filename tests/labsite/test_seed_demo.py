@@ -76,7 +76,9 @@ def test_seed_demo_creates_orders_in_every_state(data_dir):
         OrderState.PROCESS,
         OrderState.COMPLETED,
     }
-    assert Order.objects.get(state=OrderState.UNVALID).unvalid_message == "Order has no items"
+    assert Order.objects.get(state=OrderState.UNVALID).unvalid_message == (
+        "Duplicate customer job id DEMO-DONE for customer C1001: order 20005"
+    )
     assert orders.filter(on_hold=True).count() == 1
     assert orders.filter(cancelled_at__isnull=False).count() == 1
     in_process = orders.get(state=OrderState.PROCESS)
@@ -154,3 +156,14 @@ def test_seed_demo_spool_printer_writes_into_the_spool_root(data_dir, monkeypatc
     printer = Printer.objects.get(name="Spool folder")
     assert Path(printer.folder) == (Path(settings.BASE_DIR) / "data" / "spool").resolve()
     printer.full_clean()  # the admin and the API would take it as it is
+
+
+def test_seed_demo_jobs_carry_real_looking_prescriptions_and_addons(data_dir):
+    seed_demo()
+
+    jobs = Order.objects.exclude(job_type="A")
+    assert all(order.eyes.count() == 2 for order in jobs)
+    right = Order.objects.get(number=20001).eyes.get(eye="R")
+    assert (str(right.sphere), str(right.add), right.lens_style) == ("1.25", "2.00", "PROG-HD")
+    assert Order.objects.get(number=20001).requires_ar_coat  # its AR addon's flow step
+    assert list(Order.objects.get(number=20006).addons.values_list("code", flat=True)) == ["TINT-G"]

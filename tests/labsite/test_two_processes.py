@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group, Permission, User
 from accounts.models import ApiKey, ApiPartner
 from orders.models import LabSettings
 from orders.services import NewItem, NewOrder, create_order
+from tests.jobs import A_LENS
 
 def permission(label):
     app_label, codename = label.split(".")
@@ -53,6 +54,7 @@ orders = [
         data=NewOrder(
             number=str(880000 + n),
             items=[NewItem(sku="SKU1", name="Lens", endpoints=["surfacing"])],
+            eyes=A_LENS,
         ),
         actor=boss,
     ).number

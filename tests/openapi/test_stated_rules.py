@@ -17,7 +17,9 @@ from django.conf import settings
 import pytest
 import yaml
 
+from orders.models import Addon, Customer
 from printing.models import Printer, WorkstationPort
+from tests.jobs import job_json
 
 pytestmark = pytest.mark.django_db
 
@@ -79,9 +81,12 @@ def problem_without_trace(response) -> dict:
 
 
 @pytest.fixture
-def lab(make_order, make_reason, make_station):
+def lab(make_order, make_reason, make_station, job_customer):
     order = make_order(number=10001, tray="42")
     make_reason(code="CUS", description="Customer request")
+    # Records that the other paths' names ({code}, {number}) name as well.
+    Addon.objects.create(code="CUS", description="Custom tint")
+    Customer.objects.create(number="CUS", name="A customer")
     make_station("SURF")
     Printer.objects.create(name="Front", driver="spool", folder="front")
     return order
@@ -90,6 +95,8 @@ def lab(make_order, make_reason, make_station):
 # --- paging: the stated bounds, at the edge and past it ----------------------------------------
 
 V2_LISTS = [
+    "/api/v2/addons",
+    "/api/v2/customers",
     "/api/v2/delete_reasons",
     "/api/v2/job_track/stations",
     "/api/v2/printers",
@@ -179,7 +186,7 @@ BLANK_CASES = [
     ("POST", "/api/v2/job_track/stations/{code}", "orderIdentifier", {}),
     ("PATCH", "/api/v2/job_track/stations/{code}", "desc", {}),
 ]
-PATH_VALUES = {"{code}": "CUS", "{identifier}": "10001", "{name}": "Front"}
+PATH_VALUES = {"{code}": "CUS", "{identifier}": "10001", "{name}": "Front", "{number}": "CUS"}
 
 
 def concrete(path: str) -> str:
@@ -358,7 +365,7 @@ def test_the_identifier_formats_of_a_new_order_are_stated(
     stated = request_schema("POST", "/api/v2/orders")["properties"][name]
 
     body = supervisor_api.post(
-        "/api/v2/orders", {name: value}, status=201 if refusal is None else 400
+        "/api/v2/orders", job_json(**{name: value}), status=201 if refusal is None else 400
     )
 
     assert matches(stated, value) is (refusal is None)

@@ -53,7 +53,7 @@ def lab_day(make_order, make_station, check_in):
         "surf_held": make_order(number=70003, tray="3"),
         "ar_overdue": make_order(number=70004, tray="4", date_wanted=yesterday),
         "new_no_tray": make_order(number=70005),
-        "unvalid": make_order(number=70006, tray="6", items=0),
+        "unvalid": make_order(number=70006, tray="6", items=0, stock_order=True),
         "completed_overdue": make_order(number=70007, date_wanted=yesterday),
         "cancelled_no_tray": make_order(number=70008),
     }

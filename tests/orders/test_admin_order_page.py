@@ -2,12 +2,15 @@
 and its buttons. Each button calls the service the Lab API v2 calls, needs the right the API
 needs, records the acting user, and reports a refusal in the API's words."""
 
+from decimal import Decimal
+
 from django.contrib.messages import ERROR, SUCCESS, WARNING, get_messages
 from django.test import Client
 
 import pytest
 
 from orders.models import Order, OrderEvent
+from orders.rx import Eye, EyeValues
 from orders.services import REASON_IGNORED_WARNING, cancel_order, hold_order
 from orders.status import EventKind, OrderState
 from printing.models import Driver, Printer, PrintJob, PrintStatus, WorkstationPort
@@ -621,9 +624,21 @@ def test_a_button_for_an_unknown_order_is_404(browser):
 
 
 def test_the_order_page_shows_the_prescription_right_eye_first_and_the_frame(browser, make_order):
-    order = make_order(frame_name="Aviator", frame_a="52.00", instructions="Handle with care")
-    order.eyes.create(eye="L", lens_style="PROG", sphere="-0.50", axis=10, opc="OPC-L")
-    order.eyes.create(eye="R", lens_style="PROG", sphere="1.25", cylinder="-0.75", axis=90)
+    order = make_order(
+        frame_name="Aviator",
+        frame_a="52.00",
+        instructions="Handle with care",
+        eyes={
+            Eye.LEFT: EyeValues(lens_style="PROG", sphere=Decimal("-0.50"), opc="OPC-L"),
+            Eye.RIGHT: EyeValues(
+                lens_style="PROG",
+                lens_material="PC",
+                sphere=Decimal("1.25"),
+                cylinder=Decimal("-0.75"),
+                axis=90,
+            ),
+        },
+    )
 
     page = browser.get(page_url(order)).content.decode()
 
@@ -635,7 +650,6 @@ def test_the_order_page_shows_the_prescription_right_eye_first_and_the_frame(bro
 
 def test_the_prescription_is_not_editable_on_the_order_page(browser, make_order):
     order = make_order()
-    order.eyes.create(eye="R", lens_style="SV", sphere="1.00")
 
     page = browser.get(page_url(order)).content.decode()
 

@@ -237,7 +237,7 @@ def test_an_order_number_wins_over_a_tray_read_in_the_same_statement(make_order)
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("identifier", ["10001", "42", "PO-ITEMS"])
-def test_an_order_resolves_with_what_it_shows_in_four_statements(make_order, identifier):
+def test_an_order_resolves_with_what_it_shows_in_five_statements(make_order, identifier):
     order = make_order(
         number=10001, tray="42", po_number="PO-ITEMS", items=3, endpoints=("surfacing", "coating")
     )
@@ -250,8 +250,8 @@ def test_an_order_resolves_with_what_it_shows_in_four_statements(make_order, ide
             for item in found.items.all()
         ]
 
-    # The order with its station and creator, its eyes, its items, their endpoints.
-    assert len(queries) == 4
+    # The order with its station and creator, its eyes, its addons, its items, their endpoints.
+    assert len(queries) == 5
     assert found.pk == order.pk
     assert items == [
         (item.pk, item.sku, ["surfacing", "coating"]) for item in order.items.order_by("pk")

@@ -168,7 +168,9 @@ def test_prism_bases_in_words_or_degrees(base):
     assert prism_base_error(base) is None
 
 
-@pytest.mark.parametrize("base", ["in", "LEFT", "361", "-1", "NaN", "Infinity", "", "1e400"])
+@pytest.mark.parametrize(
+    "base", ["in", "LEFT", "361", "-1", "NaN", "Infinity", "", "1e400", "1e-07", "12.345"]
+)
 def test_other_prism_bases_are_refused(base):
     assert prism_base_error(base) == "use IN, OUT, UP, DOWN or a number of degrees from 0 to 360"
 

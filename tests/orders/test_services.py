@@ -21,6 +21,7 @@ from orders.errors import (
     OrderNotOnHold,
 )
 from orders.models import (
+    Addon,
     LabSettings,
     LabSettingsChange,
     Order,
@@ -39,12 +40,14 @@ from orders.services import (
     update_lab_settings,
 )
 from orders.status import EventKind, OrderState
+from tests.jobs import A_LENS
 
 pytestmark = pytest.mark.django_db
 
 
 def new_order(**fields) -> NewOrder:
     fields.setdefault("items", [NewItem(sku="SV-150", name="Single vision", endpoints=["surf"])])
+    fields.setdefault("eyes", A_LENS)
     return NewOrder(**fields)
 
 
@@ -105,13 +108,29 @@ def test_an_order_with_items_is_created_valid(actor):
     ]
 
 
-def test_an_order_without_items_is_created_unvalid(actor):
-    order = create_order(data=new_order(items=[]), actor=actor)
+def test_a_stock_order_without_items_is_created_unvalid(actor):
+    order = create_order(data=new_order(items=[], eyes={}, stock_order=True), actor=actor)
 
     order.refresh_from_db()
     assert order.state == OrderState.UNVALID
     assert order.unvalid_message == "Order has no items"
     assert order.valid_at is None
+
+
+def test_a_job_with_an_ordered_eye_is_valid_without_items(actor):
+    order = create_order(data=new_order(items=[]), actor=actor)
+
+    assert (order.state, order.unvalid_message) == (OrderState.VALID, "")
+
+
+def test_an_addon_job_with_its_addons_is_valid_without_items(actor):
+    Addon.objects.create(code="TINT", description="Tint", is_tint=True)
+
+    order = create_order(
+        data=new_order(items=[], eyes={}, job_type="A", addons=["TINT"]), actor=actor
+    )
+
+    assert (order.state, order.requires_tint) == (OrderState.VALID, True)
 
 
 def test_a_duplicate_customer_job_id_for_the_same_customer_makes_the_order_unvalid(actor):
@@ -162,14 +181,16 @@ def test_a_completed_duplicate_customer_job_id_still_counts(actor):
     assert again.state == OrderState.UNVALID
 
 
-def test_missing_items_are_reported_before_a_duplicate_job_id(actor):
-    create_order(data=new_order(customer_number="C1", customer_job_id="J1"), actor=actor)
+def test_a_duplicate_is_unvalid_with_or_without_items(actor):
+    first = create_order(data=new_order(customer_number="C1", customer_job_id="J1"), actor=actor)
 
     order = create_order(
         data=new_order(customer_number="C1", customer_job_id="J1", items=[]), actor=actor
     )
 
-    assert order.unvalid_message == "Order has no items"
+    assert order.unvalid_message == (
+        f"Duplicate customer job id J1 for customer C1: order {first.number}"
+    )
 
 
 def test_numbers_are_assigned_from_the_sequence(actor):
@@ -273,7 +294,7 @@ def test_creating_an_order_records_a_created_event(actor):
 
 
 def test_creating_an_unvalid_order_records_why_in_the_created_event(actor):
-    order = create_order(data=new_order(items=[]), actor=actor)
+    order = create_order(data=new_order(items=[], eyes={}, stock_order=True), actor=actor)
 
     event = OrderEvent.objects.get(order=order)
     assert (event.kind, event.to_value, event.note) == (

@@ -338,7 +338,9 @@ def test_process_with_an_unknown_id_is_404_and_processes_nothing(client_api, new
 
 
 NOT_PROCESSABLE = [
-    pytest.param({"items": 0}, "it is not valid (Order has no items)", id="unvalid"),
+    pytest.param(
+        {"items": 0, "stock_order": True}, "it is not valid (Order has no items)", id="unvalid"
+    ),
     pytest.param({"on_hold": True}, "it is on hold", id="on-hold"),
     pytest.param({"cancelled_at": timezone.now()}, "it is marked for cancelation", id="cancelled"),
     pytest.param({"state": "C", "completed_at": timezone.now()}, "it is completed", id="completed"),
@@ -997,7 +999,10 @@ def test_delete_of_a_processed_order(client_api, processed_order):
 
 @pytest.mark.parametrize(
     "fields",
-    [pytest.param({"items": 0}, id="unvalid"), pytest.param({"on_hold": True}, id="on-hold")],
+    [
+        pytest.param({"items": 0, "stock_order": True}, id="unvalid"),
+        pytest.param({"on_hold": True}, id="on-hold"),
+    ],
 )
 def test_delete_of_unvalid_and_held_orders(client_api, new_order, fields):
     order = new_order(**fields)

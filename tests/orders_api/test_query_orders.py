@@ -19,6 +19,7 @@ from orders.models import Order, OrderItem, OrderItemEndpoint
 from orders.services import NewItem, NewOrder, create_order
 from orders.status import OrderState, ProcessingStatus
 from tests.conftest import Api
+from tests.jobs import A_LENS
 
 ON_SQLITE = connection.vendor == "sqlite"
 
@@ -77,6 +78,7 @@ def create(*, number: int, actor=None, **fields) -> Order:
         data=NewOrder(
             number=str(number),
             items=[NewItem(sku="SKU0", name="Lens", endpoints=["surfacing"])],
+            eyes=A_LENS,
             **new,
         ),
         actor=actor,

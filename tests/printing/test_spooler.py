@@ -441,11 +441,11 @@ def test_a_ticket_is_printed_in_a_constant_number_of_queries(make_order, spool_p
     one_item = queries_to_print(make_order, queue_job, items=1)
     many_items = queries_to_print(make_order, queue_job, items=20)
     assert len(many_items) == len(one_item), "\n".join(many_items)
-    # claim (select + update, in a transaction or savepoint), the order with its eyes, items
-    # and their endpoints, the lab settings (the paper size, once per batch), the outcome; the
-    # printer comes with the claim.
+    # claim (select + update, in a transaction or savepoint), the order with its eyes, addons,
+    # items and their endpoints, the lab settings (the paper size, once per batch), the
+    # outcome; the printer comes with the claim.
     statements = [sql for sql in one_item if "SAVEPOINT" not in sql and sql not in TX]
-    assert len(statements) == 8, "\n".join(one_item)
+    assert len(statements) == 9, "\n".join(one_item)
     assert not any('FROM "printing_printer"' in sql for sql in statements)
 
 
@@ -462,11 +462,11 @@ def test_a_batch_reads_its_orders_once_and_sends_every_job(
 
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 4
     assert len(list((tmp_path / "spool").glob("*.pdf"))) == 4
-    # claim (savepoint, select, update, release), 4 reads for the orders (with their eyes,
-    # items and endpoints), the lab settings
+    # claim (savepoint, select, update, release), 5 reads for the orders (with their eyes,
+    # addons, items and endpoints), the lab settings
     # (the paper size) once for the batch, and each sent job recorded by an update of its own
     # as its send ends.
-    assert len(batch_queries) == 4 + 4 + 1 + 4
+    assert len(batch_queries) == 4 + 5 + 1 + 4
 
 
 def test_a_batch_records_each_job_with_its_own_reference_and_time(
@@ -579,7 +579,7 @@ def test_a_batch_sends_off_the_main_thread_and_touches_no_database_there(
 
     assert seen == [False, False, False]
     # Every statement of the batch ran on this thread's connection: the sender has none.
-    assert len(main_thread_queries) == 4 + 4 + 1 + 3  # claim, orders, settings, outcomes
+    assert len(main_thread_queries) == 4 + 5 + 1 + 3  # claim, orders, settings, outcomes
     assert [fetch(job).status for job in jobs] == [PrintStatus.DONE] * 3
 
 

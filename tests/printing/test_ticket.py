@@ -5,11 +5,13 @@ Needs the Debian packages poppler-utils and zbar-tools (``apt-get install popple
 zbar-tools``); without them these tests are skipped, or fail with LABSITE_REQUIRE_SYSTEM_TOOLS=1.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from orders.models import Order
+from orders.rx import Eye, EyeValues
 from orders.status import PaperSize
 from printing.models import PrintJob, PrintStatus
 from printing.services import process_jobs
@@ -187,24 +189,29 @@ def rx_order(make_order):
         frame_bridge=14,
         frame_status_code="S",
         instructions="Rush: patient travelling",
-    )
-    order.eyes.create(
-        eye="R",
-        lens_style="PROG-HD",
-        lens_material="1.67",
-        sphere="-2.25",
-        cylinder="-0.75",
-        axis=90,
-        add="2",
-        prism="1.5",
-        prism_base="IN",
-        pd="31.5",
-        near_pd="29",
-        seg_height="18.25",
-        opc="4011-67-R",
-    )
-    order.eyes.create(
-        eye="L", lens_style="PROG-HD", lens_material="1.67", sphere="1.5", add="2", opc="4011-L"
+        eyes={
+            Eye.RIGHT: EyeValues(
+                lens_style="PROG-HD",
+                lens_material="1.67",
+                sphere=Decimal("-2.25"),
+                cylinder=Decimal("-0.75"),
+                axis=90,
+                add=Decimal("2"),
+                prism=Decimal("1.5"),
+                prism_base="IN",
+                pd=Decimal("31.5"),
+                near_pd=Decimal("29"),
+                seg_height=Decimal("18.25"),
+                opc="4011-67-R",
+            ),
+            Eye.LEFT: EyeValues(
+                lens_style="PROG-HD",
+                lens_material="1.67",
+                sphere=Decimal("1.5"),
+                add=Decimal("2"),
+                opc="4011-L",
+            ),
+        },
     )
     return Order.objects.for_display().get(pk=order.pk)
 
@@ -232,8 +239,10 @@ def test_the_rx_ticket_barcodes_still_scan(rx_order, pdf_tools):
 
 
 def test_a_balance_lens_eye_and_an_eye_not_ordered_say_so(make_order, pdf_tools):
-    order = make_order(balance_lens="L")
-    order.eyes.create(eye="L", lens_style="SV", sphere="1")
+    order = make_order(
+        balance_lens="L",
+        eyes={Eye.LEFT: EyeValues(lens_style="SV", lens_material="CR39", sphere=Decimal(1))},
+    )
     shown = Order.objects.for_display().get(pk=order.pk)
     lines = [" ".join(line.split()) for line in pdf_tools.text(render_ticket(shown)).split("\n")]
 

@@ -9,7 +9,7 @@ from django.test import Client
 import pytest
 
 from accounts.models import ApiKey, ApiPartner
-from orders.models import DeleteReason, Order, OrderEvent, OrderItem, Station
+from orders.models import Addon, DeleteReason, Order, OrderEvent, OrderItem, Station
 from printing.models import Printer, PrintJob, WorkstationPort
 from tracker.models import CheckIn, CompletionRequest
 
@@ -26,6 +26,8 @@ class LabData:
     reason: DeleteReason
     station_code: str
     printer: Printer
+    addon_code: str = "AR-SEC"
+    customer_number: str = "C-SEC"
 
     def value(self, route: str, name: str) -> str:
         """The real value for the URL parameter ``name`` of ``route``."""
@@ -46,6 +48,10 @@ class LabData:
                 return self.station_code
             case "code" if "/workstations/" in route:
                 return WORKSTATION
+            case "code" if "/addons/" in route:
+                return self.addon_code
+            case "number" if "/customers/" in route:
+                return self.customer_number
         pytest.fail(f"{route}: no fixture value for <{name}>; add one to LabData.value")
 
     def path(self, route: str) -> str:
@@ -70,6 +76,7 @@ class LabData:
 @pytest.fixture
 def lab_data(make_order, make_reason, make_station) -> LabData:
     order = make_order(tray="101", po_number="PO-SEC-1", customer_number="C-SEC")
+    Addon.objects.create(code="AR-SEC", description="AR for the security matrix", is_ar=True)
     printer = Printer.objects.create(name="Ticket printer")
     WorkstationPort.objects.filter(workstation__code=WORKSTATION, number=1).update(printer=printer)
     return LabData(

@@ -377,7 +377,7 @@ def test_orders_not_in_production_are_refused(supervisor_api, make_order, surf, 
 
 
 def test_an_order_unvalid_from_creation_is_refused(supervisor_api, make_order, surf):
-    order = make_order(items=0)
+    order = make_order(items=0, stock_order=True)  # a stock order without items is unvalid
     assert order.state == "U"
 
     body = supervisor_api.post(url("SURF"), {"orderIdentifier": str(order.number)}, status=400)

@@ -8,6 +8,7 @@ from django.utils import timezone
 import pytest
 
 from orders.models import Order, OrderEvent
+from tests.jobs import job_json
 from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest
 from tracker.services import process_completions
@@ -103,7 +104,10 @@ def test_row_02_marked_for_cancelation(supervisor_api, make_order, tracker_alive
 
 @pytest.mark.parametrize(
     "fields",
-    [pytest.param({"items": 0}, id="created-unvalid"), pytest.param({"state": "U"}, id="state-U")],
+    [
+        pytest.param({"items": 0, "stock_order": True}, id="created-unvalid"),
+        pytest.param({"state": "U"}, id="state-U"),
+    ],
 )
 def test_row_03_unvalid(supervisor_api, make_order, tracker_alive, fields):
     order = make_order(**fields)
@@ -438,13 +442,15 @@ def test_the_tracker_completes_an_accepted_order(supervisor_api, make_order, tra
     )
 
 
-def test_completion_frees_the_tray(supervisor_api, make_order, tracker_alive):
+def test_completion_frees_the_tray(supervisor_api, make_order, tracker_alive, job_customer):
     order = make_order(tray="123")
     supervisor_api.post(url(order.number), status=201)
     process_completions(worker="t1")
 
     new = supervisor_api.post(
-        "/api/v2/orders", {"trayNumber": "123", "items": [{"sku": "L"}]}, status=201
+        "/api/v2/orders",
+        job_json(**{"trayNumber": "123", "items": [{"sku": "L"}]}),
+        status=201,
     )
 
     assert new["trayNumber"] == "123"

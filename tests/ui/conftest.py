@@ -19,6 +19,7 @@ import pytest
 
 from orders.models import Order, Station
 from orders.services import NewItem, NewOrder, cancel_order, create_order
+from tests.jobs import A_LENS
 from tracker.services import check_in
 
 REQUIRE_SYSTEM_TOOLS = "LABSITE_REQUIRE_SYSTEM_TOOLS"
@@ -128,6 +129,7 @@ def new_order(number: int, *, tray: str = "", po: str = "", **fields):
             po_number=po,
             patient=f"Patient {number}",
             items=[NewItem(sku="SV-1.6", name="Single vision 1.6", quantity=2, endpoints=["SURF"])],
+            eyes=A_LENS,
             **fields,
         ),
         actor=None,

@@ -106,10 +106,14 @@ class ConfigurationListView(ConfigurationView):
 
     # The handlers carry no docstring: the schema describes each resource's operations.
 
+    def records(self, request) -> models.QuerySet:
+        """The records a page is taken from, in the order of their names (a resource with
+        filters narrows them here)."""
+        return self.model.objects.order_by(self.lookup_field)
+
     def get(self, request):
         paginator = BoundedLimitOffsetPagination()
-        records = self.model.objects.order_by(self.lookup_field)
-        page = paginator.paginate_queryset(records, request, self)
+        page = paginator.paginate_queryset(self.records(request), request, self)
         return paginator.get_paginated_response(self.view_serializer(page, many=True).data)
 
     def post(self, request):
@@ -118,13 +122,11 @@ class ConfigurationListView(ConfigurationView):
         return Response(self.represent(serializer.save()), status=201)
 
 
-class ConfigurationDetailView(ConfigurationView):
-    """``GET``, ``PATCH`` (the fields given) and ``DELETE`` (``destroy``) one record."""
+class ConfigurationRecordView(ConfigurationView):
+    """``GET`` and ``PATCH`` (the fields given) one record, of a resource whose records are
+    not deleted over the API."""
 
-    model_actions = {"GET": "view", "PATCH": "change", "DELETE": "delete"}
-
-    def destroy(self, record: models.Model) -> Response:
-        raise NotImplementedError
+    model_actions = {"GET": "view", "PATCH": "change"}
 
     def get(self, request, **path):
         return Response(self.represent(self.find(path[self.lookup_field])))
@@ -135,6 +137,15 @@ class ConfigurationDetailView(ConfigurationView):
         serializer.is_valid(raise_exception=True)
         return Response(self.represent(serializer.save()))
 
+
+class ConfigurationDetailView(ConfigurationRecordView):
+    """``GET``, ``PATCH`` and ``DELETE`` (``destroy``) one record."""
+
+    model_actions = {"GET": "view", "PATCH": "change", "DELETE": "delete"}
+
+    def destroy(self, record: models.Model) -> Response:
+        raise NotImplementedError
+
     def delete(self, request, **path):
         return self.destroy(self.find(path[self.lookup_field]))
 
@@ -142,7 +153,7 @@ class ConfigurationDetailView(ConfigurationView):
 def configuration_urls(
     collection: str,
     list_view: type[ConfigurationListView],
-    detail_view: type[ConfigurationDetailView],
+    detail_view: type[ConfigurationRecordView],
     *,
     name: str,
 ) -> list[URLPattern]:
@@ -185,6 +196,8 @@ class ConfigurationSchema:
     delete_summary: str = ""  # "Delete a <noun>" unless given
     deleted: dict[int, OpenApiResponse] = field(default_factory=_deleted)  # DELETE's answer
     delete_refused: str = ""  # DELETE's 400, where a record in use is kept
+    deletable: bool = True  # False: records are not deleted over the API (no DELETE)
+    list_parameters: tuple = ()  # the collection's filters, besides the page's
 
     @staticmethod
     def operation_id(view) -> str:
@@ -204,7 +217,7 @@ class ConfigurationSchema:
                 operation_id=f"{self.operation_id(view)}s_list",
                 tag=self.tag,
                 summary=f"List {self.noun}s",
-                parameters=PAGE_PARAMETERS,
+                parameters=[*PAGE_PARAMETERS, *self.list_parameters],
                 ok={
                     200: OpenApiResponse(
                         paginated(f"Paginated{view.model.__name__}List", view.view_serializer()),
@@ -234,7 +247,18 @@ class ConfigurationSchema:
             "parameters": [path_parameter(view.lookup_field, self.path_description)],
         }
         no_such_record = self.no_such_record(view)
+        operations = {}
+        if self.deletable:
+            operations["delete"] = v2_operation(
+                operation_id=f"{self.operation_id(view)}_{self.delete_operation}",
+                **record,
+                summary=self.delete_summary or f"Delete a {self.noun}",
+                description=self.delete_description,
+                ok=self.deleted,
+                errors={**refusals, 404: no_such_record},
+            )
         return extend_schema_view(
+            **operations,
             get=v2_operation(
                 operation_id=f"{self.operation_id(view)}_get",
                 **record,
@@ -253,13 +277,5 @@ class ConfigurationSchema:
                     )
                 },
                 errors={400: self.refused_change, 404: no_such_record},
-            ),
-            delete=v2_operation(
-                operation_id=f"{self.operation_id(view)}_{self.delete_operation}",
-                **record,
-                summary=self.delete_summary or f"Delete a {self.noun}",
-                description=self.delete_description,
-                ok=self.deleted,
-                errors={**refusals, 404: no_such_record},
             ),
         )(view)

@@ -16,6 +16,7 @@ view also gets 401 and 403 from ``V2AutoSchema``, derived from its ``required_ri
 """
 
 import inspect
+from decimal import Decimal
 
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
@@ -93,6 +94,42 @@ class StrictCharFieldScheme(OpenApiSerializerFieldExtension):
         if "pattern" in field.stated:
             schema["pattern"] = field.stated["pattern"]
         return schema
+
+
+def numbers_as_json_numbers(result, generator, request, public):
+    """Postprocessing hook: bounds that came from a model's validators as ``Decimal`` (a frame
+    size's 99.9, say) are written as JSON numbers, which is all a schema can hold."""
+
+    def plain(node):
+        if isinstance(node, dict):
+            return {key: plain(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [plain(value) for value in node]
+        if isinstance(node, Decimal):
+            return int(node) if node == node.to_integral_value() else float(node)
+        return node
+
+    return plain(result)
+
+
+class StatedNumberScheme(OpenApiSerializerFieldExtension):
+    """A strict number field with the bounds its ``stated`` names (checked further in, in the
+    words of the rule that checks them): the schema says them too."""
+
+    target_class = "toolkit.api.strict.StrictDecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return schema | self.target.stated  # Decimals: numbers_as_json_numbers
+
+
+class StatedIntegerScheme(StatedNumberScheme):
+    target_class = "toolkit.api.strict.StrictIntegerField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return schema | {key: int(value) for key, value in self.target.stated.items()}
 
 
 # --- Lab API v2: {"error", "details"} ---------------------------------------------------------

@@ -1,5 +1,7 @@
 """Input fields that refuse what they do not expect instead of coercing or dropping it."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 
@@ -31,7 +33,13 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """JSON integers only: ``"10"`` or ``true`` for a number is refused, not coerced."""
+    """JSON integers only: ``"10"`` or ``true`` for a number is refused, not coerced.
+    ``stated`` adds JSON Schema keywords (``minimum``, ``maximum``) for a rule checked further
+    in, in its own words (``toolkit.api.schema.StatedNumberScheme``)."""
+
+    def __init__(self, *, stated: dict | None = None, **kwargs):
+        self.stated = stated or {}
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -57,3 +65,23 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """JSON numbers only: ``"1.25"`` or ``true`` for a number is refused, not coerced. The
+    number is kept as written (``50`` stays 50, ``20.5`` stays 20.5, so an error can echo what
+    was sent); more decimal places or digits than allowed are refused, not rounded. A number on
+    the wire, and in the schema; ``stated`` as for ``StrictIntegerField``."""
+
+    def __init__(self, *, stated: dict | None = None, **kwargs):
+        self.stated = stated or {}
+        kwargs.setdefault("coerce_to_string", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        value = Decimal(str(data))
+        if not value.is_finite():
+            self.fail("invalid")
+        return self.validate_precision(value)

@@ -9,6 +9,7 @@ that every run prints the same working login.
 import json
 import os
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -16,7 +17,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import ApiKey, hash_api_key
-from orders.models import Customer, DeleteReason, Order, Station
+from orders.models import Addon, Customer, DeleteReason, Order, Station
+from orders.rx import Eye, EyeValues
 from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
 from printing.models import Driver, Printer, WorkstationPort
 from printing.spool import spool_root
@@ -47,15 +49,69 @@ STATIONS = [
     ("OP1", "Operator 1", "", {"is_operator": True}),
 ]
 
-DEMO_ORDERS = [
-    # number, tray, PO, what to do with it after creation
-    (20001, "101", "DEMO-VALID", "valid"),
-    (20002, "102", "DEMO-INPROC", "in_process"),
-    (20003, "", "DEMO-UNVALID", "unvalid"),
-    (20004, "104", "DEMO-HOLD", "hold"),
-    (20005, "105", "DEMO-DONE", "completed"),
-    (20006, "106", "DEMO-CANCEL", "cancelled"),
+ADDONS = [
+    # code, description, flags (each brings its flow step to the jobs that order it)
+    ("AR-SUP", "Super AR coating", {"is_ar": True}),
+    ("TINT-G", "Grey tint, 75 %", {"is_tint": True}),
+    ("HC", "Hard coat", {"requires_harden": True}),
 ]
+
+# What a lab's client systems send: the right eye, the left eye (sphere, cylinder, axis, add,
+# prism, prism base, PD, near PD, seg height), and the lens. Realistic, not clinical, values.
+PRESCRIPTIONS = {
+    "myope": (
+        ("-2.25", "-0.75", 90, None, None, "", "31.50", None, None),
+        ("-2.00", "-0.50", 85, None, None, "", "32.00", None, None),
+        ("SV-AS", "1.67"),
+    ),
+    "presbyope": (
+        ("+1.25", "-0.50", 175, "+2.00", None, "", "31.00", "29.00", "18.00"),
+        ("+1.50", None, None, "+2.00", "1.00", "OUT", "31.50", "29.50", "18.00"),
+        ("PROG-HD", "1.60"),
+    ),
+    "plano": (
+        ("0.00", None, None, None, None, "", "32.00", None, None),
+        ("0.00", None, None, None, None, "", "32.00", None, None),
+        ("SV", "CR39"),
+    ),
+}
+EYE_VALUES = (
+    "sphere",
+    "cylinder",
+    "axis",
+    "add",
+    "prism",
+    "prism_base",
+    "pd",
+    "near_pd",
+    "seg_height",
+)
+
+DEMO_ORDERS = [
+    # number, tray, PO, job type, prescription, addons, what to do with it after creation
+    (20001, "101", "DEMO-VALID", "F", "presbyope", ["AR-SUP"], "valid"),
+    (20002, "102", "DEMO-INPROC", "F", "myope", ["AR-SUP"], "in_process"),
+    (20004, "104", "DEMO-HOLD", "U", "myope", [], "hold"),
+    (20005, "105", "DEMO-DONE", "E", "plano", ["AR-SUP"], "completed"),
+    (20006, "106", "DEMO-CANCEL", "A", None, ["TINT-G"], "cancelled"),
+    # The same customer job id as DEMO-DONE: a duplicate, saved unvalid (Save Duplicate Orders).
+    (20003, "", "DEMO-DONE", "F", "plano", [], "unvalid"),
+]
+
+
+def demo_eyes(prescription: str | None) -> dict[Eye, EyeValues]:
+    if prescription is None:
+        return {}
+    right, left, (style, material) = PRESCRIPTIONS[prescription]
+    eyes = {}
+    for eye, values in ((Eye.RIGHT, right), (Eye.LEFT, left)):
+        given = {
+            name: (Decimal(value) if isinstance(value, str) and name != "prism_base" else value)
+            for name, value in zip(EYE_VALUES, values, strict=True)
+            if value not in (None, "")
+        }
+        eyes[eye] = EyeValues(lens_style=style, lens_material=material, **given)
+    return eyes
 
 
 class Command(BaseCommand):
@@ -69,6 +125,8 @@ class Command(BaseCommand):
         api_key = self._api_key(client, credentials)
         self._save_credentials(credentials)
 
+        for code, description, flags in ADDONS:
+            Addon.objects.get_or_create(code=code, defaults={"description": description, **flags})
         for code, description in REASONS:
             DeleteReason.objects.get_or_create(code=code, defaults={"description": description})
         for number, name, address, postal_code in CUSTOMERS:
@@ -146,27 +204,47 @@ class Command(BaseCommand):
 
     # --- orders -----------------------------------------------------------------------------
 
-    def _order(self, actor: User, number: int, tray: str, po: str, outcome: str) -> bool:
+    def _order(
+        self,
+        actor: User,
+        number: int,
+        tray: str,
+        po: str,
+        job_type: str,
+        prescription: str | None,
+        addons: list[str],
+        outcome: str,
+    ) -> bool:
         if Order.objects.filter(number=number).exists():
             return False
-        items = (
-            []
-            if outcome == "unvalid"
-            else [
-                NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR", endpoints=["SURF", "AR"]),
-                NewItem(sku="SV-1.6-AR", name="Single vision 1.6, AR (left)", endpoints=["SURF"]),
-            ]
-        )
         order = create_order(
             data=NewOrder(
                 number=str(number),
                 tray=tray,
-                po_number=po,
+                po_number=f"PO-{number}",
                 customer_number="C1001",
                 customer_job_id=po,
                 patient="Demo Patient",
-                requires={"requires_ar_coat", "requires_final_qa"},
-                items=items,
+                job_type=job_type,
+                requires={"requires_final_qa"},
+                eyes=demo_eyes(prescription),
+                lens_and_frame={
+                    "frame_manufacturer": "RAY",
+                    "frame_name": "Aviator 3025",
+                    "frame_color": "Gold",
+                    "frame_a": Decimal("58.00"),
+                    "frame_b": Decimal("47.50"),
+                    "frame_ed": Decimal("60.20"),
+                    "frame_bridge": 14,
+                    "frame_status_code": "S",
+                }
+                if job_type in ("F", "E")
+                else {},
+                addons=addons,
+                items=[
+                    NewItem(sku="LENS-R", name="Right lens", endpoints=["SURF", "AR"]),
+                    NewItem(sku="LENS-L", name="Left lens", endpoints=["SURF"]),
+                ],
             ),
             actor=actor,
             device="seed_demo",

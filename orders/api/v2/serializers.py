@@ -26,6 +26,8 @@ from toolkit.api.strict import (
 )
 from toolkit.api.validated import ValidatedModelSerializer
 
+from .rx_input import eyes_given, lens_and_frame_given, rx_input_fields
+
 
 class ItemInputSerializer(StrictSerializer):
     sku = StrictCharField(max_length=40)
@@ -52,21 +54,15 @@ class OrderCreateSerializer(StrictSerializer):
         trim_whitespace=False,
         stated={"pattern": TRAY_NUMBER_PATTERN},
     )
-    poNumber = StrictCharField(
-        required=False,
-        allow_blank=True,
-        max_length=100,
-        stated={"maxLength": PO_NUMBER_MAX_LENGTH},
-    )
+    # Required, as the vendor requires them (contracts/rx-orders.md).
+    poNumber = StrictCharField(max_length=100, stated={"maxLength": PO_NUMBER_MAX_LENGTH})
     customerNumber = StrictCharField(
-        required=False,
-        allow_blank=True,
         max_length=8,
         help_text="Names an active customer (`Customer does not exist` otherwise).",
     )
-    customerJobId = StrictCharField(required=False, allow_blank=True, max_length=40)
+    customerJobId = StrictCharField(max_length=21)
     patient = StrictCharField(required=False, allow_blank=True, max_length=100)
-    jobType = serializers.ChoiceField(choices=JobType.choices, required=False)
+    jobType = serializers.ChoiceField(choices=JobType.choices)
     calculationDesc = StrictCharField(required=False, allow_blank=True, max_length=100)
     dateOrdered = serializers.DateField(required=False, allow_null=True)
     dateWanted = serializers.DateField(required=False, allow_null=True)
@@ -78,7 +74,7 @@ class OrderCreateSerializer(StrictSerializer):
         fields = super().get_fields()
         for spec in FLOW_STEPS:
             fields[spec.wire_name] = StrictBooleanField(required=False)
-        return fields
+        return fields | rx_input_fields()
 
     def to_new_order(self) -> NewOrder:
         data = self.validated_data
@@ -97,6 +93,9 @@ class OrderCreateSerializer(StrictSerializer):
             ticket_name=data.get("ticketName", ""),
             requires={spec.order_field for spec in FLOW_STEPS if data.get(spec.wire_name)},
             items=[NewItem(**item) for item in data.get("items", [])],
+            eyes=eyes_given(data),
+            lens_and_frame=lens_and_frame_given(data),
+            addons=data.get("addons", []),
         )
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from toolkit.api.configuration import configuration_urls
 
-from . import config, views
+from . import catalogue, config, views
 
 urlpatterns = [
     path("orders", views.OrderListView.as_view(), name="v2-orders"),
@@ -21,4 +21,13 @@ urlpatterns = [
         name="v2-delete-reason",
     ),
     path("settings", config.LabSettingsView.as_view(), name="v2-settings"),
+    *configuration_urls(
+        "customers",
+        catalogue.CustomerListView,
+        catalogue.CustomerDetailView,
+        name="v2-customer",
+    ),
+    *configuration_urls(
+        "addons", catalogue.AddonListView, catalogue.AddonDetailView, name="v2-addon"
+    ),
 ]
