@@ -18,7 +18,7 @@ from django.db import transaction
 
 from accounts.models import ApiKey, hash_api_key
 from orders.models import Addon, Customer, DeleteReason, Order, Station
-from orders.rx import Eye, EyeValues
+from orders.rx import RX_VALUES, Eye, EyeValues
 from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
 from printing.models import Driver, Printer, WorkstationPort
 from printing.spool import spool_root
@@ -56,8 +56,9 @@ ADDONS = [
     ("HC", "Hard coat", {"requires_harden": True}),
 ]
 
-# What a lab's client systems send: the right eye, the left eye (sphere, cylinder, axis, add,
-# prism, prism base, PD, near PD, seg height), and the lens. Realistic, not clinical, values.
+# What a lab's client systems send: the right eye, the left eye (``orders.rx.RX_VALUES``:
+# sphere, cylinder, axis, add, prism, prism base, PD, near PD, seg height), and the lens.
+# Realistic, not clinical, values.
 PRESCRIPTIONS = {
     "myope": (
         ("-2.25", "-0.75", 90, None, None, "", "31.50", None, None),
@@ -75,17 +76,6 @@ PRESCRIPTIONS = {
         ("SV", "CR39"),
     ),
 }
-EYE_VALUES = (
-    "sphere",
-    "cylinder",
-    "axis",
-    "add",
-    "prism",
-    "prism_base",
-    "pd",
-    "near_pd",
-    "seg_height",
-)
 
 DEMO_ORDERS = [
     # number, tray, PO, job type, prescription, addons, what to do with it after creation
@@ -107,7 +97,7 @@ def demo_eyes(prescription: str | None) -> dict[Eye, EyeValues]:
     for eye, values in ((Eye.RIGHT, right), (Eye.LEFT, left)):
         given = {
             name: (Decimal(value) if isinstance(value, str) and name != "prism_base" else value)
-            for name, value in zip(EYE_VALUES, values, strict=True)
+            for name, value in zip(RX_VALUES, values, strict=True)
             if value not in (None, "")
         }
         eyes[eye] = EyeValues(lens_style=style, lens_material=material, **given)
