@@ -76,6 +76,8 @@ class Right(StrEnum):
     ADD_CUSTOMER = "orders.add_customer"
     CHANGE_CUSTOMER = "orders.change_customer"
     DELETE_CUSTOMER = "orders.delete_customer"
+    # Stock orders (legacy POST /api/orders/addStock): products picked and shipped.
+    ADD_STOCK_ORDER = "orders.add_stock_order"
     # Addons: what a job may have applied to its lenses; DELETE in the Lab API v2 deactivates
     # an addon some order used, and deletes one none did.
     VIEW_ADDON = "orders.view_addon"

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from labsite import views
+from orders.api.stock import AddStockView
 from printing import urls as printing_urls
 from toolkit.api.v2_views import UnknownRouteView
 from tracker import urls as tracker_urls
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/jt/", include(tracker_urls.legacy_urlpatterns)),
     path("", include("orders.api.pos.urls")),
     path("api/orderCancel", include("orders.api.item_cancel.urls")),
+    path("api/orders/addStock", AddStockView.as_view(), name="legacy-add-stock"),
     # The OpenAPI schema of all three faces and Swagger UI on it, open to anyone (see
     # SPECTACULAR_SETTINGS): the endpoints they describe still need a key.
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),

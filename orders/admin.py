@@ -18,6 +18,7 @@ from .models import (
     LabSettingsChange,
     OrderAddon,
     OrderEye,
+    Product,
     Station,
 )
 from .rx import signed
@@ -136,6 +137,15 @@ class AddonAdmin(admin.ModelAdmin):
         if obj is not None and OrderAddon.objects.filter(addon=obj).exists():
             return False
         return super().has_delete_permission(request, obj)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    """The stock catalogue: what stock orders (addStock) may name; only priced products."""
+
+    list_display = ["code", "kind", "description", "price"]
+    list_filter = ["kind"]
+    search_fields = ["code", "description"]
 
 
 class OrderAddonInline(OrderPanelInline):

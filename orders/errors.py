@@ -221,3 +221,10 @@ class DuplicateOrder(DomainError):
     def __init__(self, original: int):
         self.original = original
         super().__init__(details=[f"Order: {original}"])
+
+
+class StockOrderRefused(DomainError):
+    """The legacy addStock's refusals, each in its own words (``message``): the customer, the
+    items, a product's price, a quantity, the tray."""
+
+    code = "stock_order_refused"

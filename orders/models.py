@@ -145,6 +145,35 @@ class Addon(CodedRecord):
     active = models.BooleanField(default=True, help_text="Only active addons can be ordered.")
 
 
+class ProductKind(models.TextChoices):
+    LENS = "lens", "Lens"
+    FRAME = "frame", "Frame"
+    OTHER = "other", "Other"
+
+
+class Product(models.Model):
+    """An item of the stock catalogue, which stock orders name by code (a lens OPC, a frame
+    UPC or frame id); only a product with a price can be ordered (contracts/rx-orders.md)."""
+
+    code = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=5, choices=ProductKind.choices)
+    description = models.CharField(max_length=100, blank=True, default="")
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Without a price the product cannot be ordered.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.description}" if self.description else self.code
+
+
 # Each flag of an addon, and the flow requirement (an Order field) it gives a job.
 FLOW_OF_ADDON_FLAGS = {
     "is_ar": "requires_ar_coat",
@@ -172,6 +201,16 @@ def measure(name: str, low: str, high: str, **options) -> models.DecimalField:
         **options,
     )
 
+
+# Where an order ships to (a stock order: the customer's address unless the client gives one).
+SHIP_TO_FIELDS = (
+    "ship_to_name",
+    "ship_to_address1",
+    "ship_to_address2",
+    "ship_to_address3",
+    "ship_to_address4",
+    "ship_to_postal_code",
+)
 
 # The order's own lens and frame fields (contracts/rx-orders.md), as a new order gives them.
 LENS_AND_FRAME_FIELDS = (
@@ -288,6 +327,24 @@ class Order(models.Model):
     )
     warehouse = models.CharField(max_length=20, default="DEFAULT", db_default="DEFAULT")
     addons = models.ManyToManyField(Addon, through="OrderAddon", related_name="orders", blank=True)
+    ship_to_name = models.CharField(
+        "ship-to name", max_length=100, blank=True, default="", db_default=""
+    )
+    ship_to_address1 = models.CharField(
+        "ship-to address 1", max_length=100, blank=True, default="", db_default=""
+    )
+    ship_to_address2 = models.CharField(
+        "ship-to address 2", max_length=100, blank=True, default="", db_default=""
+    )
+    ship_to_address3 = models.CharField(
+        "ship-to address 3", max_length=100, blank=True, default="", db_default=""
+    )
+    ship_to_address4 = models.CharField(
+        "ship-to address 4", max_length=100, blank=True, default="", db_default=""
+    )
+    ship_to_postal_code = models.CharField(
+        "ship-to postal code", max_length=20, blank=True, default="", db_default=""
+    )
     instructions = models.CharField(
         max_length=250,
         blank=True,
@@ -353,6 +410,7 @@ class Order(models.Model):
             ("hold_order", "Can put orders on hold and release them"),
             ("process_order", "Can release orders to their endpoints"),
             ("update_order_status", "Can change the processing status of orders and items"),
+            ("add_stock_order", "Can order stock (legacy addStock)"),
         ]
         constraints = [
             models.UniqueConstraint(

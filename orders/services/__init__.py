@@ -28,6 +28,7 @@ from .processing import (
     set_item_status,
     set_order_status,
 )
+from .stock import NewStockOrder, StockLine, create_stock_order
 
 __all__ = [
     "MAX_ORDER_NUMBER",
@@ -36,11 +37,14 @@ __all__ = [
     "CancelResult",
     "NewItem",
     "NewOrder",
+    "NewStockOrder",
+    "StockLine",
     "actor_name",
     "cancel_items",
     "cancel_order",
     "cancel_refusal",
     "create_order",
+    "create_stock_order",
     "hold_order",
     "lock_order",
     "locked_orders",

@@ -13,6 +13,7 @@ from orders.flow import FLOW_STEPS
 from orders.models import (
     FLOW_OF_ADDON_FLAGS,
     LENS_AND_FRAME_FIELDS,
+    SHIP_TO_FIELDS,
     Addon,
     LabSettings,
     Order,
@@ -60,6 +61,7 @@ class NewOrder:
     lens_and_frame: dict = field(default_factory=dict)  # LENS_AND_FRAME_FIELDS given
     addons: list[str] = field(default_factory=list)  # addon codes, in the client's order
     stock_order: bool = False  # picked and shipped, not made: not a job
+    ship_to: dict = field(default_factory=dict)  # SHIP_TO_FIELDS given
 
 
 def _next_order_number() -> int:
@@ -128,6 +130,8 @@ def create_order(*, data: NewOrder, actor, device: str = "") -> Order:
         raise ValueError(f"unknown flow requirement(s): {sorted(unknown)}")
     if unknown := set(data.lens_and_frame) - set(LENS_AND_FRAME_FIELDS):
         raise ValueError(f"not a lens or frame field: {sorted(unknown)}")
+    if unknown := set(data.ship_to) - set(SHIP_TO_FIELDS):
+        raise ValueError(f"not a ship-to field: {sorted(unknown)}")
 
     attempt = 1
     while True:
@@ -171,6 +175,7 @@ def _create_order(*, data: NewOrder, actor, device: str) -> Order:
             created_by=actor,
             created_device=device,
             **data.lens_and_frame,
+            **data.ship_to,
             **{name: True for name in flow_requirements(data, checked.addons, lab)},
         )
         OrderEye.objects.bulk_create(

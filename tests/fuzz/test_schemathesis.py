@@ -50,6 +50,8 @@ EXCEPTIONS: dict[str, dict[str, tuple[list[str], str]]] = {
             "v2_delete_reasons_create": "a reason code that exists is refused",
             "v2_customers_create": "a customer number that exists is refused",
             "v2_addons_create": "an addon code that exists is refused",
+            "legacy_add_stock": "customer and items must name stored customers and priced "
+            "products; a tray in use is refused",
             "v2_stations_create": "a station code that exists is refused",
             "v2_station_delete": "a station with check-ins is kept",
             "v2_printer_delete": "a printer with print jobs is kept",

@@ -31,6 +31,9 @@ CUSTOMER_RIGHTS = {
     ("customer", f"{action}_customer") for action in ("view", "add", "change", "delete")
 }
 ADDON_RIGHTS = {("addon", f"{action}_addon") for action in ("view", "add", "change", "delete")}
+STOCK_RIGHTS = {("order", "add_stock_order")} | {
+    ("product", f"{action}_product") for action in ("view", "add", "change", "delete")
+}
 
 
 def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
@@ -58,9 +61,9 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
     assert new.get_model("tracker", "CheckIn").objects.get().station_id == station.pk
     supervisors = new.get_model("auth", "Group").objects.get(name="Supervisors")
     # What they held, the rights to see and clear login lockouts (labsite 0007), and those
-    # of the customers (orders 0016) and the addons (orders 0021).
+    # of the customers (orders 0016), the addons (orders 0021) and stock orders (0022).
     assert set(supervisors.permissions.values_list("content_type__model", "codename")) == (
-        held_before | LOCKOUT_RIGHTS | CUSTOMER_RIGHTS | ADDON_RIGHTS
+        held_before | LOCKOUT_RIGHTS | CUSTOMER_RIGHTS | ADDON_RIGHTS | STOCK_RIGHTS
     )
     assert set(
         supervisors.permissions.filter(content_type__model="station").values_list(

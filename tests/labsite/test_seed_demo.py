@@ -13,7 +13,7 @@ from django.test import Client
 import pytest
 
 from accounts.models import ApiKey
-from orders.models import Customer, DeleteReason, Order, OrderEvent, Station
+from orders.models import Customer, DeleteReason, Order, OrderEvent, Product, Station
 from orders.status import OrderState
 from printing.models import Printer
 from tracker.models import CheckIn
@@ -167,3 +167,12 @@ def test_seed_demo_jobs_carry_real_looking_prescriptions_and_addons(data_dir):
     assert (str(right.sphere), str(right.add), right.lens_style) == ("1.25", "2.00", "PROG-HD")
     assert Order.objects.get(number=20001).requires_ar_coat  # its AR addon's flow step
     assert list(Order.objects.get(number=20006).addons.values_list("code", flat=True)) == ["TINT-G"]
+
+
+def test_seed_demo_stocks_the_catalogue_the_readme_orders_from(data_dir):
+    seed_demo()
+
+    assert set(Product.objects.filter(price__isnull=False).values_list("code", flat=True)) >= {
+        "4011-67-R",
+        "0887654",
+    }

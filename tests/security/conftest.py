@@ -9,7 +9,7 @@ from django.test import Client
 import pytest
 
 from accounts.models import ApiKey, ApiPartner
-from orders.models import Addon, DeleteReason, Order, OrderEvent, OrderItem, Station
+from orders.models import Addon, DeleteReason, Order, OrderEvent, OrderItem, Product, Station
 from printing.models import Printer, PrintJob, WorkstationPort
 from tracker.models import CheckIn, CompletionRequest
 
@@ -77,6 +77,7 @@ class LabData:
 def lab_data(make_order, make_reason, make_station) -> LabData:
     order = make_order(tray="101", po_number="PO-SEC-1", customer_number="C-SEC")
     Addon.objects.create(code="AR-SEC", description="AR for the security matrix", is_ar=True)
+    Product.objects.create(code="P-SEC", kind="lens", description="A stock lens", price=1)
     printer = Printer.objects.create(name="Ticket printer")
     WorkstationPort.objects.filter(workstation__code=WORKSTATION, number=1).update(printer=printer)
     return LabData(

@@ -16,11 +16,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 V2 = "Lab API v2"
 ORDERS_API = "Orders API"
 ITEM_CANCEL = "Item cancel"
+LEGACY_STOCK = "Stock orders (legacy)"
 
 FACE_ROOTS = {
     V2: ("api/v2/", "api/jt/"),
     ORDERS_API: ("orders", "api/auth"),
     ITEM_CANCEL: ("api/orderCancel",),
+    LEGACY_STOCK: ("api/orders/",),
 }
 
 
@@ -67,6 +69,7 @@ ENDPOINT_RIGHTS: dict[tuple[str, str], str | None] = {
     ("PATCH", "api/v2/addons/<str:code>"): "orders.change_addon",
     ("DELETE", "api/v2/addons/<str:code>"): "orders.delete_addon",
     ("GET", "api/v2/settings"): "orders.view_labsettings",
+    ("POST", "api/orders/addStock"): "orders.add_stock_order",
     ("PATCH", "api/v2/settings"): "orders.change_labsettings",
     # Lab API v2: job tracking
     ("GET", "api/v2/job_track/stations"): "orders.view_station",

@@ -8,7 +8,7 @@ import uuid
 
 from orders.api.pos.rights import WIRE_NAME
 
-from .endpoints import ITEM_CANCEL, ORDERS_API, V2
+from .endpoints import ITEM_CANCEL, LEGACY_STOCK, ORDERS_API, V2
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "traceId", "errorCode"}
@@ -53,6 +53,8 @@ def assert_unauthenticated(face: str, response, *, head: bool = False) -> None:
     elif face == ITEM_CANCEL:
         message = _item_cancel_error(response, 401)
         assert message, _describe(response)
+    elif face == LEGACY_STOCK:
+        assert _json(response) == {"error": "Authentication required"}
     else:  # pragma: no cover - a face this suite does not know
         raise AssertionError(f"unknown face {face!r}")
 
@@ -71,6 +73,8 @@ def assert_forbidden(face: str, response, right: str) -> None:
     elif face == ITEM_CANCEL:
         message = _item_cancel_error(response, 403)
         assert message == f"Permission denied. Requires: {right}", message
+    elif face == LEGACY_STOCK:
+        assert _json(response) == {"error": f"Permission denied: Requires: {right}"}
     else:  # pragma: no cover
         raise AssertionError(f"unknown face {face!r}")
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
-from toolkit.api import item_cancel, problems, v2
+from toolkit.api import item_cancel, legacy, problems, v2
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,13 @@ FACES = (
         problems.not_found,
         problems.bad_request,
         problems.server_error,
+    ),
+    Face(
+        "Stock orders (legacy)",
+        ("/api/orders",),
+        legacy.not_found,
+        legacy.bad_request,
+        legacy.server_error,
     ),
     Face(
         "Item cancel",

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import ApiKey, hash_api_key
-from orders.models import Addon, Customer, DeleteReason, Order, Station
+from orders.models import Addon, Customer, DeleteReason, Order, Product, Station
 from orders.rx import RX_VALUES, Eye, EyeValues
 from orders.services import NewItem, NewOrder, cancel_order, create_order, hold_order
 from printing.models import Driver, Printer, WorkstationPort
@@ -47,6 +47,14 @@ STATIONS = [
     ("EDGE", "Edging", "Edging", {"non_cancel": True}),
     ("QA", "Final inspection", "Final inspection", {"flow_step": "final_qa", "non_cancel": True}),
     ("OP1", "Operator 1", "", {"is_operator": True}),
+]
+
+PRODUCTS = [
+    # code, kind, description, price (the stock catalogue addStock orders from)
+    ("4011-67-R", "lens", "Progressive 1.67, right", "38.00"),
+    ("4011-67-L", "lens", "Progressive 1.67, left", "38.00"),
+    ("0887654", "frame", "Aviator 3025 gold, 58-14", "92.50"),
+    ("CLOTH", "other", "Microfibre cloth", None),
 ]
 
 ADDONS = [
@@ -115,6 +123,15 @@ class Command(BaseCommand):
         api_key = self._api_key(client, credentials)
         self._save_credentials(credentials)
 
+        for code, kind, description, price in PRODUCTS:
+            Product.objects.get_or_create(
+                code=code,
+                defaults={
+                    "kind": kind,
+                    "description": description,
+                    "price": Decimal(price) if price else None,
+                },
+            )
         for code, description, flags in ADDONS:
             Addon.objects.get_or_create(code=code, defaults={"description": description, **flags})
         for code, description in REASONS:

@@ -17,6 +17,7 @@ ORDER_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.NoAddonsEntered: 400,
     errors.RxValidationFailed: 400,
     errors.DuplicateOrder: 400,
+    errors.StockOrderRefused: 400,
     errors.InvalidOrderData: 400,
     errors.OrderMarkedForCancelation: 400,
     errors.JobTrackerRequired: 400,
