@@ -14,6 +14,7 @@ from orders.models import Order, OrderEvent, OrderNumberSequence
 from orders.services import hold_order
 from orders.status import EventKind
 from tests.concurrency import Caller, assert_no_server_errors
+from tests.jobs import job_json
 
 # serialized_rollback: the flush that ends a transactional test would otherwise also remove
 # the rights groups that a data migration created, for every test that runs after these.
@@ -198,10 +199,13 @@ CREATORS = 10
 
 
 def new_order_body(**fields) -> dict:
-    return {"items": [{"sku": "SKU1", "name": "Lens"}], **fields}
+    """A job for ``job_customer``, each with a customer job id of its own."""
+    return job_json(items=[{"sku": "SKU1", "name": "Lens"}], **fields)
 
 
-def test_concurrent_creates_with_one_tray_exactly_one_gets_it(make_user, run_together):
+def test_concurrent_creates_with_one_tray_exactly_one_gets_it(
+    make_user, run_together, job_customer
+):
     caller = Caller(make_user(rights=("orders.add_order",)))
     bodies = [new_order_body(trayNumber="55", poNumber=f"PO{index}") for index in range(CREATORS)]
 
@@ -229,7 +233,7 @@ def test_concurrent_creates_with_one_tray_exactly_one_gets_it(make_user, run_tog
 
 @pytest.mark.parametrize("sequence", ["first-use", "in-use"])
 def test_concurrent_creates_without_number_get_distinct_numbers(
-    sequence, make_user, make_order, run_together
+    sequence, make_user, make_order, run_together, job_customer
 ):
     if sequence == "in-use":
         make_order()
@@ -256,7 +260,7 @@ def test_concurrent_creates_without_number_get_distinct_numbers(
 
 
 def test_creates_with_and_without_numbers_racing_never_fail_with_500(
-    make_user, make_order, run_together
+    make_user, make_order, run_together, job_customer
 ):
     """Clients choosing their own numbers race the sequence for the very numbers it hands out.
 
