@@ -239,6 +239,12 @@ LENS_AND_FRAME_FIELDS = (
 )
 
 
+def ship_to(name: str, *, max_length: int = 100) -> models.CharField:
+    """A line of where an order ships to; blank unless given (in the database too, for rows
+    inserted outside Django)."""
+    return models.CharField(name, max_length=max_length, blank=True, default="", db_default="")
+
+
 class OrderQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ACTIVE_ORDER)
@@ -327,24 +333,12 @@ class Order(models.Model):
     )
     warehouse = models.CharField(max_length=20, default="DEFAULT", db_default="DEFAULT")
     addons = models.ManyToManyField(Addon, through="OrderAddon", related_name="orders", blank=True)
-    ship_to_name = models.CharField(
-        "ship-to name", max_length=100, blank=True, default="", db_default=""
-    )
-    ship_to_address1 = models.CharField(
-        "ship-to address 1", max_length=100, blank=True, default="", db_default=""
-    )
-    ship_to_address2 = models.CharField(
-        "ship-to address 2", max_length=100, blank=True, default="", db_default=""
-    )
-    ship_to_address3 = models.CharField(
-        "ship-to address 3", max_length=100, blank=True, default="", db_default=""
-    )
-    ship_to_address4 = models.CharField(
-        "ship-to address 4", max_length=100, blank=True, default="", db_default=""
-    )
-    ship_to_postal_code = models.CharField(
-        "ship-to postal code", max_length=20, blank=True, default="", db_default=""
-    )
+    ship_to_name = ship_to("ship-to name")
+    ship_to_address1 = ship_to("ship-to address 1")
+    ship_to_address2 = ship_to("ship-to address 2")
+    ship_to_address3 = ship_to("ship-to address 3")
+    ship_to_address4 = ship_to("ship-to address 4")
+    ship_to_postal_code = ship_to("ship-to postal code", max_length=20)
     instructions = models.CharField(
         max_length=250,
         blank=True,
