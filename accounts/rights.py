@@ -46,6 +46,8 @@ class Right(StrEnum):
     PROCESS_ORDER = "orders.process_order", "orderProcess"
     # Set the processing status of an order, an item or an endpoint (Orders API).
     UPDATE_ORDER_STATUS = "orders.update_order_status", "orderUpdate"
+    # Record which eyes of a job have their surfacing calculation done (admin).
+    RECORD_CALCULATION = "orders.record_calculation"
 
     # --- job tracking -------------------------------------------------------------------------
     # Check an order in at a station (Lab API v2, /api/jt/checkin).

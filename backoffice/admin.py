@@ -160,7 +160,7 @@ class OrderAdmin(admin.ModelAdmin):
                 "fields": [
                     ("number", "tray", "po_number"),
                     ("customer", "customer_job_id"),
-                    ("patient", "job_type", "stock_order", "calculation_desc"),
+                    ("patient", "job_type", "stock_order", "calculation_description"),
                     ("ticket_id", "ticket_name"),
                     "work_ticket",
                 ]
@@ -223,7 +223,7 @@ class OrderAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["work_ticket", *self.readonly_fields]
+        return ["work_ticket", "calculation_description", *self.readonly_fields]
 
     @admin.display(description="work ticket")
     def work_ticket(self, order):
@@ -243,6 +243,11 @@ class OrderAdmin(admin.ModelAdmin):
                 "<int:pk>/complete/", view(admin_views.complete_view), name="orders_order_complete"
             ),
             path("<int:pk>/print/", view(admin_views.print_view), name="orders_order_print"),
+            path(
+                "<int:pk>/calculation/",
+                view(admin_views.calculation_view),
+                name="orders_order_calculation",
+            ),
             *super().get_urls(),
         ]
 

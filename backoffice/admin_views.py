@@ -24,7 +24,14 @@ from accounts.rights import Right
 from orders.errors import DomainError
 from orders.flow import FLOW_STEPS
 from orders.models import DeleteReason, LabSettings, Order, OrderEvent
-from orders.services import cancel_order, cancel_refusal, hold_order, release_order
+from orders.rx import Eye
+from orders.services import (
+    cancel_order,
+    cancel_refusal,
+    hold_order,
+    record_calculation,
+    release_order,
+)
 from orders.status import ON_HOLD_STATUS
 from printing.models import PrintJob, PrintStatus, WorkstationPort
 from printing.services import API_WORKSTATION, queue_ticket
@@ -128,6 +135,23 @@ def print_view(request, pk: int):
     return _order_action(request, pk, right=Right.PRINT_TICKET, perform=perform)
 
 
+@require_POST
+def calculation_view(request, pk: int):
+    # Each eye the form offered (``eye``) is calculated when its box is ticked (``calculated``).
+    offered = [eye for eye in Eye.values if eye in request.POST.getlist("eye")]
+    ticked = set(request.POST.getlist("calculated"))
+
+    def perform(order):
+        order = record_calculation(
+            order=order,
+            calculated={Eye(eye): eye in ticked for eye in offered},
+            actor=request.user,
+        )
+        return messages.SUCCESS, f"Order {order.number}: {order.calculation_description}."
+
+    return _order_action(request, pk, right=Right.RECORD_CALCULATION, perform=perform)
+
+
 # --- the order page ---------------------------------------------------------------------------
 
 
@@ -205,6 +229,7 @@ def order_page_context(request, order: Order) -> dict:
         .order_by("number")
     )
     open_order = order.is_active
+    eyes = list(order.eyes.all())
     return {
         "order": order,
         "status_label": order_status_label(order),
@@ -227,6 +252,10 @@ def order_page_context(request, order: Order) -> dict:
         ),
         "can_complete": open_order and user.has_perm(Right.COMPLETE_ORDER),
         "can_print": not order.is_cancelled and user.has_perm(Right.PRINT_TICKET),
+        "eyes": eyes,
+        "can_record_calculation": (
+            open_order and bool(eyes) and user.has_perm(Right.RECORD_CALCULATION)
+        ),
         "reasons": list(DeleteReason.objects.filter(active=True).order_by("code")),
         "reason_required": lab.enter_reason_code_when_deleting_order,
         "ports": ports,

@@ -88,7 +88,7 @@ ON CONFLICT (number) DO NOTHING
 SEED_ORDERS_SQL = """
 INSERT INTO orders_order (
     id, public_id, number, tray, po_number, customer_id, customer_job_id, patient,
-    job_type, calculation_desc, date_ordered, received_at, date_wanted, valid_at,
+    job_type, date_ordered, received_at, date_wanted, valid_at,
     completed_at, state, unvalid_message, on_hold, pending_completion, processed_at,
     processing_status, cancelled_at, cancelled_by_id, cancel_reason_id, current_station_id,
     current_station_at, requires_backside_coat, requires_ar_coat, requires_tint,
@@ -102,7 +102,7 @@ SELECT
     'PO' || lpad(i::text, 8, '0'),
     (SELECT id FROM orders_customer WHERE number = 'C' || lpad((i %% 800)::text, 5, '0')),
     'J-' || i::text, 'Patient ' || i::text,
-    'U', '', received::date, received, received::date + 7, received + interval '2 minutes',
+    'U', received::date, received, received::date + 7, received + interval '2 minutes',
     NULL, 'V', '', false, false, NULL,
     'New', NULL, NULL, NULL, NULL,
     NULL, i %% 3 = 0, i %% 2 = 0, false,

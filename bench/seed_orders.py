@@ -86,7 +86,7 @@ ON CONFLICT (number) DO NOTHING
 ORDERS_SQL = """
 INSERT INTO orders_order (
     id, public_id, number, tray, po_number, customer_id, customer_job_id, patient,
-    job_type, calculation_desc, date_ordered, received_at, date_wanted, valid_at,
+    job_type, date_ordered, received_at, date_wanted, valid_at,
     completed_at, state, unvalid_message, on_hold, pending_completion, processed_at,
     processing_status, cancelled_at, cancelled_by_id, cancel_reason_id, current_station_id,
     current_station_at, requires_backside_coat, requires_ar_coat, requires_tint,
@@ -106,7 +106,7 @@ SELECT
      WHERE number = 'C' || lpad(floor(r_customer ^ 2 * 800)::int::text, 5, '0')),
     ticket_id, ticket_name,
     (ARRAY['U', 'U', 'U', 'E', 'E', 'A', 'F'])[1 + floor(r_misc * 7)::int],
-    '', received_at::date, received_at, received_at::date + 7,
+    received_at::date, received_at, received_at::date + 7,
     CASE WHEN state <> 'U' THEN received_at + interval '2 minutes' END,
     CASE WHEN state = 'C' THEN processed_at + interval '3 days' * r_misc END,
     state,

@@ -212,6 +212,17 @@ class RxValidationFailed(DomainError):
     message = "Validation Failed"
 
 
+class EyeNotOrdered(DomainError):
+    """A calculation was recorded for an eye the order does not have."""
+
+    code = "eye_not_ordered"
+    message = "Eye not ordered"
+
+    def __init__(self, eye: str):
+        self.eye = eye
+        super().__init__(details=[f"Eye: {eye}"])
+
+
 class DuplicateOrder(DomainError):
     """Save Duplicate Orders is off and an active order has the customer and job id."""
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from .flow import FlowStep
-from .rx import EYE_FIELDS, Eye, EyeValues
+from .rx import CALCULATION_DESCRIPTIONS, EYE_FIELDS, Eye, EyeValues
 from .settings_registry import described
 from .status import EventKind, FrameStatus, JobType, OrderState, PaperSize, ProcessingStatus
 
@@ -284,7 +284,6 @@ class Order(models.Model):
         editable=False,
         help_text="Picked from stock and shipped, not made: no work ticket.",
     )
-    calculation_desc = models.CharField("calculation", max_length=100, blank=True, default="")
 
     # The job's lenses and frame (contracts/rx-orders.md); each eye's prescription and lens
     # is an OrderEye. Ranges are the vendor's, here for the admin and the API alike.
@@ -405,6 +404,7 @@ class Order(models.Model):
             ("process_order", "Can release orders to their endpoints"),
             ("update_order_status", "Can change the processing status of orders and items"),
             ("add_stock_order", "Can order stock (legacy addStock)"),
+            ("record_calculation", "Can record the surfacing calculation of orders"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -463,6 +463,15 @@ class Order(models.Model):
 
     def _eye(self, eye: Eye) -> "OrderEye | None":
         return next((row for row in self.eyes.all() if row.eye == eye), None)
+
+    @property
+    def calculation_description(self) -> str | None:
+        """Whose surfacing calculation is done, in the fetch model's words
+        (``calculationDesc``); None for a stock order, which is not made."""
+        if self.stock_order:
+            return None
+        done = tuple(bool(eye and eye.calculated) for eye in (self.right_eye, self.left_eye))
+        return CALCULATION_DESCRIPTIONS[done]
 
     @cached_property
     def addon_codes(self) -> list[str]:

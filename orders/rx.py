@@ -61,6 +61,14 @@ RX_VALUES = (
 )
 EYE_FIELDS = tuple(field.name for field in fields(EyeValues))
 
+# The fetch model's ``calculationDesc``: whose surfacing calculation is done, by (right, left).
+CALCULATION_DESCRIPTIONS = {
+    (True, True): "Both eyes calculated",
+    (True, False): "Right eye calculated",
+    (False, True): "Left eye calculated",
+    (False, False): "Calculations not done",
+}
+
 
 # The range of each prescription value the catalogue checks (lowest, highest), in its units.
 RANGES = {

@@ -97,3 +97,4 @@ class EventKind(models.TextChoices):
     PROCESSED = "processed", "Released to its endpoints"
     PROCESSING_STATUS = "status", "Processing status changed"
     ITEMS_CANCELLED = "items_cancelled", "Items cancelled"
+    CALCULATION = "calculation", "Calculation recorded"

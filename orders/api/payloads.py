@@ -26,7 +26,7 @@ from rest_framework import serializers
 
 from orders.flow import FLOW_STEPS
 from orders.models import Order, OrderEye, OrderItem, OrderItemEndpoint, processable
-from orders.rx import Eye
+from orders.rx import CALCULATION_DESCRIPTIONS, Eye
 from orders.status import ON_HOLD_STATUS, JobType, OrderState, ProcessingStatus, derive_status
 from toolkit.api.answers import AnswerSerializer
 
@@ -290,6 +290,20 @@ def order_identifier_fields(at: str = "*") -> dict[str, serializers.Field]:
     }
 
 
+def _calculation(order: Order) -> str | None:
+    return order.calculation_description
+
+
+def _calculation_field(at: str) -> serializers.Field:
+    return DerivedChoiceField(
+        _calculation,
+        source=at,
+        choices=list(CALCULATION_DESCRIPTIONS.values()),
+        allow_null=True,
+        help_text="Whose surfacing calculation is done; null for a stock order.",
+    )
+
+
 def _station_fields(at: str) -> dict[str, serializers.Field]:
     # The station's fields are null while the order has none (a null ``current_station`` on
     # the way to them is written as null: ``allow_null``).
@@ -341,7 +355,7 @@ class V2OrderStatusSerializer(AnswerSerializer):
         status = _status_fields("*")
         return (
             order_identifier_fields()
-            | {"calculationDesc": TextOrNullField(source="calculation_desc")}
+            | {"calculationDesc": _calculation_field("*")}
             | _station_fields("*")
             | {name: status[name] for name in ("status", "statusDesc", "onHold", "unvalidMessage")}
         )
@@ -365,7 +379,7 @@ class V2OrderSerializer(AnswerSerializer):
             return LocalDateField(source=source(path), allow_null=True, help_text=help_text)
 
         rest = {
-            "calculationDesc": TextOrNullField(source=source("calculation_desc")),
+            "calculationDesc": _calculation_field(at),
             "createdDevice": TextOrNullField(
                 source=source("created_device"),
                 help_text="Name of the API key or device that created it.",

@@ -8,6 +8,7 @@ never change orders themselves. Where another app must act inside a transition, 
 transition calls ``orders.hooks``.
 """
 
+from .calculation import record_calculation
 from .cancel import (
     REASON_IGNORED_WARNING,
     CancelItemsResult,
@@ -50,6 +51,7 @@ __all__ = [
     "locked_orders",
     "new_event",
     "process_orders",
+    "record_calculation",
     "record_event",
     "refresh_processing_status",
     "release_order",

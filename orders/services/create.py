@@ -50,7 +50,6 @@ class NewOrder:
     customer_job_id: str = ""
     patient: str = ""
     job_type: str = JobType.UNCUT
-    calculation_desc: str = ""
     date_ordered: date | None = None
     date_wanted: date | None = None
     ticket_id: str = ""
@@ -163,7 +162,6 @@ def _create_order(*, data: NewOrder, actor, device: str) -> Order:
             patient=data.patient,
             job_type=data.job_type,
             stock_order=data.stock_order,
-            calculation_desc=data.calculation_desc,
             date_ordered=data.date_ordered or timezone.localdate(),
             date_wanted=data.date_wanted,
             received_at=now,

@@ -8,6 +8,7 @@ from django.utils import timezone
 import pytest
 
 from orders.models import Order
+from orders.rx import Eye
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,8 @@ def url(identifier) -> str:
 def test_status_of_a_checked_in_order_exact_body(
     supervisor_api, make_order, make_station, check_in
 ):
-    order = make_order(tray="321", po_number="PO-321", calculation_desc="Single vision", state="P")
+    order = make_order(tray="321", po_number="PO-321", state="P")
+    order.eyes.filter(eye=Eye.RIGHT).update(calculated=True)
     check_in(order, make_station("AR", description="AR coating", customer_description="Coating"))
     Order.objects.filter(pk=order.pk).update(
         current_station_at=datetime(
@@ -54,7 +56,7 @@ def test_status_of_a_checked_in_order_exact_body(
         "orderNumber": str(order.number),
         "trayNumber": "321",
         "poNumber": "PO-321",
-        "calculationDesc": "Single vision",
+        "calculationDesc": "Right eye calculated",
         "currentStation": "AR",
         "currentStationCustomerDesc": "Coating",
         "currentStationDateTime": "2026-11-23T09:00:00.005Z",
@@ -75,7 +77,7 @@ def test_status_of_a_new_valid_order_exact_body(supervisor_api, make_order):
         "orderNumber": str(order.number),
         "trayNumber": None,
         "poNumber": None,
-        "calculationDesc": None,
+        "calculationDesc": "Calculations not done",
         "currentStation": None,
         "currentStationCustomerDesc": None,
         "currentStationDateTime": None,

@@ -122,7 +122,8 @@ def test_a_cancelled_order_offers_no_more_changes(browser, make_order):
 
     page = browser.get(page_url(order)).content.decode()
 
-    for button in ("hold-button", "cancel-button", "complete-button", "print-button"):
+    buttons = ("hold-button", "cancel-button", "complete-button", "print-button")
+    for button in (*buttons, "calculation-button"):
         assert f'id="{button}"' not in page
     assert "nothing more to do" in page
 
@@ -564,6 +565,7 @@ def station_staff(make_user):
         ("cancel", "orders.cancel_order"),
         ("complete", "tracker.complete_order"),
         ("print", "printing.print_ticket"),
+        ("calculation", "orders.record_calculation"),
     ],
 )
 def test_each_button_needs_the_apis_right(
@@ -571,9 +573,12 @@ def test_each_button_needs_the_apis_right(
 ):
     order = make_order(tray="7", on_hold=action == "release")
 
-    response = post(station_staff, order, action, {"lpt_port": "LPT3"})
+    response = post(
+        station_staff, order, action, {"lpt_port": "LPT3", "eye": "R", "calculated": "R"}
+    )
 
     assert messages_of(response) == [(ERROR, f"Permission denied — Requires: {right}")]
+    assert not order.eyes.filter(calculated=True).exists()
     order.refresh_from_db()
     assert (order.on_hold, order.is_cancelled, order.pending_completion) == (
         action == "release",
@@ -587,7 +592,8 @@ def test_each_button_needs_the_apis_right(
 def test_buttons_the_user_has_no_right_for_are_not_shown(station_staff, make_order, spool_printer):
     page = station_staff.get(page_url(make_order(tray="7"))).content.decode()
 
-    for button in ("hold-button", "cancel-button", "complete-button", "print-button"):
+    buttons = ("hold-button", "cancel-button", "complete-button", "print-button")
+    for button in (*buttons, "calculation-button"):
         assert f'id="{button}"' not in page
     assert 'id="view-ticket-link"' in page
 
@@ -605,7 +611,9 @@ def test_buttons_are_for_staff_only(make_user, make_order):
     assert not order.on_hold
 
 
-@pytest.mark.parametrize("action", ["hold", "release", "cancel", "complete", "print"])
+@pytest.mark.parametrize(
+    "action", ["hold", "release", "cancel", "complete", "print", "calculation"]
+)
 def test_buttons_need_post_and_a_csrf_token(supervisor_user, browser, make_order, action):
     order = make_order()
     strict = Client(enforce_csrf_checks=True)
@@ -655,3 +663,92 @@ def test_the_prescription_is_not_editable_on_the_order_page(browser, make_order)
 
     assert 'name="eyes-0-sphere"' not in page
     assert "eyes-TOTAL_FORMS" in page  # the inline is there, read-only
+
+
+# --- the surfacing calculation ----------------------------------------------------------------
+
+
+def both_eyes():
+    return {
+        Eye.RIGHT: EyeValues(lens_style="PROG", lens_material="PC", sphere=Decimal("1.00")),
+        Eye.LEFT: EyeValues(lens_style="PROG", lens_material="PC", sphere=Decimal("0.75")),
+    }
+
+
+def test_the_page_offers_the_calculation_of_each_eye_the_order_has(browser, make_order):
+    order = make_order(eyes=both_eyes())
+
+    page = browser.get(page_url(order)).content.decode()
+
+    assert 'id="order-calculation">Calculations not done<' in page
+    assert 'id="calculated-R"' in page
+    assert 'id="calculated-L"' in page
+
+
+def test_recording_the_calculation_of_the_right_eye(browser, supervisor_user, make_order):
+    order = make_order(eyes=both_eyes())
+
+    response = post(browser, order, "calculation", {"eye": ["R", "L"], "calculated": ["R"]})
+
+    assert messages_of(response) == [(SUCCESS, f"Order {order.number}: Right eye calculated.")]
+    assert dict(order.eyes.values_list("eye", "calculated")) == {"R": True, "L": False}
+    event = OrderEvent.objects.get(order=order, kind=EventKind.CALCULATION)
+    assert (event.actor, event.from_value, event.to_value) == (
+        supervisor_user,
+        "Calculations not done",
+        "Right eye calculated",
+    )
+    page = browser.get(page_url(order)).content.decode()
+    assert 'id="order-calculation">Right eye calculated<' in page
+    assert "Calculation recorded" in page  # the timeline
+
+
+def test_a_calculation_is_taken_back_by_unticking_it(browser, make_order):
+    order = make_order(eyes=both_eyes())
+    order.eyes.update(calculated=True)
+
+    post(browser, order, "calculation", {"eye": ["R", "L"], "calculated": ["L"]})
+
+    assert dict(order.eyes.values_list("eye", "calculated")) == {"R": False, "L": True}
+    event = OrderEvent.objects.get(order=order, kind=EventKind.CALCULATION)
+    assert (event.from_value, event.to_value) == ("Both eyes calculated", "Left eye calculated")
+
+
+def test_recording_what_is_already_recorded_adds_no_history(browser, make_order):
+    order = make_order(eyes=both_eyes())
+
+    response = post(browser, order, "calculation", {"eye": ["R", "L"]})
+
+    assert messages_of(response) == [(SUCCESS, f"Order {order.number}: Calculations not done.")]
+    assert not OrderEvent.objects.filter(kind=EventKind.CALCULATION).exists()
+
+
+def test_the_calculation_of_an_eye_the_order_does_not_have_is_refused(browser, make_order):
+    order = make_order()  # the right eye only
+
+    response = post(browser, order, "calculation", {"eye": ["R", "L"], "calculated": ["L"]})
+
+    assert messages_of(response) == [(ERROR, "Eye not ordered — Eye: L")]
+    assert not order.eyes.filter(calculated=True).exists()
+    assert not OrderEvent.objects.filter(kind=EventKind.CALCULATION).exists()
+
+
+def test_the_calculation_of_a_cancelled_order_is_refused(browser, make_order):
+    order = make_order()
+    cancel_order(order=order, actor=None, reason_code=None)
+
+    response = post(browser, order, "calculation", {"eye": ["R"], "calculated": ["R"]})
+
+    assert messages_of(response) == [(ERROR, "Order marked for cancelation")]
+    assert not order.eyes.filter(calculated=True).exists()
+    page = browser.get(page_url(order)).content.decode()
+    assert 'id="calculation-button"' not in page
+
+
+def test_a_stock_order_shows_no_calculation(browser, make_order):
+    order = make_order(stock_order=True, job_type="U", eyes={})
+
+    page = browser.get(page_url(order)).content.decode()
+
+    assert 'id="order-calculation"' not in page
+    assert 'id="calculation-button"' not in page

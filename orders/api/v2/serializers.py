@@ -63,7 +63,6 @@ class OrderCreateSerializer(StrictSerializer):
     customerJobId = StrictCharField(max_length=21)
     patient = StrictCharField(required=False, allow_blank=True, max_length=100)
     jobType = serializers.ChoiceField(choices=JobType.choices)
-    calculationDesc = StrictCharField(required=False, allow_blank=True, max_length=100)
     dateOrdered = serializers.DateField(required=False, allow_null=True)
     dateWanted = serializers.DateField(required=False, allow_null=True)
     ticketId = StrictCharField(required=False, allow_blank=True, max_length=40)
@@ -86,7 +85,6 @@ class OrderCreateSerializer(StrictSerializer):
             customer_job_id=data.get("customerJobId", ""),
             patient=data.get("patient", ""),
             job_type=data.get("jobType", JobType.UNCUT),
-            calculation_desc=data.get("calculationDesc", ""),
             date_ordered=data.get("dateOrdered"),
             date_wanted=data.get("dateWanted"),
             ticket_id=data.get("ticketId", ""),
