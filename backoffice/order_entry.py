@@ -46,9 +46,7 @@ def _eye_field(name: str) -> forms.Field:
             help_text="IN, OUT, UP, DOWN or degrees",
             validators=[_valid_prism_base],
         )
-    field = OrderEye._meta.get_field(name).formfield(required=False)
-    field.widget.attrs["size"] = 7
-    return field
+    return OrderEye._meta.get_field(name).formfield(required=False)
 
 
 def _valid_prism_base(value: str) -> None:
@@ -66,9 +64,7 @@ class OrderEntryForm(forms.Form):
     job_type = forms.ChoiceField(choices=JobType.choices, initial=JobType.FULL)
     tray = forms.CharField(label="Tray number", required=False, max_length=5)
     patient = forms.CharField(required=False, max_length=100)
-    date_wanted = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="yyyy-mm-dd"
-    )
+    date_wanted = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     addons = forms.ModelMultipleChoiceField(
         queryset=Addon.objects.filter(active=True).order_by("code"),
         to_field_name="code",
