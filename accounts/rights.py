@@ -49,6 +49,11 @@ class Right(StrEnum):
     # Record which eyes of a job have their surfacing calculation done (admin).
     RECORD_CALCULATION = "orders.record_calculation"
 
+    # Give an order a tray, or move it to another (Lab API v2, the Tray Assignment page).
+    ASSIGN_TRAY = "orders.assign_tray"
+    # Record the lenses and frame parts picked for an order (Lab API v2, Pick Verification).
+    PICK = "orders.pick"
+
     # --- job tracking -------------------------------------------------------------------------
     # Check an order in at a station (Lab API v2, /api/jt/checkin).
     CHECK_IN = "tracker.check_in"

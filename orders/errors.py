@@ -239,3 +239,71 @@ class StockOrderRefused(DomainError):
     items, a product's price, a quantity, the tray."""
 
     code = "stock_order_refused"
+
+
+# --- tray assignment (contracts/workstations.md, checks by priority) ----------------------------
+
+
+class RefusedValue(DomainError):
+    """A value the client sent is refused; ``provided`` is shown in the details."""
+
+    def __init__(self, provided: str):
+        self.provided = provided
+        super().__init__(details=[f"Provided: {provided}"])
+
+
+class TrayOrderNotFound(RefusedValue):
+    code = "tray_order_not_found"
+    message = "Order not found"
+
+
+class TrayIdentifierRefused(RefusedValue):
+    """The order identifier named the order by its tray: a tray is given by order or PO."""
+
+    code = "tray_identifier_refused"
+    message = "You must use an order number or PO Number for orderIdentifier"
+
+
+class TrayNumberNotDigits(RefusedValue):
+    code = "tray_number_not_digits"
+    message = "trayNumber only accepts numbers"
+
+
+class TrayNumberTooLong(RefusedValue):
+    code = "tray_number_too_long"
+    message = "trayNumber supports up to 5 digits"
+
+
+class TrayForDeletedOrder(DomainError):
+    code = "tray_for_deleted_order"
+    message = "Cannot assign a deleted order to a tray"
+
+
+class TrayForCompletedOrder(DomainError):
+    code = "tray_for_completed_order"
+    message = "Cannot assign a completed order to a tray"
+
+
+class TrayForOrderOnHold(DomainError):
+    code = "tray_for_order_on_hold"
+    message = "Cannot assign an on-hold order to a tray"
+
+
+class OrderHasTray(DomainError):
+    code = "order_has_tray"
+    message = "Order already has a tray"
+
+    def __init__(self, tray: str):
+        self.tray = tray
+        super().__init__(details=[f"Tray: {tray}"])
+
+
+class TrayInUse(DomainError):
+    """Verify Tray is Empty is on and another active order holds the tray."""
+
+    code = "tray_in_use"
+    message = "Tray is already assigned to another order"
+
+    def __init__(self, holder: int):
+        self.holder = holder
+        super().__init__(details=[f"Order: {holder}"])

@@ -131,6 +131,12 @@ def resolve_with(identifier: str, lookups: OrderLookups) -> Order:
     raise OrderNotFound(identifier)
 
 
+def resolved_by_tray(identifier: str, order: Order) -> bool:
+    """Whether ``resolve_order_identifier`` found ``order`` by its tray: not by its number (the
+    first try), and trays are tried before PO numbers."""
+    return str(order.number) != identifier and order.tray == identifier
+
+
 def order_by_number(number: int) -> Order | None:
     """The order with this order number, or None."""
     return Order.objects.filter(number=number).first()

@@ -14,7 +14,15 @@ from django.utils.functional import cached_property
 from .flow import FlowStep
 from .rx import CALCULATION_DESCRIPTIONS, EYE_FIELDS, Eye, EyeValues
 from .settings_registry import described
-from .status import EventKind, FrameStatus, JobType, OrderState, PaperSize, ProcessingStatus
+from .status import (
+    EventKind,
+    FrameStatus,
+    JobType,
+    OrderState,
+    PaperSize,
+    PickItem,
+    ProcessingStatus,
+)
 
 # An order holds its tray while it is active: neither completed nor marked for cancelation.
 ACTIVE_ORDER = Q(cancelled_at__isnull=True) & ~Q(state=OrderState.COMPLETED)
@@ -405,6 +413,8 @@ class Order(models.Model):
             ("update_order_status", "Can change the processing status of orders and items"),
             ("add_stock_order", "Can order stock (legacy addStock)"),
             ("record_calculation", "Can record the surfacing calculation of orders"),
+            ("assign_tray", "Can assign trays to orders"),
+            ("pick", "Can verify the picking of orders' lenses and frames"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -597,6 +607,25 @@ class OrderEye(models.Model):
         return EyeValues(**{name: None if value == "" else value for name, value in stored.items()})
 
 
+class OrderPick(models.Model):
+    """An item of an order picked for it and verified: the code scanned (the one expected),
+    who picked it and when. Pick verification (``orders.services.picking``) writes these."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="picks")
+    item = models.CharField(max_length=20, choices=PickItem.choices)
+    code = models.CharField(max_length=20)
+    picked_at = models.DateTimeField(default=timezone.now)
+    picked_by = acting_user()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "item"], name="order_pick_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} {self.code}"
+
+
 class OrderAddon(models.Model):
     """An addon of an order, in the order the client listed them (``position``)."""
 
@@ -688,6 +717,13 @@ class LabSettings(models.Model):
     save_duplicate_orders = models.BooleanField(default=True, **described("save_duplicate_orders"))
     force_qa_on_addon_jobs = models.BooleanField(
         default=False, **described("force_qa_on_addon_jobs")
+    )
+    verify_tray_is_empty = models.BooleanField(default=True, **described("verify_tray_is_empty"))
+    partial_picking = models.BooleanField(default=False, **described("partial_picking"))
+    dynamic_display_refresh_seconds = models.PositiveIntegerField(
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(3600)],
+        **described("dynamic_display_refresh_seconds"),
     )
 
     class Meta:

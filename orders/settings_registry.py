@@ -38,8 +38,14 @@ NEW_ORDERS = SettingGroup(
     "New orders", "How new jobs are taken: duplicates, and what addon jobs must go through."
 )
 
+THE_FLOOR = SettingGroup(
+    "The floor",
+    "Tray assignment, pick verification and the Dynamic Display: through the Lab API v2 and "
+    "the staff's scanning pages alike.",
+)
+
 # The settings page, top to bottom.
-GROUPS = (NEW_ORDERS, CANCELLING, JOB_TRACKING, WORK_TICKETS)
+GROUPS = (NEW_ORDERS, CANCELLING, JOB_TRACKING, WORK_TICKETS, THE_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,40 @@ LAB_SETTINGS += (
         label="Force QA on Addon jobs",
         help="On: every new addon job (job type A) requires the final QA flow step.",
         group=NEW_ORDERS,
+    ),
+)
+
+LAB_SETTINGS += (
+    LabSetting(
+        field="verify_tray_is_empty",
+        wire_name="verifyTrayIsEmpty",
+        label="Verify Tray is Empty",
+        help=(
+            "On: a tray that an active order holds cannot be given to another order; the "
+            'API answers 400 "Tray is already assigned to another order". Off: the tray '
+            "moves to the new order and the order that held it is left without one (the "
+            "history of both says so)."
+        ),
+        group=THE_FLOOR,
+    ),
+    LabSetting(
+        field="partial_picking",
+        wire_name="partialPicking",
+        label="Partial Picking",
+        help=(
+            "Off: the lenses of a job (both expected lens OPCs) and its frame (frame, frame "
+            "part and side shield, those expected) are picked together, each group in one "
+            'scan call, else 400 "... must be picked together". On: one item at a time.'
+        ),
+        group=THE_FLOOR,
+    ),
+    LabSetting(
+        field="dynamic_display_refresh_seconds",
+        wire_name="dynamicDisplayRefreshSeconds",
+        label="Dynamic Display refresh (seconds)",
+        help="How often the wall display of the work in progress reloads itself.",
+        group=THE_FLOOR,
+        api_help="How often the Dynamic Display refreshes, in seconds.",
     ),
 )
 

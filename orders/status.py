@@ -98,3 +98,17 @@ class EventKind(models.TextChoices):
     PROCESSING_STATUS = "status", "Processing status changed"
     ITEMS_CANCELLED = "items_cancelled", "Items cancelled"
     CALCULATION = "calculation", "Calculation recorded"
+    TRAY = "tray", "Tray changed"
+    PICKED = "picked"
+
+
+class PickItem(models.TextChoices):
+    """What pick verification checks of an order: each item is picked at most once."""
+
+    RIGHT_LENS = "rt_lens", "Right lens"
+    LEFT_LENS = "lt_lens", "Left lens"
+    FRAME = "frame"
+    FRAME_PART = "frame_part"
+    FRAME_SIDE_SHIELD = "frame_side_shield"
+    MISC1 = "misc1", "Misc. 1"
+    MISC2 = "misc2", "Misc. 2"

@@ -30,6 +30,7 @@ from .processing import (
     set_order_status,
 )
 from .stock import NewStockOrder, StockLine, create_stock_order
+from .trays import TrayAssignment, assign_tray
 
 __all__ = [
     "MAX_ORDER_NUMBER",
@@ -40,7 +41,9 @@ __all__ = [
     "NewOrder",
     "NewStockOrder",
     "StockLine",
+    "TrayAssignment",
     "actor_name",
+    "assign_tray",
     "cancel_items",
     "cancel_order",
     "cancel_refusal",

@@ -19,6 +19,9 @@ DEFAULT_SETTINGS = {
     "ticketPaperSize": "letter",
     "saveDuplicateOrders": True,
     "forceQaOnAddonJobs": False,
+    "verifyTrayIsEmpty": True,
+    "partialPicking": False,
+    "dynamicDisplayRefreshSeconds": 30,
 }
 
 

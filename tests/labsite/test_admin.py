@@ -181,10 +181,10 @@ def test_order_page_shows_items_and_history(admin_client, staff_supervisor, make
     assert staff_supervisor.username in content
 
 
-def test_orders_cannot_be_added_or_deleted_in_the_admin(admin_client, make_order):
+def test_orders_cannot_be_deleted_in_the_admin(admin_client, make_order):
+    # Orders are added through the create service (backoffice.order_entry), never deleted.
     order = make_order()
 
-    assert admin_client.get(f"{ORDERS}add/").status_code == 403
     assert admin_client.get(f"{ORDERS}{order.pk}/delete/").status_code == 403
     assert admin_client.post(f"{ORDERS}{order.pk}/delete/", {"post": "yes"}).status_code == 403
     actions = dict(admin_client.get(ORDERS).context["action_form"].fields["action"].choices)
@@ -385,6 +385,9 @@ SETTINGS_FORM = {
     "ticket_paper_size": "letter",
     "save_duplicate_orders": "on",
     "force_qa_on_addon_jobs": "",
+    "verify_tray_is_empty": "on",
+    "partial_picking": "",
+    "dynamic_display_refresh_seconds": "30",
 }
 
 

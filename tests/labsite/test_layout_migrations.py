@@ -35,6 +35,9 @@ STOCK_RIGHTS = {("order", "add_stock_order")} | {
     ("product", f"{action}_product") for action in ("view", "add", "change", "delete")
 }
 
+CALCULATION_RIGHTS = {("order", "record_calculation")}
+FLOOR_RIGHTS = {("order", "assign_tray"), ("order", "pick"), ("orderpick", "view_orderpick")}
+
 
 def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
     old = migrate(BEFORE_THE_MOVES)
@@ -61,9 +64,16 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
     assert new.get_model("tracker", "CheckIn").objects.get().station_id == station.pk
     supervisors = new.get_model("auth", "Group").objects.get(name="Supervisors")
     # What they held, the rights to see and clear login lockouts (labsite 0007), and those
-    # of the customers (orders 0016), the addons (orders 0021) and stock orders (0022).
+    # of the customers (orders 0016), the addons (orders 0021), stock orders (0022) and
+    # calculations (0023) and the floor's trays and picks (0024).
     assert set(supervisors.permissions.values_list("content_type__model", "codename")) == (
-        held_before | LOCKOUT_RIGHTS | CUSTOMER_RIGHTS | ADDON_RIGHTS | STOCK_RIGHTS
+        held_before
+        | LOCKOUT_RIGHTS
+        | CUSTOMER_RIGHTS
+        | ADDON_RIGHTS
+        | STOCK_RIGHTS
+        | CALCULATION_RIGHTS
+        | FLOOR_RIGHTS
     )
     assert set(
         supervisors.permissions.filter(content_type__model="station").values_list(

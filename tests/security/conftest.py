@@ -70,6 +70,8 @@ class LabData:
             return {"order": str(self.order.number), "station": self.station_code}
         if route.endswith("/status") and method == "POST":
             return {"status": "InProgress"}
+        if route.endswith("/tray"):
+            return {"trayNumber": "102"}
         return {}
 
 

@@ -28,6 +28,15 @@ ORDER_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.HoldNotAllowed: 400,
     errors.OrderAlreadyOnHold: 400,
     errors.OrderNotOnHold: 400,
+    errors.TrayOrderNotFound: 404,
+    errors.TrayIdentifierRefused: 400,
+    errors.TrayNumberNotDigits: 400,
+    errors.TrayNumberTooLong: 400,
+    errors.TrayForDeletedOrder: 400,
+    errors.TrayForCompletedOrder: 400,
+    errors.TrayForOrderOnHold: 400,
+    errors.OrderHasTray: 400,
+    errors.TrayInUse: 400,
 }
 
 

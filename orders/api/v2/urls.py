@@ -2,7 +2,7 @@ from django.urls import path
 
 from toolkit.api.configuration import configuration_urls
 
-from . import catalogue, config, views
+from . import catalogue, config, floor, views
 
 urlpatterns = [
     path("orders", views.OrderListView.as_view(), name="v2-orders"),
@@ -13,6 +13,11 @@ urlpatterns = [
         "orders/<str:identifier>/release",
         views.OrderReleaseView.as_view(),
         name="v2-order-release",
+    ),
+    path(
+        "orders/<str:identifier>/tray",
+        floor.TrayAssignmentView.as_view(),
+        name="v2-order-tray",
     ),
     *configuration_urls(
         "delete_reasons",
