@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.rights import Right
-from orders.admin import OrderAddonInline, OrderEyeInline
+from orders.admin import OrderAddonInline, OrderEyeInline, OrderPickInline
 from orders.errors import DomainError
 from orders.identifiers import ORDER_NUMBER_RE, parse_public_id
 from orders.models import ACTIVE_ORDER, DeleteReason, LabSettings, Order
@@ -139,7 +139,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number"]  # enables the box; get_search_results does the matching
     search_help_text = "Order number, tray number, PO number or public id (exact)."
     # The order page draws items and history itself (templates/admin/orders/order/).
-    inlines = [OrderEyeInline, OrderAddonInline, CheckInInline, CompletionInline]
+    inlines = [OrderEyeInline, OrderAddonInline, OrderPickInline, CheckInInline, CompletionInline]
     actions = ["hold_selected", "release_selected", "cancel_selected"]
     # Lists stay fast on large tables: no second COUNT(*) over all orders, no per-filter
     # counts, and a page count that reads a bounded number of rows.

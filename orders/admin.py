@@ -18,6 +18,7 @@ from .models import (
     LabSettingsChange,
     OrderAddon,
     OrderEye,
+    OrderPick,
     Product,
     Station,
 )
@@ -162,6 +163,18 @@ class OrderAddonInline(OrderPanelInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("addon")
+
+
+class OrderPickInline(OrderPanelInline):
+    """What pick verification recorded for the order: each item's code, who and when."""
+
+    model = OrderPick
+    verbose_name_plural = "picks"
+    fields = ["item", "code", "picked_at", "picked_by"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("picked_by").order_by("picked_at")
 
 
 @admin.register(Station)

@@ -9,10 +9,10 @@ from django.test import Client
 
 import pytest
 
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, OrderPick
 from orders.rx import Eye, EyeValues
-from orders.services import REASON_IGNORED_WARNING, cancel_order, hold_order
-from orders.status import EventKind, OrderState
+from orders.services import REASON_IGNORED_WARNING, assign_tray, cancel_order, hold_order
+from orders.status import EventKind, OrderState, PickItem
 from printing.models import Driver, Printer, PrintJob, PrintStatus, WorkstationPort
 from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
@@ -752,3 +752,23 @@ def test_a_stock_order_shows_no_calculation(browser, make_order):
 
     assert 'id="order-calculation"' not in page
     assert 'id="calculation-button"' not in page
+
+
+# --- the floor: trays and picks ----------------------------------------------------------------
+
+
+def test_the_page_shows_tray_changes_and_picks(browser, supervisor_user, make_order):
+    order = make_order()
+    assign_tray(order=order, tray="44", actor=supervisor_user)
+    OrderPick.objects.create(
+        order=order, item=PickItem.RIGHT_LENS, code="OPC-R-123", picked_by=supervisor_user
+    )
+
+    page = browser.get(page_url(order)).content.decode()
+
+    timeline = page[page.index('id="order-timeline"') :]
+    assert "Tray changed" in timeline
+    assert "44" in timeline
+    picks = page[page.index("Picks") :]
+    assert "Right lens" in picks
+    assert "OPC-R-123" in picks
