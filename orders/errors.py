@@ -2,7 +2,7 @@
 shape (``toolkit.errors.DomainError`` says how).
 """
 
-from toolkit.errors import DomainError
+from toolkit.errors import DomainError, Refusal
 
 
 class InputNotFound(DomainError):
@@ -307,3 +307,68 @@ class TrayInUse(DomainError):
     def __init__(self, holder: int):
         self.holder = holder
         super().__init__(details=[f"Order: {holder}"])
+
+
+# --- pick verification (contracts/workstations.md, checks in order) -----------------------------
+
+
+class PickNotAllowed(Refusal):
+    """The order cannot be picked now (check 3): ``reason`` is the GET's ``pickRejectReason``."""
+
+    code = "pick_not_allowed"
+    message = "Pick not allowed"
+
+
+class PickVerificationFailed(DomainError):
+    """What was scanned does not match what the order expects (checks 4 and 5); ``problems``
+    maps a scanned field to what is wrong with it, one detail line each."""
+
+    code = "pick_verification_failed"
+    message = "Pick verification failed"
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__(details=[f"{field}: {problem}" for field, problem in problems.items()])
+
+
+class PickNotRequired(PickVerificationFailed):
+    """A field was scanned that the order has nothing to pick for (check 4)."""
+
+    code = "pick_not_required"
+
+    def __init__(self, fields: list[str]):
+        self.fields = fields
+        super().__init__(dict.fromkeys(fields, "not required for this order"))
+
+
+class PickMismatch(PickVerificationFailed):
+    """Scanned codes differ from the expected ones (check 5); ``mismatches`` maps a field to
+    (expected, scanned)."""
+
+    code = "pick_mismatch"
+
+    def __init__(self, mismatches: dict[str, tuple[str, str]]):
+        self.mismatches = mismatches
+        super().__init__(
+            {
+                field: f"expected {expected}, scanned {scanned}"
+                for field, (expected, scanned) in mismatches.items()
+            }
+        )
+
+
+class PickGroupSplit(DomainError):
+    """Partial Picking is off and the call would leave a group of items half picked (check 6);
+    ``missing`` maps a group (``lenses``, ``frame``) to the fields still to be scanned."""
+
+    code = "pick_group_split"
+    message = InvalidOrderData.message
+
+    def __init__(self, missing: dict[str, list[str]]):
+        self.missing = missing
+        super().__init__(
+            details=[
+                f"{group} must be picked together: {', '.join(fields)}"
+                for group, fields in missing.items()
+            ]
+        )

@@ -22,6 +22,7 @@ from .history import actor_name, new_event, record_event, save_change
 from .hold import hold_order, release_order
 from .lab_settings import update_lab_settings
 from .locks import lock_order, locked_orders
+from .picking import PICK_FIELDS, PICK_REJECT_REASONS, PickState, pick_items, pick_state
 from .processing import (
     process_orders,
     refresh_processing_status,
@@ -34,12 +35,15 @@ from .trays import TrayAssignment, assign_tray
 
 __all__ = [
     "MAX_ORDER_NUMBER",
+    "PICK_FIELDS",
+    "PICK_REJECT_REASONS",
     "REASON_IGNORED_WARNING",
     "CancelItemsResult",
     "CancelResult",
     "NewItem",
     "NewOrder",
     "NewStockOrder",
+    "PickState",
     "StockLine",
     "TrayAssignment",
     "actor_name",
@@ -53,6 +57,8 @@ __all__ = [
     "lock_order",
     "locked_orders",
     "new_event",
+    "pick_items",
+    "pick_state",
     "process_orders",
     "record_calculation",
     "record_event",

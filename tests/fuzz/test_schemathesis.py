@@ -39,6 +39,10 @@ EXCEPTIONS: dict[str, dict[str, tuple[list[str], str]]] = {
             "v2_order_complete": "complete: the order's state and its flow steps",
             "v2_order_print_ticket": "print_ticket: a stock order, or no tray while required",
             "v2_station_check_in": "check-in: the order must exist and be in production",
+            "v2_order_assign_tray": "tray: the order's state, its tray, another order's tray "
+            "(and a missing trayNumber is the contract's check 3, not a schema rule)",
+            "v2_order_pick": "pick: the order's state and the codes it expects; at least one "
+            "field, not both frameUPC and frameSKU, and Partial Picking's groups",
             "orders_delete": "the Lab API v2 cancel table, as a problem",
             "orders_set_status": "processing status transitions of the order",
             "orders_set_item_status": "processing status transitions of the item",

@@ -72,6 +72,8 @@ class LabData:
             return {"status": "InProgress"}
         if route.endswith("/tray"):
             return {"trayNumber": "102"}
+        if route.endswith("/pick"):
+            return {"rtOPC": "X"}
         return {}
 
 

@@ -54,6 +54,8 @@ ENDPOINT_RIGHTS: dict[tuple[str, str], str | None] = {
     ("POST", "api/v2/orders/<str:identifier>/complete"): "tracker.complete_order",
     ("POST", "api/v2/orders/<str:identifier>/print_ticket"): "printing.print_ticket",
     ("POST", "api/v2/orders/<str:identifier>/tray"): "orders.assign_tray",
+    ("GET", "api/v2/orders/<str:identifier>/pick"): "orders.pick",
+    ("POST", "api/v2/orders/<str:identifier>/pick"): "orders.pick",
     # Lab API v2: configuration
     ("GET", "api/v2/delete_reasons"): "orders.view_deletereason",
     ("POST", "api/v2/delete_reasons"): "orders.add_deletereason",

@@ -37,6 +37,9 @@ ORDER_ERROR_STATUS: dict[type[errors.DomainError], int] = {
     errors.TrayForOrderOnHold: 400,
     errors.OrderHasTray: 400,
     errors.TrayInUse: 400,
+    errors.PickNotAllowed: 400,
+    errors.PickVerificationFailed: 400,
+    errors.PickGroupSplit: 400,
 }
 
 

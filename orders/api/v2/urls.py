@@ -19,6 +19,11 @@ urlpatterns = [
         floor.TrayAssignmentView.as_view(),
         name="v2-order-tray",
     ),
+    path(
+        "orders/<str:identifier>/pick",
+        floor.PickVerificationView.as_view(),
+        name="v2-order-pick",
+    ),
     *configuration_urls(
         "delete_reasons",
         config.DeleteReasonListView,
