@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tracker",
     "printing",
     "backoffice",
+    "workstations",
     "labsite",
 ]
 

@@ -10,6 +10,7 @@ from tracker import urls as tracker_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("ws/", include("workstations.urls")),
     path("api/v2/", include("orders.api.v2.urls")),
     path("api/v2/", include(tracker_urls.v2_urlpatterns)),
     path("api/v2/", include(printing_urls.v2_urlpatterns)),

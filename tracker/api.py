@@ -19,10 +19,9 @@ from orders.api.payloads import (
     order_identifier_fields,
 )
 from orders.api.v2.base import ORDER_ERROR_STATUS
-from orders.errors import AmbiguousOrderIdentifier, OrderNotFound
 from orders.flow import FlowStep
-from orders.identifiers import ORDER_NUMBER_RE, order_by_number, resolve_order_identifier
-from orders.models import STATION_CODE, Order, Station
+from orders.identifiers import ORDER_NUMBER_RE, order_by_number
+from orders.models import STATION_CODE, Station
 from toolkit.api.answers import AnswerSerializer
 from toolkit.api.configuration import (
     ConfigurationDetailView,
@@ -41,7 +40,14 @@ from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
 
 from . import errors
-from .services import check_in, delete_station, find_operator, find_station, request_completion
+from .services import (
+    check_in,
+    delete_station,
+    find_operator,
+    find_station,
+    order_for_checkin,
+    request_completion,
+)
 
 TRACKER_ERROR_STATUS = {
     **ORDER_ERROR_STATUS,
@@ -173,13 +179,6 @@ def checkin_input(data) -> dict:
     serializer = CheckInSerializer(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-def order_for_checkin(identifier: str) -> Order:
-    try:
-        return resolve_order_identifier(identifier)
-    except (OrderNotFound, AmbiguousOrderIdentifier):
-        raise errors.CheckinOrderNotFound from None
 
 
 TAG = "Lab API v2: job tracking"

@@ -13,8 +13,9 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
-from orders.errors import NonCancelStation
+from orders.errors import AmbiguousOrderIdentifier, NonCancelStation, OrderNotFound
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
+from orders.identifiers import resolve_order_identifier
 from orders.models import LabSettings, Order, OrderEvent, Station
 from orders.services import lock_order, locked_orders, save_change
 from orders.status import EventKind, OrderState
@@ -73,6 +74,15 @@ def find_operator(code: str) -> Station:
     if operator is None:
         raise errors.OperatorNotFound
     return operator
+
+
+def order_for_checkin(identifier: str) -> Order:
+    """The order a check-in names (``resolve_order_identifier``); ``CheckinOrderNotFound``
+    when none, or several, answer to it."""
+    try:
+        return resolve_order_identifier(identifier)
+    except (OrderNotFound, AmbiguousOrderIdentifier):
+        raise errors.CheckinOrderNotFound from None
 
 
 def _station_by_code(code: str, *, is_operator: bool) -> Station | None:

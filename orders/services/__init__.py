@@ -31,7 +31,7 @@ from .processing import (
     set_order_status,
 )
 from .stock import NewStockOrder, StockLine, create_stock_order
-from .trays import TrayAssignment, assign_tray
+from .trays import TrayAssignment, assign_tray, order_for_tray
 
 __all__ = [
     "MAX_ORDER_NUMBER",
@@ -57,6 +57,7 @@ __all__ = [
     "lock_order",
     "locked_orders",
     "new_event",
+    "order_for_tray",
     "pick_items",
     "pick_state",
     "process_orders",

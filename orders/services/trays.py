@@ -12,14 +12,17 @@ from django.db.models import Q
 
 from orders.errors import (
     OrderHasTray,
+    OrderNotFound,
     TrayForCompletedOrder,
     TrayForDeletedOrder,
     TrayForOrderOnHold,
+    TrayIdentifierRefused,
     TrayInUse,
     TrayNumberNotDigits,
     TrayNumberTooLong,
+    TrayOrderNotFound,
 )
-from orders.identifiers import tray_number_error
+from orders.identifiers import resolve_order_identifier, resolved_by_tray, tray_number_error
 from orders.models import ACTIVE_ORDER, LabSettings, Order
 from orders.status import EventKind
 
@@ -37,6 +40,18 @@ TRAY_REASSIGNED = "Tray reassigned"
 class TrayAssignment:
     order: Order
     message: str  # TRAY_ASSIGNED or TRAY_REASSIGNED
+
+
+def order_for_tray(identifier: str) -> Order:
+    """The order a tray assignment names: by number or PO number, not by its tray (checks 1
+    and 2)."""
+    try:
+        order = resolve_order_identifier(identifier)
+    except OrderNotFound:
+        raise TrayOrderNotFound(identifier) from None
+    if resolved_by_tray(identifier, order):
+        raise TrayIdentifierRefused(identifier)
+    return order
 
 
 def assign_tray(*, order: Order, tray: str, reassign: bool = False, actor) -> TrayAssignment:

@@ -37,6 +37,12 @@ STOCK_RIGHTS = {("order", "add_stock_order")} | {
 
 CALCULATION_RIGHTS = {("order", "record_calculation")}
 FLOOR_RIGHTS = {("order", "assign_tray"), ("order", "pick"), ("orderpick", "view_orderpick")}
+DISPLAY_RIGHTS = {
+    ("displaylink", "view_displaylink"),
+    ("displaylink", "add_displaylink"),
+    ("displaylink", "change_displaylink"),
+    ("floorpage", "view_dynamic_display"),
+}
 
 
 def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
@@ -65,7 +71,8 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
     supervisors = new.get_model("auth", "Group").objects.get(name="Supervisors")
     # What they held, the rights to see and clear login lockouts (labsite 0007), and those
     # of the customers (orders 0016), the addons (orders 0021), stock orders (0022) and
-    # calculations (0023) and the floor's trays and picks (0024).
+    # calculations (0023), the floor's trays and picks (0024) and the Dynamic Display
+    # (workstations 0002).
     assert set(supervisors.permissions.values_list("content_type__model", "codename")) == (
         held_before
         | LOCKOUT_RIGHTS
@@ -74,6 +81,7 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
         | STOCK_RIGHTS
         | CALCULATION_RIGHTS
         | FLOOR_RIGHTS
+        | DISPLAY_RIGHTS
     )
     assert set(
         supervisors.permissions.filter(content_type__model="station").values_list(

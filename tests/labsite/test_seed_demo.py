@@ -176,3 +176,23 @@ def test_seed_demo_stocks_the_catalogue_the_readme_orders_from(data_dir):
         "4011-67-R",
         "0887654",
     }
+
+
+FLOOR_LINE = re.compile(r"^  Floor login : floor / (\S+) \(the pages at /ws/\)$", re.MULTILINE)
+
+
+def test_seed_demo_makes_a_floor_user_who_may_use_every_floor_page(data_dir):
+    output = seed_demo()["output"]
+    password = FLOOR_LINE.search(output).group(1)
+    client = Client()
+
+    response = client.post("/ws/login/", {"username": "floor", "password": password})
+
+    assert (response.status_code, response["Location"]) == (302, "/ws/")
+    index = client.get("/ws/").content.decode()
+    for page in ("/ws/jobscan/", "/ws/tray/", "/ws/cancel/", "/ws/pick/", "/ws/display/"):
+        assert f'href="{page}"' in index
+    floor = User.objects.get(username="floor")
+    assert not floor.is_staff  # the admin is not theirs
+    seed_demo()
+    assert User.objects.filter(username="floor").count() == 1

@@ -131,6 +131,15 @@ CATCH_ALL_SAMPLES = {
 # Routes that are not API endpoints. route -> why, or where they are covered.
 SITE_ROUTES: dict[str, str] = {
     "": "the front door: redirects to the admin, which is covered by test_admin_access",
+    # The floor's pages: session login and a Use right per page (tests/workstations).
+    "ws/": "the floor's index: a login, lists only the pages the user may use",
+    "ws/login/": "the floor's login form (the shared lockout: tests/workstations)",
+    "ws/logout/": "the floor's logout",
+    "ws/jobscan/": "Job Scan: login and Use Job Scan, else 302/403 (tests/workstations)",
+    "ws/tray/": "Tray Assignment: login and Use Tray Assignment (tests/workstations)",
+    "ws/cancel/": "Order Cancel: login and Use Order Cancel (tests/workstations)",
+    "ws/pick/": "Pick Verification: login and Use Pick Verification (tests/workstations)",
+    "ws/display/": "the Dynamic Display: its right, or a display link token (tests/workstations)",
 }
 ADMIN_PREFIX = "admin/"
 

@@ -12,7 +12,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -112,6 +112,16 @@ def demo_eyes(prescription: str | None) -> dict[Eye, EyeValues]:
     return eyes
 
 
+FLOOR_GROUP = "Floor staff"
+FLOOR_RIGHTS = (
+    "use_job_scan",
+    "use_tray_assignment",
+    "use_order_cancel",
+    "use_pick_verification",
+    "view_dynamic_display",
+)
+
+
 class Command(BaseCommand):
     help = "Create demo data and print the demo login and API key (idempotent)."
 
@@ -120,6 +130,8 @@ class Command(BaseCommand):
         credentials = self._load_credentials()
         supervisor = self._user("supervisor", "Supervisors", credentials, staff=True)
         client = self._user("rx-client", "Lab clients", credentials, staff=False)
+        self._floor_group()
+        self._user("floor", FLOOR_GROUP, credentials, staff=False)
         api_key = self._api_key(client, credentials)
         self._save_credentials(credentials)
 
@@ -167,6 +179,7 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Demo data ready ({created} new orders).")
         self.stdout.write(f"  Admin login : supervisor / {credentials['supervisor']}")
+        self.stdout.write(f"  Floor login : floor / {credentials['floor']} (the pages at /ws/)")
         self.stdout.write(f"  API key     : {api_key} (user rx-client, group Lab clients)")
         self.stdout.write(f"  Tickets     : workstation 00 LPT1 prints PDFs to {printer.target}")
 
@@ -189,6 +202,15 @@ class Command(BaseCommand):
         os.fchmod(fd, 0o600)  # also when the file already existed with looser rights
         with os.fdopen(fd, "w") as handle:
             json.dump(credentials, handle, indent=2)
+
+    def _floor_group(self) -> None:
+        """The floor's people: every page of /ws/ (its *Use* rights, granted by name)."""
+        group, _ = Group.objects.get_or_create(name=FLOOR_GROUP)
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="workstations", codename__in=FLOOR_RIGHTS
+            )
+        )
 
     def _user(self, username: str, group: str, credentials: dict, *, staff: bool) -> User:
         user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
