@@ -8,14 +8,13 @@ from rest_framework.response import Response
 
 from accounts.rights import Right
 from orders.api.payloads import TextOrNullField, order_identifier_fields
-from orders.errors import OrderNotFound, TrayIdentifierRefused, TrayOrderNotFound
-from orders.identifiers import TRAY_NUMBER_PATTERN, resolve_order_identifier, resolved_by_tray
-from orders.models import Order
+from orders.identifiers import TRAY_NUMBER_PATTERN, resolve_order_identifier
 from orders.services import (
     PICK_REJECT_REASONS,
     PickState,
     TrayAssignment,
     assign_tray,
+    order_for_tray,
     pick_items,
     pick_state,
 )
@@ -54,18 +53,6 @@ class TrayAssignedSerializer(AnswerSerializer):
 
     def get_fields(self):
         return order_identifier_fields(at="order") | super().get_fields()
-
-
-def order_for_tray(identifier: str) -> Order:
-    """The order a tray assignment names: by number or PO number, not by its tray (checks 1
-    and 2)."""
-    try:
-        order = resolve_order_identifier(identifier)
-    except OrderNotFound:
-        raise TrayOrderNotFound(identifier) from None
-    if resolved_by_tray(identifier, order):
-        raise TrayIdentifierRefused(identifier)
-    return order
 
 
 class TrayAssignmentView(OrdersV2View):
