@@ -1,6 +1,8 @@
 """The lab settings' rules live on the model (orders.models.LabSettings): the admin's settings
 page and PATCH /api/v2/settings refuse the same values, in the same words."""
 
+from django.db import models
+
 import pytest
 
 from orders.models import LabSettings, LabSettingsChange
@@ -19,17 +21,16 @@ RULES = [
 def settings_form(**values) -> dict:
     """The settings page as a supervisor sends it: every setting, flags ticked or not."""
     lab = LabSettings.load()
-    form = {"tracker_heartbeat_seconds": str(lab.tracker_heartbeat_seconds)}
-    form["ticket_paper_size"] = lab.ticket_paper_size
-    for name in (
-        "enter_reason_code_when_deleting_order",
-        "job_tracker_module_installed",
-        "jobtrack_station_verify",
-        "trays_required",
-        "allow_hold_orders",
-    ):
-        if getattr(lab, name):
-            form[name] = "on"
+    form = {}
+    for field in LabSettings._meta.concrete_fields:
+        if field.primary_key or not field.editable:
+            continue
+        value = getattr(lab, field.attname)
+        if isinstance(field, models.BooleanField):
+            if value:
+                form[field.name] = "on"
+        else:
+            form[field.name] = str(value)
     return form | {name: str(value) for name, value in values.items()}
 
 
