@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connections
 
 import pytest
@@ -119,6 +119,39 @@ def log_in(page, user: User) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
+
+
+@pytest.fixture
+def floor_login(db):
+    def make(*rights: str) -> User:
+        user = User.objects.create_user(username="flo", password=PASSWORD)
+        user.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label="workstations", codename__in=rights)
+        )
+        return user
+
+    return make
+
+
+def log_in_by_keyboard(page, user: User, then: str) -> None:
+    page.goto(f"/ws/login/?next={then}")
+    assert page.evaluate("document.activeElement.id") == "id_username"
+    page.keyboard.type(user.username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url.endswith(then) and "/login/" not in url)
+
+
+def scan(page, code: str) -> None:
+    """What a scanner does: types into the focused input, then Enter."""
+    with page.expect_navigation():
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.id")
 
 
 def new_order(number: int, *, tray: str = "", po: str = "", **fields):

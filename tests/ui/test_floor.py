@@ -4,8 +4,6 @@ again for the next scan, and what a user without a page's *Use* right gets."""
 
 from decimal import Decimal
 
-from django.contrib.auth.models import Permission, User
-
 import pytest
 
 from orders.models import DeleteReason, LabSettings, Order, Station
@@ -13,42 +11,9 @@ from orders.rx import Eye, EyeValues
 from orders.services import NewOrder, create_order
 from workstations.models import DisplayLink
 
-from .conftest import PASSWORD, new_order
+from .conftest import focused, log_in_by_keyboard, new_order, scan
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def floor_login(db):
-    def make(*rights: str) -> User:
-        user = User.objects.create_user(username="flo", password=PASSWORD)
-        user.user_permissions.add(
-            *Permission.objects.filter(content_type__app_label="workstations", codename__in=rights)
-        )
-        return user
-
-    return make
-
-
-def log_in_by_keyboard(page, user: User, then: str) -> None:
-    page.goto(f"/ws/login/?next={then}")
-    assert page.evaluate("document.activeElement.id") == "id_username"
-    page.keyboard.type(user.username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: url.endswith(then) and "/login/" not in url)
-
-
-def scan(page, code: str) -> None:
-    """What a scanner does: types into the focused input, then Enter."""
-    with page.expect_navigation():
-        page.keyboard.type(code)
-        page.keyboard.press("Enter")
-
-
-def focused(page) -> str:
-    return page.evaluate("document.activeElement.id")
 
 
 def test_job_scan_by_scanner(page, screenshot, live_server, floor_login):
