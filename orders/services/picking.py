@@ -24,11 +24,11 @@ from orders.errors import (
     PickNotAllowed,
     PickNotRequired,
 )
-from orders.models import LabSettings, Order, OrderPick
+from orders.models import LabSettings, Order, OrderEvent, OrderPick
 from orders.rx import Eye
 from orders.status import EventKind, PickItem
 
-from .history import record_event
+from .history import new_event
 from .locks import lock_order
 
 # The scanned fields, in the contract's order, and the item each picks: the frame by its UPC
@@ -108,10 +108,15 @@ def pick_items(*, order: Order, codes: Mapping[str, str], actor) -> PickState:
             raise PickMismatch(mismatches)
         if not LabSettings.load().partial_picking:
             _refuse_split_groups(state, {PICK_FIELDS[field] for field in scanned})
-        changed = False
-        for field in scanned:
-            changed |= _record(order, PICK_FIELDS[field], field, codes[field], picks, actor)
-        return _state(order, _picks(order)) if changed else state
+        changes = [
+            (field, codes[field])
+            for field in scanned
+            if PICK_FIELDS[field] not in picks or picks[PICK_FIELDS[field]].code != codes[field]
+        ]
+        if not changes:
+            return state
+        _record(order, changes, picks, actor)
+        return _state(order, picks, expected=state.expected)
 
 
 def _check_codes(codes: Mapping[str, str]) -> None:
@@ -158,8 +163,11 @@ def _expected_codes(item: PickItem, expected: dict[str, str]) -> set[str]:
     return {expected[field] for field, picks in PICK_FIELDS.items() if picks == item} - {""}
 
 
-def _state(order: Order, picks: dict[str, OrderPick]) -> PickState:
-    expected = _expected(order)
+def _state(
+    order: Order, picks: dict[str, OrderPick], *, expected: dict[str, str] | None = None
+) -> PickState:
+    if expected is None:
+        expected = _expected(order)
     to_pick = {item.value for item in PickItem if _expected_codes(item, expected)}
     picked = {
         item.value: item in picks and picks[item].code in _expected_codes(item, expected)
@@ -205,24 +213,31 @@ def _field_of(item: PickItem, expected: dict[str, str]) -> str:
 
 
 def _record(
-    order: Order, item: PickItem, field: str, code: str, picks: dict[str, OrderPick], actor
-) -> bool:
-    """Record ``item`` picked with ``code`` and its history entry; False if it already was."""
-    pick = picks.get(item)
-    if pick is not None and pick.code == code:
-        return False
-    previous = pick.code if pick is not None else ""
-    OrderPick.objects.update_or_create(
-        order=order,
-        item=item,
-        defaults={"code": code, "picked_at": timezone.now(), "picked_by": actor},
-    )
-    record_event(
-        order,
-        kind=EventKind.PICKED,
-        actor=actor,
-        from_value=previous,
-        to_value=code,
-        note=f"{item.label} ({field})",
-    )
-    return True
+    order: Order, changes: list[tuple[str, str]], picks: dict[str, OrderPick], actor
+) -> None:
+    """Record each scanned (field, code) of ``changes`` as its item picked now by ``actor``,
+    each with its history entry, in one statement per table; ``picks`` is brought up to date."""
+    now = timezone.now()
+    added, changed, events = [], [], []
+    for field, code in changes:
+        item = PICK_FIELDS[field]
+        pick = picks.get(item)
+        events.append(
+            new_event(
+                order,
+                kind=EventKind.PICKED,
+                actor=actor,
+                from_value=pick.code if pick is not None else "",
+                to_value=code,
+                note=f"{item.label} ({field})",
+            )
+        )
+        if pick is None:
+            pick = picks[item] = OrderPick(order=order, item=item)
+            added.append(pick)
+        else:
+            changed.append(pick)
+        pick.code, pick.picked_at, pick.picked_by = code, now, actor
+    OrderPick.objects.bulk_create(added)
+    OrderPick.objects.bulk_update(changed, ["code", "picked_at", "picked_by"])
+    OrderEvent.objects.bulk_create(events)

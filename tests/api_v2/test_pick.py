@@ -675,3 +675,28 @@ def test_the_pick_right_alone_is_enough(api_for, make_user, job, partial_picking
     picker.post(url(order.number), {"rtOPC": "OPC-R"}, status=200)
 
     assert pick_events(order) == [("pat", "", "OPC-R", "Right lens (rtOPC)")]
+
+
+def test_a_pick_costs_the_same_queries_whatever_it_picks(supervisor_api, job):
+    """Picks and their history entries are written one statement per table: picking five
+    items costs what picking one does."""
+    one = job(number=30010)
+    five = job(number=30011, frame_upc="F1", frame_part_sku="PART", misc1_sku="M1")
+
+    supervisor_api.post(url(one.number), {"rtOPC": "OPC-R", "ltOPC": "OPC-L"}, status=200)
+    two_items = supervisor_api.last_queries
+    supervisor_api.post(
+        url(five.number),
+        {
+            "rtOPC": "OPC-R",
+            "ltOPC": "OPC-L",
+            "frameUPC": "F1",
+            "framePartSKU": "PART",
+            "misc1SKU": "M1",
+        },
+        status=200,
+        max_queries=two_items,
+    )
+
+    assert len(picks(five)) == 5
+    assert len(pick_events(five)) == 5
