@@ -94,7 +94,7 @@ INSERT INTO orders_order (
     current_station_at, requires_backside_coat, requires_ar_coat, requires_tint,
     requires_mirror, requires_uv, requires_hard_coat, requires_polish, requires_etching,
     requires_drop_ball, requires_final_qa, ticket_id, ticket_name, created_by_id,
-    created_device, version, stock_order
+    created_device, version, stock_order, frame_upc
 )
 SELECT
     i, gen_random_uuid(), %(base)s::int + i,
@@ -108,7 +108,7 @@ SELECT
     NULL, i %% 3 = 0, i %% 2 = 0, false,
     false, false, i %% 5 = 0, false, false,
     false, i %% 4 = 0, 'JT' || (100000000 + i)::text, 'Name ' || (i %% 5000)::text,
-    %(user_id)s, 'E2E-SEED', 1, false
+    %(user_id)s, 'E2E-SEED', 1, false, 'FU' || (%(base)s::int + i)::text
 FROM generate_series(1, %(orders)s::int) AS i,
     LATERAL (SELECT now() - interval '1 second' * (%(orders)s::int - i) AS received) AS r
 """
@@ -130,6 +130,16 @@ FROM generate_series(1, 2 * %(orders)s::int) AS it,
     LATERAL unnest(CASE WHEN it %% 2 = 1 THEN ARRAY['Surfacing', 'Coating']
                         ELSE ARRAY['Surfacing'] END) AS e
 ORDER BY it
+"""
+
+# Both eyes of every order, with the lens OPC pick verification expects (R/L + order number);
+# with the frame UPC above, what a pick scans.
+SEED_EYES_SQL = """
+INSERT INTO orders_ordereye (order_id, eye, lens_style, lens_material, prism_base, opc,
+                             calculated)
+SELECT o, e, 'PROG', 'PC', '', e || (%(base)s::int + o)::text, false
+FROM generate_series(1, %(orders)s::int) AS o, unnest(ARRAY['R', 'L']) AS e
+ORDER BY o, e
 """
 
 SEQUENCES_SQL = [
@@ -304,6 +314,7 @@ def seed_orders(database_url: str, orders: int, trays: int, user_id: int) -> Non
             ("orders", SEED_ORDERS_SQL),
             ("items", SEED_ITEMS_SQL),
             ("endpoints", SEED_ENDPOINTS_SQL),
+            ("eyes", SEED_EYES_SQL),
         ):
             started = time.perf_counter()
             with db.transaction():
@@ -577,6 +588,27 @@ ENDPOINTS = [
         event="print_requested",
     ),
     Endpoint(
+        "tray",
+        "v2 tray assignment (a free tray)",
+        "write",
+        "POST",
+        "/api/v2/orders/{number}/tray",
+        # A write order's own index is a tray no order holds: reads hold 1..reads.
+        body='{{"trayNumber": "{tray}"}}',
+        must='"Tray assigned"',
+        event="tray",
+    ),
+    Endpoint(
+        "pick",
+        "v2 pick (both lenses and the frame)",
+        "write",
+        "POST",
+        "/api/v2/orders/{number}/pick",
+        body='{{"rtOPC": "R{number}", "ltOPC": "L{number}", "frameUPC": "FU{number}"}}',
+        must='"framePicked":true',
+        event="picked",  # three per request: one per item picked
+    ),
+    Endpoint(
         "item_cancel",
         "PUT /api/orderCancel (1 item)",
         "write",
@@ -594,7 +626,8 @@ BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
 def endpoint_body(endpoint: Endpoint) -> str:
     # The bodies above are str.format templates (to keep JSON braces); the placeholders
     # themselves are filled by the Lua script.
-    return endpoint.body.format(number="{number}", item="{item}") if endpoint.body else ""
+    placeholders = {name: "{" + name + "}" for name in ("number", "tray", "item")}
+    return endpoint.body.format(**placeholders) if endpoint.body else ""
 
 
 def endpoint_path(endpoint: Endpoint, credentials: Credentials) -> str:
