@@ -68,6 +68,12 @@ class Right(StrEnum):
     # See the print jobs (the admin's dashboard figures and list).
     VIEW_PRINT_JOB = "printing.view_printjob"
 
+    # --- webhooks -----------------------------------------------------------------------------
+    # Manage webhook subscriptions (Lab API v2, admin) and re-send failed deliveries (admin).
+    MANAGE_WEBHOOKS = "webhooks.manage_webhooks"
+    # See webhook deliveries and their attempts (the admin's lists, the order page's panel).
+    VIEW_WEBHOOK_DELIVERY = "webhooks.view_delivery"
+
     # --- configuration (Lab API v2 and admin) -------------------------------------------------
     # Delete reasons: DELETE in the Lab API v2 deactivates one (a reason is never deleted).
     VIEW_DELETE_REASON = "orders.view_deletereason"

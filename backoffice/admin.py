@@ -24,6 +24,7 @@ from orders.models import ACTIVE_ORDER, DeleteReason, LabSettings, Order
 from orders.services import cancel_order, hold_order, release_order
 from printing.ticket import render_ticket
 from tracker.admin import CheckInInline, CompletionInline
+from webhooks.admin import DeliveryInline
 
 from . import admin_views, order_entry
 
@@ -139,7 +140,14 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number"]  # enables the box; get_search_results does the matching
     search_help_text = "Order number, tray number, PO number or public id (exact)."
     # The order page draws items and history itself (templates/admin/orders/order/).
-    inlines = [OrderEyeInline, OrderAddonInline, OrderPickInline, CheckInInline, CompletionInline]
+    inlines = [
+        OrderEyeInline,
+        OrderAddonInline,
+        OrderPickInline,
+        CheckInInline,
+        CompletionInline,
+        DeliveryInline,
+    ]
     actions = ["hold_selected", "release_selected", "cancel_selected"]
     # Lists stay fast on large tables: no second COUNT(*) over all orders, no per-filter
     # counts, and a page count that reads a bounded number of rows.

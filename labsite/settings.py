@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "orders",
     "tracker",
     "printing",
+    "webhooks",
     "backoffice",
     "workstations",
     "labsite",
@@ -319,6 +320,9 @@ LOGGING = {
     "loggers": {
         # Request errors are logged by the API error renderers with their reference.
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
+        # The webhook worker's client: a line per POST is the attempts table's job.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 
@@ -330,3 +334,10 @@ PRINT_RETRY_BASE_SECONDS = float(os.environ.get("PRINT_RETRY_BASE_SECONDS", "5")
 PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS = float(
     os.environ.get("PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS", "10")
 )
+
+# --- Webhooks ---------------------------------------------------------------------------------
+# A webhook worker whose heartbeat (every 2 s) is older than this is taken for dead: the
+# deliveries it left in "sending" are claimed again by another worker. Which hosts may receive
+# webhooks over http:// or on a private address: WEBHOOK_ALLOWED_HOSTS, read where it is used
+# (webhooks/destinations.py).
+WEBHOOK_HEARTBEAT_WINDOW_SECONDS = float(os.environ.get("WEBHOOK_HEARTBEAT_WINDOW_SECONDS", "10"))

@@ -7,6 +7,7 @@ from orders.api.stock import AddStockView
 from printing import urls as printing_urls
 from toolkit.api.v2_views import UnknownRouteView
 from tracker import urls as tracker_urls
+from webhooks import urls as webhooks_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/v2/", include("orders.api.v2.urls")),
     path("api/v2/", include(tracker_urls.v2_urlpatterns)),
     path("api/v2/", include(printing_urls.v2_urlpatterns)),
+    path("api/v2/", include(webhooks_urls.v2_urlpatterns)),
     path("api/jt/", include(tracker_urls.legacy_urlpatterns)),
     path("", include("orders.api.pos.urls")),
     path("api/orderCancel", include("orders.api.item_cancel.urls")),

@@ -49,3 +49,10 @@ production_stations = HookList(
     """``(order) -> str | None``: the code of a station where another app's records show the
     order was worked on, or None. An order with none is still pre-production (item cancel).""",
 )
+
+on_history = HookList(
+    "on_history",
+    """``(events: list[OrderEvent]) -> None``: what another app does with entries just added to
+    orders' histories, inside the transaction that added them (``orders.services.history``
+    calls it: every history entry is written there). Saved entries, primary keys set.""",
+)

@@ -17,7 +17,7 @@ from orders.errors import AmbiguousOrderIdentifier, NonCancelStation, OrderNotFo
 from orders.flow import FLOW_STEP_BY_KEY, FLOW_STEPS
 from orders.identifiers import resolve_order_identifier
 from orders.models import LabSettings, Order, OrderEvent, Station
-from orders.services import lock_order, locked_orders, save_change
+from orders.services import lock_order, locked_orders, record_events, save_change
 from orders.status import EventKind, OrderState
 from toolkit.workers import worker_is_alive
 
@@ -296,7 +296,7 @@ def process_completions(
                     failure_reason=reason,
                 )
         # Every history row of the batch, completed and failed, in one INSERT.
-        OrderEvent.objects.bulk_create(events)
+        record_events(events)
         return len(claimed)
 
 

@@ -18,7 +18,7 @@ from .cancel import (
     cancel_refusal,
 )
 from .create import MAX_ORDER_NUMBER, NewItem, NewOrder, create_order
-from .history import actor_name, new_event, record_event, save_change
+from .history import actor_name, new_event, record_event, record_events, save_change
 from .hold import hold_order, release_order
 from .lab_settings import update_lab_settings
 from .locks import lock_order, locked_orders
@@ -63,6 +63,7 @@ __all__ = [
     "process_orders",
     "record_calculation",
     "record_event",
+    "record_events",
     "refresh_processing_status",
     "release_order",
     "save_change",

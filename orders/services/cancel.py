@@ -18,11 +18,11 @@ from orders.errors import (
     OrderNotPreProduction,
 )
 from orders.identifiers import resolve_order_identifier
-from orders.models import DeleteReason, LabSettings, Order, OrderEvent, OrderItem, OrderItemEndpoint
+from orders.models import DeleteReason, LabSettings, Order, OrderItem, OrderItemEndpoint
 from orders.status import EventKind, OrderState, ProcessingStatus, derive_status
 from toolkit.errors import DomainError
 
-from .history import actor_name, new_event, save_change
+from .history import actor_name, new_event, record_events, save_change
 from .locks import lock_open_order, lock_order, locked_orders
 
 _CANCELLED = ProcessingStatus.CANCELLED
@@ -198,7 +198,7 @@ def cancel_items(
             by = f" by partner {partner_name} (as {actor_name(actor)})" if partner_name else ""
             order.version += 1
             order.save(update_fields=["processing_status", "version"])
-            OrderEvent.objects.bulk_create(
+            record_events(
                 new_event(
                     order,
                     kind=EventKind.ITEMS_CANCELLED,

@@ -1,5 +1,13 @@
-"""An order's history, and the one way a service saves a change to an order and records it."""
+"""An order's history, and the one way a service saves a change to an order and records it.
 
+Every history entry is written here (``record_event``, ``record_events``), and each write
+tells ``orders.hooks.on_history`` in the same transaction: what other apps derive from the
+history (webhook events) commits or rolls back with the change itself.
+"""
+
+from collections.abc import Iterable
+
+from orders import hooks
 from orders.models import Order, OrderEvent
 
 
@@ -28,9 +36,17 @@ def new_event(order: Order, *, kind: str, actor, shown_as: str = "", **values) -
 
 def record_event(order: Order, *, kind: str, actor, **values) -> OrderEvent:
     """Append an entry to the order's history (inside the caller's transaction)."""
-    event = new_event(order, kind=kind, actor=actor, **values)
-    event.save()
-    return event
+    return record_events([new_event(order, kind=kind, actor=actor, **values)])[0]
+
+
+def record_events(events: Iterable[OrderEvent]) -> list[OrderEvent]:
+    """Append unsaved entries (``new_event``) to orders' histories in one statement, inside
+    the caller's transaction, and tell ``hooks.on_history``."""
+    saved = OrderEvent.objects.bulk_create(events)
+    if saved:
+        for hook in hooks.on_history:
+            hook(saved)
+    return saved
 
 
 def save_change(order: Order, fields: list[str], *, kind: str, actor, **event) -> OrderEvent:

@@ -24,11 +24,11 @@ from orders.errors import (
     PickNotAllowed,
     PickNotRequired,
 )
-from orders.models import LabSettings, Order, OrderEvent, OrderPick
+from orders.models import LabSettings, Order, OrderPick
 from orders.rx import Eye
 from orders.status import EventKind, PickItem
 
-from .history import new_event
+from .history import new_event, record_events
 from .locks import lock_order
 
 # The scanned fields, in the contract's order, and the item each picks: the frame by its UPC
@@ -240,4 +240,4 @@ def _record(
         pick.code, pick.picked_at, pick.picked_by = code, now, actor
     OrderPick.objects.bulk_create(added)
     OrderPick.objects.bulk_update(changed, ["code", "picked_at", "picked_by"])
-    OrderEvent.objects.bulk_create(events)
+    record_events(events)

@@ -16,10 +16,10 @@ from orders.errors import (
     VersionMismatch,
 )
 from orders.identifiers import parse_public_id
-from orders.models import Order, OrderEvent, OrderItem, OrderItemEndpoint
+from orders.models import Order, OrderItem, OrderItemEndpoint
 from orders.status import EventKind, OrderState, ProcessingStatus, derive_status
 
-from .history import new_event, save_change
+from .history import new_event, record_events, save_change
 from .locks import lock_order, locked_orders, refuse_unless_open
 
 
@@ -70,7 +70,7 @@ def process_orders(*, public_ids: list[str], actor) -> list[Order]:
             order.processed_at = now
             order.version += 1
         Order.objects.bulk_update(orders, ["processed_at", "version"])
-        OrderEvent.objects.bulk_create(
+        record_events(
             new_event(order, at=now, kind=EventKind.PROCESSED, actor=actor, to_value="Processed")
             for order in orders
         )

@@ -43,6 +43,7 @@ DISPLAY_RIGHTS = {
     ("displaylink", "change_displaylink"),
     ("floorpage", "view_dynamic_display"),
 }
+WEBHOOK_RIGHTS = {("subscription", "manage_webhooks"), ("delivery", "view_delivery")}
 
 
 def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
@@ -72,7 +73,7 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
     # What they held, the rights to see and clear login lockouts (labsite 0007), and those
     # of the customers (orders 0016), the addons (orders 0021), stock orders (0022) and
     # calculations (0023), the floor's trays and picks (0024) and the Dynamic Display
-    # (workstations 0002).
+    # (workstations 0002), and the webhooks (webhooks 0002).
     assert set(supervisors.permissions.values_list("content_type__model", "codename")) == (
         held_before
         | LOCKOUT_RIGHTS
@@ -82,6 +83,7 @@ def test_an_upgraded_lab_keeps_its_rows_links_and_rights(latest):
         | CALCULATION_RIGHTS
         | FLOOR_RIGHTS
         | DISPLAY_RIGHTS
+        | WEBHOOK_RIGHTS
     )
     assert set(
         supervisors.permissions.filter(content_type__model="station").values_list(

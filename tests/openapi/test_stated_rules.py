@@ -20,6 +20,7 @@ import yaml
 from orders.models import Addon, Customer
 from printing.models import Printer, WorkstationPort
 from tests.jobs import job_json
+from webhooks.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,7 @@ def lab(make_order, make_reason, make_station, job_customer):
     Customer.objects.create(number="CUS", name="A customer")
     make_station("SURF")
     Printer.objects.create(name="Front", driver="spool", folder="front")
+    Subscription.objects.create(url="https://hooks.example.com/lab")
     return order
 
 
@@ -100,6 +102,7 @@ V2_LISTS = [
     "/api/v2/delete_reasons",
     "/api/v2/job_track/stations",
     "/api/v2/printers",
+    "/api/v2/webhooks",
 ]
 
 
@@ -195,6 +198,8 @@ def concrete(path: str) -> str:
         return path.replace("{code}", "SURF")
     if "/workstations/" in path:
         return path.replace("{code}", "00")
+    if "{id}" in path:  # a webhook subscription's id: the database's to give
+        path = path.replace("{id}", str(Subscription.objects.values_list("pk", flat=True).get()))
     for template, value in PATH_VALUES.items():
         path = path.replace(template, value)
     return path

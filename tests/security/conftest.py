@@ -12,6 +12,7 @@ from accounts.models import ApiKey, ApiPartner
 from orders.models import Addon, DeleteReason, Order, OrderEvent, OrderItem, Product, Station
 from printing.models import Printer, PrintJob, WorkstationPort
 from tracker.models import CheckIn, CompletionRequest
+from webhooks.models import Delivery, Subscription
 
 from .endpoints import concrete_path
 
@@ -26,6 +27,7 @@ class LabData:
     reason: DeleteReason
     station_code: str
     printer: Printer
+    webhook: Subscription
     addon_code: str = "AR-SEC"
     customer_number: str = "C-SEC"
 
@@ -52,6 +54,8 @@ class LabData:
                 return self.addon_code
             case "number" if "/customers/" in route:
                 return self.customer_number
+            case "id" if "/webhooks/" in route:
+                return str(self.webhook.pk)
         pytest.fail(f"{route}: no fixture value for <{name}>; add one to LabData.value")
 
     def path(self, route: str) -> str:
@@ -90,6 +94,7 @@ def lab_data(make_order, make_reason, make_station) -> LabData:
         reason=make_reason(),
         station_code=make_station("SURF").code,
         printer=printer,
+        webhook=Subscription.objects.create(url="https://hooks.example.com/security"),
     )
 
 
@@ -105,6 +110,8 @@ def lab_snapshot() -> dict:
         "print jobs": PrintJob.objects.count(),
         "completions": CompletionRequest.objects.count(),
         "check-ins": CheckIn.objects.count(),
+        "webhooks": list(Subscription.objects.order_by("pk").values()),
+        "webhook deliveries": Delivery.objects.count(),
     }
 
 

@@ -91,6 +91,13 @@ ENDPOINT_RIGHTS: dict[tuple[str, str], str | None] = {
     ("GET", "api/v2/workstations/<str:code>"): "printing.view_workstation",
     ("PUT", "api/v2/workstations/<str:code>"): "printing.change_workstation",
     ("PATCH", "api/v2/workstations/<str:code>"): "printing.change_workstation",
+    # Lab API v2: webhooks
+    ("GET", "api/v2/webhooks"): "webhooks.manage_webhooks",
+    ("POST", "api/v2/webhooks"): "webhooks.manage_webhooks",
+    ("GET", "api/v2/webhooks/<str:id>"): "webhooks.manage_webhooks",
+    ("PATCH", "api/v2/webhooks/<str:id>"): "webhooks.manage_webhooks",
+    ("DELETE", "api/v2/webhooks/<str:id>"): "webhooks.manage_webhooks",
+    ("POST", "api/v2/webhooks/<str:id>/rotate_secret"): "webhooks.manage_webhooks",
     # Orders API: reading needs only a key; each change needs its wire right.
     ("GET", "orders"): "orders.view_order",
     ("POST", "orders"): "orders.process_order",  # orderProcess

@@ -23,6 +23,7 @@ from orders.models import LabSettings, LabSettingsChange, Order, OrderItem
 from orders.services import update_lab_settings
 from printing.services import queue_ticket
 from tracker.models import CompletionRequest
+from webhooks.models import Subscription
 from workstations.models import DisplayLink
 
 from .conftest import lab_snapshot
@@ -57,6 +58,9 @@ def admin_rows(lab_data, make_user):
     AccessFailureLog.objects.create(**lockout)
     update_lab_settings(actor=user, changes={"trays_required": True})
     CompletionRequest.objects.create(order=lab_data.order)
+    Subscription.objects.create(
+        url="https://hooks.example.com/lab"
+    )  # the ticket's event: a delivery
     queue_ticket(order=lab_data.order, lpt_port="1", actor=None)
     DisplayLink.issue(name="Admin matrix wall", created_by=user)
     empty = [m.__name__ for m in admin.site._registry if not m._default_manager.exists()]

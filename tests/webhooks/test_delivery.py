@@ -1,0 +1,220 @@
+"""Deliveries to a real HTTP receiver: what arrives (body, both signatures, the delivery id),
+the URL with ``appendOrderId``, retries on the contract's schedule with the clock injected,
+410 Gone, per-order order, and a receiver that never answers holding up only its own
+subscription."""
+
+import threading
+from datetime import timedelta
+
+from django.utils import timezone
+
+import pytest
+
+from orders.services import cancel_order, hold_order, release_order
+from webhooks.models import Attempt, Delivery, DeliveryStatus, Event
+from webhooks.services import BACKOFF_START_SECONDS, MAX_ATTEMPTS, Sender, deliver_due
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = timezone.now()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def test_an_event_arrives_signed_with_the_order_after_the_change(
+    receiver, subscribe, make_order, client_api
+):
+    hooks = receiver()
+    subscription = subscribe(hooks.url)
+    order = make_order(number=42001)
+
+    assert deliver_due() == 1
+
+    (created,) = hooks.wait_for(1)
+    assert created.signature_is_valid(subscription.secret)
+    assert not created.signature_is_valid("another secret")
+    body = created.json
+    event = Event.objects.get()
+    assert created.headers["X-Labsite-Event"] == body["type"] == "order.created"
+    assert created.delivery_id == body["id"] == str(event.id)
+    assert created.headers["Content-Type"] == "application/json"
+    assert body["occurredAt"].endswith("Z")
+    assert body["order"] == client_api.get(f"/api/v2/orders/{order.number}", status=200)
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
+    attempt = Attempt.objects.get()
+    assert (attempt.status_code, attempt.error, attempt.response_excerpt) == (
+        200,
+        "",
+        '{"ok": true}',
+    )
+
+
+def test_the_order_is_shown_as_it_was_after_each_change(receiver, subscribe, make_order):
+    hooks = receiver()
+    subscribe(hooks.url)
+    order = make_order(number=42002)
+    hold_order(order=order, actor=None)
+    release_order(order=order, actor=None)
+    cancel_order(order=order, actor=None, reason_code=None)
+
+    while deliver_due():
+        pass
+
+    bodies = [request.json for request in hooks.wait_for(4)]
+    assert [(b["type"], b["order"]["onHold"]) for b in bodies] == [
+        ("order.created", False),
+        ("order.status_changed", True),
+        ("order.status_changed", False),
+        ("order.cancelled", False),
+    ]
+    assert [b["order"]["items"][0]["status"] for b in bodies] == ["New", "New", "New", "Cancelled"]
+
+
+def test_append_order_id(receiver, subscribe, make_order):
+    hooks = receiver()
+    subscribe(hooks.url, append_order_id=True)
+    subscribe(hooks.url + "?source=lab", append_order_id=True)
+    make_order(number=42003)
+
+    deliver_due()
+
+    paths = sorted(request.path for request in hooks.wait_for(2))
+    assert paths == ["/hooks?orderid=42003", "/hooks?source=lab&orderid=42003"]
+
+
+def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(receiver, subscribe, make_order):
+    hooks = receiver(status=500)
+    subscription = subscribe(hooks.url)
+    make_order(number=42004)
+    clock = Clock()
+    started = clock.now
+
+    waits = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert deliver_due(clock=clock) == 1
+        delivery = Delivery.objects.get()
+        assert delivery.attempts == attempt
+        if attempt < MAX_ATTEMPTS:
+            assert delivery.status == DeliveryStatus.PENDING
+            waits.append((delivery.next_attempt_at - clock.now).total_seconds())
+            clock.advance(waits[-1] - 1)
+            assert deliver_due(clock=clock) == 0  # not due a second early
+            clock.advance(1)
+
+    assert waits == [BACKOFF_START_SECONDS * 2**n for n in range(MAX_ATTEMPTS - 1)]
+    assert waits == [30, 60, 120, 240, 480, 960, 1920]
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "HTTP 500")
+    assert (clock.now - started).total_seconds() == sum(waits)
+    assert Attempt.objects.filter(status_code=500).count() == MAX_ATTEMPTS
+    assert len(hooks.requests) == MAX_ATTEMPTS
+    assert len({request.delivery_id for request in hooks.requests}) == 1
+    subscription.refresh_from_db()
+    assert subscription.failing is False  # 8 failures in a row; failing after 10
+    assert subscription.consecutive_failures == MAX_ATTEMPTS
+
+
+def test_410_gone_deactivates_the_subscription(receiver, subscribe, make_order):
+    hooks = receiver(status=410)
+    subscription = subscribe(hooks.url)
+    order = make_order(number=42005)
+    hold_order(order=order, actor=None)
+
+    assert deliver_due() == 1
+
+    subscription.refresh_from_db()
+    assert subscription.active is False
+    statuses = list(Delivery.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == [DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+    assert deliver_due() == 0  # an inactive subscription gets nothing more
+    release_order(order=order, actor=None)
+    assert Delivery.objects.count() == 2  # and no new events
+
+
+def test_an_orders_later_event_waits_while_an_earlier_one_is_retried(
+    receiver, subscribe, make_order
+):
+    hooks = receiver(status=503)
+    subscribe(hooks.url)
+    order = make_order(number=42006)
+    hold_order(order=order, actor=None)
+    other = make_order(number=42007)
+    clock = Clock()
+
+    assert deliver_due(clock=clock) == 2  # the first of each order; the hold waits
+    assert sorted(r.json["order"]["orderNumber"] for r in hooks.requests) == ["42006", "42007"]
+
+    hooks.status = 200
+    clock.advance(BACKOFF_START_SECONDS)
+    assert deliver_due(clock=clock) == 2  # both creations now; the hold still waits
+    assert deliver_due(clock=clock) == 1  # then the hold
+    assert [
+        r.json["type"] for r in hooks.requests if r.json["order"]["orderNumber"] == "42006"
+    ] == [
+        "order.created",
+        "order.created",
+        "order.status_changed",
+    ]
+    assert other.number == 42007
+
+
+def test_a_receiver_that_never_answers_holds_up_only_its_own_subscription(
+    receiver, subscribe, make_order
+):
+    stuck, healthy = receiver(), receiver()
+    stuck.hold()
+    subscribe(stuck.url)
+    subscribe(healthy.url)
+    make_order(number=42008)
+    sender = Sender(worker="isolation")
+    try:
+        deadline = threading.Event()
+        timer = threading.Timer(10, deadline.set)
+        timer.start()
+        while not deadline.is_set() and not healthy.requests:
+            sender.step()
+        while (
+            not deadline.is_set()
+            and Delivery.objects.filter(
+                subscription__url=healthy.url, status=DeliveryStatus.DELIVERED
+            ).count()
+            == 0
+        ):
+            sender.step()
+        timer.cancel()
+        assert healthy.requests, "the healthy receiver got nothing while the other hung"
+        assert len(stuck.wait_for(1)) == 1
+        delivered = Delivery.objects.get(subscription__url=healthy.url)
+        assert delivered.status == DeliveryStatus.DELIVERED
+        hung = Delivery.objects.get(subscription__url=stuck.url)
+        assert hung.status == DeliveryStatus.SENDING  # still waiting for its answer
+    finally:
+        stuck.release()
+        sender.close()
+    hung.refresh_from_db()
+    assert hung.status == DeliveryStatus.DELIVERED
+
+
+def test_the_receivers_address_is_checked_again_at_send_time(
+    receiver, subscribe, make_order, monkeypatch
+):
+    hooks = receiver()
+    subscribe(hooks.url)
+    make_order(number=42009)
+    monkeypatch.delenv("WEBHOOK_ALLOWED_HOSTS")  # loopback no longer allowed
+
+    assert deliver_due() == 1
+
+    assert hooks.requests == []
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.last_error.startswith("destination refused: the URL must use https://")

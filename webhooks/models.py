@@ -1,0 +1,190 @@
+"""Webhook subscriptions, the events written with each order change (the outbox), and their
+deliveries with every attempt (contracts/webhooks.md)."""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from orders.models import Order
+
+from .destinations import validate_destination
+from .event_types import EventType
+
+# After this many failed attempts in a row, a subscription is shown as failing.
+FAILING_AFTER = 10
+# Deliveries and their attempts are kept this long after they end.
+KEEP_DAYS = 30
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Subscription(models.Model):
+    """Where a client system wants order events POSTed, and which ones."""
+
+    url = models.URLField(
+        "URL",
+        max_length=500,
+        validators=[validate_destination],
+        help_text="https:// only, except hosts listed in WEBHOOK_ALLOWED_HOSTS.",
+    )
+    events = models.JSONField(
+        default=list, blank=True, help_text="Event types sent; none listed: all of them."
+    )
+    customer_numbers = models.JSONField(
+        default=list, blank=True, help_text="Orders of these customers only; none: every order."
+    )
+    append_order_id = models.BooleanField(
+        "append order id",
+        default=False,
+        help_text="Append ?orderid=<order number> to the URL (as Gooten does).",
+    )
+    active = models.BooleanField(
+        default=True, help_text="Set off by the system when the receiver answers 410 Gone."
+    )
+    # Kept so that deliveries can be signed; shown once, when made (create, rotate).
+    secret = models.CharField(max_length=100, default=new_secret, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["id"]
+        permissions = [("manage_webhooks", "Manage webhook subscriptions")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.url}"
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures >= FAILING_AFTER
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if not isinstance(self.events, list) or any(
+            event not in EventType.values for event in self.events
+        ):
+            errors["events"] = f"Each event must be one of: {', '.join(EventType.values)}."
+        if not isinstance(self.customer_numbers, list) or any(
+            not isinstance(number, str) or not number for number in self.customer_numbers
+        ):
+            errors["customer_numbers"] = "Each customer number must be a non-empty string."
+        if errors:
+            raise ValidationError(errors)
+
+    def wants(self, event_type: str, customer_number: str | None) -> bool:
+        """Whether an event of ``event_type`` about an order of ``customer_number`` is sent."""
+        return (not self.events or event_type in self.events) and (
+            not self.customer_numbers or customer_number in self.customer_numbers
+        )
+
+
+class Event(models.Model):
+    """One order change as webhooks send it: written in the change's transaction when some
+    subscription wants it, with the order's v2 fetch model as it stood after the change."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="webhook_events")
+    occurred_at = models.DateTimeField()
+    order_model = models.JSONField(help_text="The v2 fetch model of the order after the change.")
+
+    class Meta:
+        ordering = ["occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+    def body(self) -> dict:
+        """What is POSTed (before encoding)."""
+        at = self.occurred_at.astimezone(timezone.UTC)
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "occurredAt": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "order": self.order_model,
+        }
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class Delivery(models.Model):
+    """An event on its way to one subscription: at least once, retried with backoff."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # The event's order, here too: one order's deliveries to a subscription go in id order.
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True, default="")
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="delivery_due_idx",
+            ),
+            models.Index(
+                fields=["subscription", "order", "id"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="delivery_open_by_order_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event.type} to #{self.subscription_id} ({self.get_status_display()})"
+
+    @property
+    def expires_at(self):
+        return (self.finished_at or self.created_at) + timedelta(days=KEEP_DAYS)
+
+
+class Attempt(models.Model):
+    """One POST of a delivery: when, what came back (or the error), how long it took."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_set")
+    at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True, default="")
+    duration_ms = models.PositiveIntegerField()
+    response_excerpt = models.CharField(
+        max_length=1024, blank=True, default="", help_text="The first 1 KB of the answer."
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
