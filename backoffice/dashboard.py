@@ -17,6 +17,7 @@ from orders.models import Order, Station
 from orders.status import ON_HOLD_STATUS, OrderState
 from printing.models import PrintJob, PrintStatus
 from tracker.models import CompletionRequest, CompletionStatus
+from webhooks.models import FAILING_AFTER, Delivery, DeliveryStatus, Subscription
 
 # Query parameters of the order list's filters (see orders/admin.py).
 WORK_IN_PROGRESS = {"wip": "yes"}
@@ -244,6 +245,29 @@ def _print_figures() -> list[Figure]:
     ]
 
 
+def _webhook_figures() -> list[Figure]:
+    failed = Delivery.objects.filter(status=DeliveryStatus.FAILED).count()
+    failing = Subscription.objects.filter(
+        active=True, consecutive_failures__gte=FAILING_AFTER
+    ).count()
+    return [
+        Figure(
+            key="webhooks_failing",
+            label="Failing webhook subscriptions",
+            count=failing,
+            url=changelist_url(Subscription),
+            alert=True,
+        ),
+        Figure(
+            key="webhook_deliveries_failed",
+            label="Failed webhook deliveries",
+            count=failed,
+            url=changelist_url(Delivery, status__exact=DeliveryStatus.FAILED),
+            alert=True,
+        ),
+    ]
+
+
 def build_dashboard(user) -> Dashboard:
     """The figures ``user`` may see (each section needs the right to view its list)."""
     dashboard = Dashboard()
@@ -256,4 +280,6 @@ def build_dashboard(user) -> Dashboard:
         dashboard.figures.extend(_completion_figures())
     if user.has_perm(Right.VIEW_PRINT_JOB):
         dashboard.figures.extend(_print_figures())
+    if user.has_perm(Right.VIEW_WEBHOOK_DELIVERY):
+        dashboard.figures.extend(_webhook_figures())
     return dashboard

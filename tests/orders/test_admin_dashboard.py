@@ -12,11 +12,12 @@ from django.utils import timezone
 import pytest
 
 from orders.models import Order
-from orders.services import cancel_order
+from orders.services import cancel_order, hold_order, release_order
 from orders.status import OrderState
 from printing.models import Printer, PrintJob, PrintStatus, Workstation
 from toolkit.models import WorkerHeartbeat
 from tracker.models import CompletionRequest, CompletionStatus
+from webhooks.models import FAILING_AFTER, Delivery, DeliveryStatus, Subscription
 
 INDEX = "/admin/"
 
@@ -70,6 +71,14 @@ def lab_day(make_order, make_station, check_in):
     CompletionRequest.objects.create(order=orders["ar_overdue"])  # pending
     add_print_job(orders["surf_1"], PrintStatus.FAILED)
     add_print_job(orders["surf_2"], PrintStatus.DONE)
+    # A subscription whose receiver keeps failing, and the one delivery it gave up on.
+    failing = Subscription.objects.create(url="https://hooks.example.com/down")
+    hold_order(order=orders["surf_2"], actor=None)
+    release_order(order=orders["surf_2"], actor=None)
+    Subscription.objects.filter(pk=failing.pk).update(consecutive_failures=FAILING_AFTER)
+    Delivery.objects.filter(pk=Delivery.objects.order_by("id").first().pk).update(
+        status=DeliveryStatus.FAILED
+    )
     return orders
 
 
@@ -94,6 +103,8 @@ def test_the_figures_count_the_lab(browser, lab_day):
         "completions_pending": 1,
         "completions_failed": 2,
         "prints_failed": 1,
+        "webhooks_failing": 1,
+        "webhook_deliveries_failed": 1,
     }
     [state, station] = dashboard.charts
     assert {bar.key: bar.count for bar in state.bars} == {"U": 1, "V": 1, "P": 3, "W": 1}
@@ -142,6 +153,10 @@ def test_the_work_queue_figures_link_to_exactly_their_rows(browser, lab_day):
     assert len(failed) == figures["completions_failed"].count == 2
     assert {r.status for r in failed} == {"failed"}
     assert [(j.order, j.status) for j in prints] == [(lab_day["surf_1"], "failed")]
+    deliveries = shown_rows(browser, figures["webhook_deliveries_failed"].url)
+    assert [(d.order, d.status) for d in deliveries] == [(lab_day["surf_2"], "failed")]
+    subscriptions = shown_rows(browser, figures["webhooks_failing"].url)
+    assert [s.failing for s in subscriptions] == [True]
 
 
 def test_the_charts_are_inline_svg_with_titles_and_count_labels(browser, lab_day):
@@ -193,14 +208,19 @@ def test_heartbeats_show_green_with_age_and_red_when_stale(browser, lab_settings
     WorkerHeartbeat.objects.create(
         kind="spooler", worker_id="s", hostname="lab2", pid=8, beat_at=now - timedelta(seconds=95)
     )
+    WorkerHeartbeat.objects.create(
+        kind="webhooks", worker_id="w", hostname="lab3", pid=9, beat_at=now - timedelta(seconds=1)
+    )
 
     page = browser.get(INDEX).content.decode()
-    tracker, spooler = page.split('id="worker-status"')[1].split("<tr>")[1:3]
+    tracker, spooler, webhooks = page.split('id="worker-status"')[1].split("<tr>")[1:4]
 
     assert 'data-status="running"' in tracker
     assert "last heartbeat 3 s ago (lab1 pid 7)" in tracker
     assert 'data-status="down"' in spooler
     assert "last heartbeat 95 s ago" in spooler
+    assert "Webhook worker" in webhooks
+    assert "last heartbeat 1 s ago (lab3 pid 9)" in webhooks
 
 
 def test_staff_see_only_the_figures_their_rights_cover(make_user, lab_day):

@@ -8,7 +8,7 @@ from toolkit.workers import last_heartbeat
 
 register = template.Library()
 
-WORKERS = [("tracker", "Job Tracker"), ("spooler", "Print spooler")]
+WORKERS = [("tracker", "Job Tracker"), ("spooler", "Print spooler"), ("webhooks", "Webhook worker")]
 
 
 @register.inclusion_tag("tracker/worker_status.html")

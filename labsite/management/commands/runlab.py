@@ -1,5 +1,5 @@
-"""Run labsite's processes together: the web server, the Job Tracker
-and the print spooler.
+"""Run labsite's processes together: the web server, the Job Tracker, the print spooler and
+the webhook worker.
 
 Stops them all when one exits or on Ctrl-C / SIGTERM, and exits with the first failure.
 """
@@ -37,6 +37,7 @@ class Command(BaseCommand):
             ],
             "tracker": [python, "manage.py", "run_tracker"],
             "spooler": [python, "manage.py", "run_spooler"],
+            "webhooks": [python, "manage.py", "run_webhooks"],
         }
 
     def handle(self, *args, bind: str, workers: int, **options):
