@@ -3,7 +3,6 @@ deliveries with every attempt (contracts/webhooks.md)."""
 
 import secrets
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -165,10 +164,6 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event.type} to #{self.subscription_id} ({self.get_status_display()})"
-
-    @property
-    def expires_at(self):
-        return (self.finished_at or self.created_at) + timedelta(days=KEEP_DAYS)
 
 
 class Attempt(models.Model):

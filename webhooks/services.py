@@ -34,7 +34,15 @@ import httpx
 from toolkit.models import WorkerHeartbeat
 
 from .destinations import DestinationRefused, check_destination
-from .models import Attempt, Delivery, DeliveryStatus, Event, Subscription, new_secret
+from .models import (
+    KEEP_DAYS,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Subscription,
+    new_secret,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +54,7 @@ EXCERPT_BYTES = 1024
 DEFAULT_BATCH_SIZE = 50
 MAX_SUBSCRIPTIONS_AT_ONCE = 16
 WAIT_FOR_SENDS_SECONDS = 0.2
+PURGE_EVERY_SECONDS = 600  # how often a worker deletes what is past KEEP_DAYS
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
@@ -54,6 +63,19 @@ def rotate_secret(subscription: Subscription) -> str:
     subscription.secret = new_secret()
     subscription.save(update_fields=["secret"])
     return subscription.secret
+
+
+def purge_expired(*, clock: Callable[[], datetime] = timezone.now) -> int:
+    """Delete deliveries that ended more than ``KEEP_DAYS`` ago, with their attempts, and the
+    events left without a delivery; how many deliveries."""
+    cutoff = clock() - timedelta(days=KEEP_DAYS)
+    _, deleted = Delivery.objects.filter(
+        status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED], finished_at__lt=cutoff
+    ).delete()
+    Event.objects.filter(occurred_at__lt=cutoff).exclude(
+        Exists(Delivery.objects.filter(event_id=OuterRef("pk")))
+    ).delete()
+    return deleted.get(Delivery._meta.label, 0)
 
 
 def retry_delivery(delivery: Delivery, *, clock: Callable[[], datetime] = timezone.now) -> bool:
@@ -330,6 +352,7 @@ class Sender:
         self.client = client or http_client()
         self._threads: dict[int, ThreadPoolExecutor] = {}  # by subscription id
         self._in_flight: dict[Future, Delivery] = {}
+        self._purged_at = float("-inf")  # time.monotonic() of the last purge
 
     def pending(self) -> bool:
         return bool(self._in_flight)
@@ -338,6 +361,9 @@ class Sender:
         """Record the sends that ended, claim what is due for the subscriptions not busy and
         hand it on. Returns how many attempts were recorded."""
         recorded = self._record_ended()
+        if time.monotonic() - self._purged_at >= PURGE_EVERY_SECONDS:
+            purge_expired(clock=self.clock)
+            self._purged_at = time.monotonic()
         busy = {delivery.subscription_id for delivery in self._in_flight.values()}
         if len(busy) < self.max_subscriptions:
             claimed = claim_deliveries(

@@ -12,7 +12,13 @@ import pytest
 
 from orders.services import cancel_order, hold_order, release_order
 from webhooks.models import Attempt, Delivery, DeliveryStatus, Event
-from webhooks.services import BACKOFF_START_SECONDS, MAX_ATTEMPTS, Sender, deliver_due
+from webhooks.services import (
+    BACKOFF_START_SECONDS,
+    MAX_ATTEMPTS,
+    Sender,
+    deliver_due,
+    purge_expired,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -218,3 +224,22 @@ def test_the_receivers_address_is_checked_again_at_send_time(
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.last_error.startswith("destination refused: the URL must use https://")
+
+
+def test_deliveries_are_kept_30_days_after_they_end(receiver, subscribe, make_order):
+    hooks = receiver()
+    subscribe(hooks.url)
+    make_order(number=42010)
+    make_order(number=42011)
+    clock = Clock()
+    assert deliver_due(clock=clock) == 2
+    Delivery.objects.filter(event__order__number=42011).update(status=DeliveryStatus.PENDING)
+
+    clock.advance(timedelta(days=30).total_seconds() - 1)
+    assert purge_expired(clock=clock) == 0
+    clock.advance(2)
+    assert purge_expired(clock=clock) == 1  # the delivered one; the open one stays
+
+    assert list(Delivery.objects.values_list("event__order__number", flat=True)) == [42011]
+    assert list(Event.objects.values_list("order__number", flat=True)) == [42011]
+    assert Attempt.objects.filter(delivery__event__order__number=42010).count() == 0
