@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from orders.models import Order
 
@@ -100,7 +101,10 @@ class Event(models.Model):
     type = models.CharField(max_length=40, choices=EventType.choices)
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="webhook_events")
     occurred_at = models.DateTimeField()
-    order_model = models.JSONField(help_text="The v2 fetch model of the order after the change.")
+    # Encoded as the API's answers are (DRF's encoder: decimals as numbers, dates in ISO 8601).
+    order_model = models.JSONField(
+        encoder=JSONEncoder, help_text="The v2 fetch model of the order after the change."
+    )
 
     class Meta:
         ordering = ["occurred_at"]

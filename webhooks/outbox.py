@@ -8,10 +8,7 @@ change that rolls back takes its events with it; one that commits has them, what
 any process afterwards.
 """
 
-import json
-
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 
 from orders import fast_reads
 from orders.api.payloads import V2OrderSerializer
@@ -22,10 +19,9 @@ from .models import Delivery, Event, Subscription
 
 
 def fetch_model(order_id: int) -> dict:
-    """The order's v2 fetch model as the API sends it (decimals and dates as its JSON
-    renderer writes them)."""
-    shown = V2OrderSerializer.represent(fast_reads.order_to_show_by_pk(order_id))
-    return json.loads(JSONRenderer().render(shown))
+    """The order's v2 fetch model, as the API's serializer writes it (``Event.order_model``
+    stores it with the API's JSON encoder: decimals and dates as the API sends them)."""
+    return V2OrderSerializer.represent(fast_reads.order_to_show_by_pk(order_id))
 
 
 def enqueue(history: list[OrderEvent]) -> None:

@@ -20,6 +20,7 @@ from accounts.models import ApiKey
 from orders.models import Addon, Customer, DeleteReason, Order, OrderItemEndpoint
 from printing.models import Printer
 from orders.models import Station
+from webhooks.models import Subscription
 user = User.objects.create_superuser("fuzz", "fuzz@example.invalid", None)
 _, raw_key = ApiKey.issue(user=user, name="black-box tests")
 endpoint = OrderItemEndpoint.objects.select_related("item__order").order_by("id").first()
@@ -33,6 +34,7 @@ records = {
     "addon": Addon.objects.order_by("code").values_list("code", flat=True)[0],
     "station": Station.objects.order_by("code").values_list("code", flat=True)[0],
     "printer": Printer.objects.order_by("name").values_list("name", flat=True)[0],
+    "webhook": str(Subscription.objects.create(url="https://hooks.example.com/fuzz").pk),
 }
 print("RECORDS", json.dumps(records))
 print("KEY", raw_key)

@@ -104,6 +104,9 @@ EXCEPTIONS: dict[str, dict[str, tuple[list[str], str]]] = {
             "v2_printer_update": "as v2_printers_create, for the printer as changed",
             "v2_workstation_replace": "lptPorts name existing printers",
             "v2_workstation_update": "lptPorts name existing printers",
+            "v2_webhooks_create": "the URL must be https:// and its host must not resolve to a "
+            "loopback, private or link-local address (unless WEBHOOK_ALLOWED_HOSTS lists it)",
+            "v2_webhook_update": "as v2_webhooks_create, for the URL as changed",
             # Credentials the fuzzing key is not.
             "auth_logout": "logs out a login token; the fuzzing key is an API key",
             "auth_refresh": "needs a refresh token a login issued",
@@ -153,6 +156,7 @@ EXISTING_RECORDS = {
     r"^/api/v2/job_track/stations/\{code\}$": {"code": "station"},
     r"^/api/v2/printers/\{name\}$": {"name": "printer"},
     r"^/api/v2/workstations/\{code\}$": {"code": "workstation"},
+    r"^/api/v2/webhooks/\{id\}": {"id": "webhook"},
 }
 
 

@@ -10,7 +10,18 @@ from django.utils import timezone
 
 import pytest
 
-from orders.services import cancel_order, hold_order, release_order
+from orders.models import Station
+from orders.services import (
+    assign_tray,
+    cancel_items,
+    cancel_order,
+    hold_order,
+    release_order,
+)
+from printing.models import Printer, WorkstationPort
+from printing.services import queue_ticket
+from tracker.services import check_in, process_completions, request_completion
+from webhooks.event_types import EventType
 from webhooks.models import Attempt, Delivery, DeliveryStatus, Event
 from webhooks.services import (
     BACKOFF_START_SECONDS,
@@ -20,7 +31,7 @@ from webhooks.services import (
     purge_expired,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class Clock:
@@ -243,3 +254,55 @@ def test_deliveries_are_kept_30_days_after_they_end(receiver, subscribe, make_or
     assert list(Delivery.objects.values_list("event__order__number", flat=True)) == [42011]
     assert list(Event.objects.values_list("order__number", flat=True)) == [42011]
     assert Attempt.objects.filter(delivery__event__order__number=42010).count() == 0
+
+
+def test_every_event_type_arrives_signed_with_the_order_as_its_change_left_it(
+    receiver, subscribe, make_order, client_api
+):
+    hooks = receiver()
+    subscription = subscribe(hooks.url)
+    order = make_order(number=42020, items=2)
+    printer = Printer.objects.create(name="Front", driver="spool", folder="front")
+    WorkstationPort.objects.filter(workstation__code="00", number=1).update(printer=printer)
+    station = Station.objects.create(code="SURF", description="Surfacing")
+    other = make_order(number=42021)
+    first_item = order.items.order_by("id").first().pk
+
+    def fetched(number):
+        return client_api.get(f"/api/v2/orders/{number}", status=200)
+
+    changes = [
+        (42020, lambda: None),  # created above
+        (42021, lambda: None),
+        (42020, lambda: hold_order(order=order, actor=None)),
+        (42020, lambda: release_order(order=order, actor=None)),
+        (42020, lambda: assign_tray(order=order, tray="31", actor=None)),
+        (42020, lambda: queue_ticket(order=order, lpt_port="1", actor=None)),
+        (42020, lambda: cancel_items(order=order, item_ids=[first_item], actor=None)),
+        (42020, lambda: check_in(order=order, station=station, operator=None, actor=None)),
+        (42021, lambda: cancel_order(order=other, actor=None, reason_code=None)),
+    ]
+    models_after = []
+    for number, change in changes:
+        change()
+        models_after.append(fetched(number))
+    request_completion(order=order, actor=None, require_tracker=False)
+    process_completions(worker="t1")
+    models_after.append(fetched(42020))
+
+    while deliver_due():
+        pass
+
+    arrived = hooks.wait_for(10)
+    assert all(request.signature_is_valid(subscription.secret) for request in arrived)
+    assert {request.json["type"] for request in arrived} == set(EventType.values)
+    by_id = {request.delivery_id: request.json for request in arrived}
+    events = list(Event.objects.order_by("occurred_at", "id"))
+    got = [by_id[str(event.id)]["order"] for event in events]
+    # The API no longer shows an order marked for cancelation; the event shows it as the
+    # cancel left it, its items cancelled.
+    cancelled = got.pop(8)
+    assert models_after.pop(8) == {"error": "Order marked for cancelation", "details": []}
+    assert cancelled["orderNumber"] == "42021"
+    assert [item["status"] for item in cancelled["items"]] == ["Cancelled"]
+    assert got == models_after

@@ -5,6 +5,7 @@ import django.utils.timezone
 import uuid
 import webhooks.destinations
 import webhooks.models
+import rest_framework.utils.encoders
 from django.conf import settings
 from django.db import migrations, models
 
@@ -59,7 +60,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('type', models.CharField(choices=[('order.created', 'Created'), ('order.status_changed', 'Status Changed'), ('order.checked_in', 'Checked In'), ('order.cancelled', 'Cancelled'), ('order.completed', 'Completed'), ('order.items_cancelled', 'Items Cancelled'), ('order.tray_assigned', 'Tray Assigned'), ('order.ticket_printed', 'Ticket Printed')], max_length=40)),
                 ('occurred_at', models.DateTimeField()),
-                ('order_model', models.JSONField(help_text='The v2 fetch model of the order after the change.')),
+                ('order_model', models.JSONField(encoder=rest_framework.utils.encoders.JSONEncoder, help_text='The v2 fetch model of the order after the change.')),
                 ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhook_events', to='orders.order')),
             ],
             options={
