@@ -88,6 +88,7 @@ WEBHOOK_INVALID = (
 WEBHOOKS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     noun="webhook",
+    operation_name="webhook",
     path_description="The subscription's id.",
     page_description="A page of webhook subscriptions, by id.",
     refused_new=WEBHOOK_INVALID,
@@ -104,7 +105,7 @@ class Webhooks:
     view_serializer = WebhookViewSerializer
     input_serializer = WebhookSerializer
     not_found = WebhookNotFound
-    error_statuses = {}
+    error_statuses = {WebhookNotFound: 404}
 
     def find(self, name: str) -> Subscription:
         found = None

@@ -199,10 +199,13 @@ class ConfigurationSchema:
     deletable: bool = True  # False: records are not deleted over the API (no DELETE)
     list_parameters: tuple = ()  # the collection's filters, besides the page's
 
-    @staticmethod
-    def operation_id(view) -> str:
-        """``v2_<model>``, the model's name in snake case: ``v2_delete_reason``."""
-        return "v2_" + re.sub(r"(?<!^)(?=[A-Z])", "_", view.model.__name__).lower()
+    operation_name: str = ""  # the operation ids' name, where it is not the model's
+
+    def operation_id(self, view) -> str:
+        """``v2_<name>``: ``operation_name``, or the model's name in snake case
+        (``v2_delete_reason``)."""
+        name = self.operation_name or re.sub(r"(?<!^)(?=[A-Z])", "_", view.model.__name__)
+        return f"v2_{name.lower()}"
 
     def no_such_record(self, view) -> str:
         return (
