@@ -99,6 +99,13 @@ class SubscriptionAdmin(ManagedAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_deleted_objects(self, objs, request):
+        # A subscription's deliveries go with it, as with DELETE in the API: deleting them
+        # needs no right of their own (no one has one: deliveries are read-only here).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Delivery._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     def response_add(self, request, obj, post_url_continue=None):
         return self._show_secret(request, obj, "Webhook subscription created")
 
@@ -119,6 +126,7 @@ class SubscriptionAdmin(ManagedAdmin):
             return None
         subscription = queryset.get()
         rotate_secret(subscription)
+        self.log_change(request, subscription, "Gave it a new secret.")
         return self._show_secret(request, subscription, "New webhook secret")
 
 

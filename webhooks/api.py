@@ -19,7 +19,7 @@ from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
 
 from .event_types import EventType
-from .models import Subscription
+from .models import CUSTOMER_NUMBER_LENGTH, Subscription
 from .services import rotate_secret
 
 TAG = "Lab API v2: webhooks"
@@ -68,7 +68,9 @@ class WebhookSerializer(ValidatedModelSerializer):
         child=serializers.ChoiceField(choices=EventType.choices), required=False
     )
     customerNumbers = serializers.ListField(
-        child=StrictCharField(max_length=20), required=False, source="customer_numbers"
+        child=StrictCharField(max_length=CUSTOMER_NUMBER_LENGTH),
+        required=False,
+        source="customer_numbers",
     )
     appendOrderId = StrictBooleanField(required=False, source="append_order_id")
     active = StrictBooleanField(required=False)
@@ -89,6 +91,7 @@ WEBHOOKS_SCHEMA = ConfigurationSchema(
     tag=TAG,
     noun="webhook",
     operation_name="webhook",
+    created_serializer=WebhookCreatedSerializer,
     path_description="The subscription's id.",
     page_description="A page of webhook subscriptions, by id.",
     refused_new=WEBHOOK_INVALID,

@@ -1,15 +1,19 @@
 """Webhook subscriptions, the events written with each order change (the outbox), and their
 deliveries with every attempt (contracts/webhooks.md)."""
 
+import base64
 import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework.utils.encoders import JSONEncoder
 
-from orders.models import Order
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from orders.models import Customer, Order
 
 from .destinations import validate_destination
 from .event_types import EventType
@@ -18,10 +22,40 @@ from .event_types import EventType
 FAILING_AFTER = 10
 # Deliveries and their attempts are kept this long after they end.
 KEEP_DAYS = 30
+SEAL_SALT = "labsite.webhooks.subscription-secret"
+CUSTOMER_NUMBER_LENGTH = Customer._meta.get_field("number").max_length
 
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def _sealer() -> MultiFernet:
+    """Seals subscription secrets with keys derived from SECRET_KEY (then its fallbacks, so
+    that secrets sealed before a key rotation still open)."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac(SEAL_SALT, "", secret=key, algorithm="sha256").digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
+def seal(secret: str) -> str:
+    return _sealer().encrypt(secret.encode()).decode()
+
+
+def new_sealed_secret() -> str:
+    return seal(new_secret())
+
+
+class SecretUnreadable(Exception):
+    """The sealed secret does not open with SECRET_KEY or its fallbacks."""
 
 
 class Subscription(models.Model):
@@ -47,8 +81,10 @@ class Subscription(models.Model):
     active = models.BooleanField(
         default=True, help_text="Set off by the system when the receiver answers 410 Gone."
     )
-    # Kept so that deliveries can be signed; shown once, when made (create, rotate).
-    secret = models.CharField(max_length=100, default=new_secret, editable=False)
+    # The secret deliveries are signed with, shown once when made (create, rotate). Kept
+    # sealed (Fernet, a key derived from SECRET_KEY): a database dump or a statement log shows
+    # only the sealed form. ``secret`` reads and sets it in the clear.
+    sealed_secret = models.TextField(default=new_sealed_secret, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
@@ -68,6 +104,20 @@ class Subscription(models.Model):
         return f"#{self.pk} {self.url}"
 
     @property
+    def secret(self) -> str:
+        try:
+            return _sealer().decrypt(self.sealed_secret.encode()).decode()
+        except InvalidToken:
+            raise SecretUnreadable(
+                f"the secret of webhook subscription {self.pk} does not open with SECRET_KEY "
+                "or SECRET_KEY_FALLBACKS: give the subscription a new secret"
+            ) from None
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.sealed_secret = seal(value)
+
+    @property
     def failing(self) -> bool:
         return self.consecutive_failures >= FAILING_AFTER
 
@@ -80,9 +130,12 @@ class Subscription(models.Model):
         ):
             errors["events"] = f"Each event must be one of: {', '.join(EventType.values)}."
         if not isinstance(self.customer_numbers, list) or any(
-            not isinstance(number, str) or not number for number in self.customer_numbers
+            not isinstance(number, str) or not 0 < len(number) <= CUSTOMER_NUMBER_LENGTH
+            for number in self.customer_numbers
         ):
-            errors["customer_numbers"] = "Each customer number must be a non-empty string."
+            errors["customer_numbers"] = (
+                f"Each customer number must be text of 1 to {CUSTOMER_NUMBER_LENGTH} characters."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,6 +40,7 @@ from .models import (
     Delivery,
     DeliveryStatus,
     Event,
+    SecretUnreadable,
     Subscription,
     new_secret,
 )
@@ -60,9 +61,10 @@ OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 def rotate_secret(subscription: Subscription) -> str:
     """Give the subscription a new secret and answer it (shown this once)."""
-    subscription.secret = new_secret()
-    subscription.save(update_fields=["secret"])
-    return subscription.secret
+    secret = new_secret()
+    subscription.secret = secret
+    subscription.save(update_fields=["sealed_secret"])
+    return secret
 
 
 def purge_expired(*, clock: Callable[[], datetime] = timezone.now) -> int:
@@ -129,7 +131,7 @@ class Post:
 
     delivery_id: int
     url: str
-    secret: str
+    secret: str = field(repr=False)
     event_type: str
     event_id: str
     body: bytes
@@ -369,7 +371,7 @@ class Sender:
             claimed = claim_deliveries(
                 worker=self.worker, limit=batch_size, skip_subscriptions=busy, clock=self.clock
             )
-            self._hand_on(self._within_limit(claimed, busy))
+            recorded += self._hand_on(self._within_limit(claimed, busy))
         if not recorded and self._in_flight:
             wait(list(self._in_flight), WAIT_FOR_SENDS_SECONDS, return_when=FIRST_COMPLETED)
             recorded += self._record_ended()
@@ -405,13 +407,24 @@ class Sender:
         release_deliveries([d for d in deliveries if d.subscription_id not in chosen])
         return [d for d in deliveries if d.subscription_id in chosen]
 
-    def _hand_on(self, deliveries: list[Delivery]) -> None:
+    def _hand_on(self, deliveries: list[Delivery]) -> int:
+        """Queue each delivery's POST on its subscription's thread; how many attempts ended
+        here instead (a secret that does not open)."""
+        ended = 0
         for delivery in deliveries:
             event, subscription = delivery.event, delivery.subscription
+            try:
+                secret = subscription.secret
+            except SecretUnreadable as unreadable:
+                record_outcome(
+                    delivery, Outcome(at=self.clock(), duration_ms=0, error=str(unreadable))
+                )
+                ended += 1
+                continue
             post = Post(
                 delivery_id=delivery.pk,
                 url=target_url(subscription, event.order_model.get("orderNumber")),
-                secret=subscription.secret,
+                secret=secret,
                 event_type=event.type,
                 event_id=str(event.id),
                 body=encode(event),
@@ -422,6 +435,7 @@ class Sender:
                     max_workers=1, thread_name_prefix=f"webhook-{subscription.pk}"
                 )
             self._in_flight[thread.submit(send, self.client, post, clock=self.clock)] = delivery
+        return ended
 
     def _record_ended(self) -> int:
         ended = [future for future in self._in_flight if future.done()]

@@ -22,7 +22,7 @@ from printing.models import Printer, WorkstationPort
 from printing.services import queue_ticket
 from tracker.services import check_in, process_completions, request_completion
 from webhooks.event_types import EventType
-from webhooks.models import Attempt, Delivery, DeliveryStatus, Event
+from webhooks.models import Attempt, Delivery, DeliveryStatus, Event, Subscription
 from webhooks.services import (
     BACKOFF_START_SECONDS,
     MAX_ATTEMPTS,
@@ -306,3 +306,27 @@ def test_every_event_type_arrives_signed_with_the_order_as_its_change_left_it(
     assert cancelled["orderNumber"] == "42021"
     assert [item["status"] for item in cancelled["items"]] == ["Cancelled"]
     assert got == models_after
+
+
+def test_the_secret_is_stored_sealed_and_opens_after_a_key_rotation(
+    receiver, subscribe, make_order, settings
+):
+    hooks = receiver()
+    subscription = subscribe(hooks.url)
+    secret = subscription.secret
+    stored = Subscription.objects.values_list("sealed_secret", flat=True).get()
+    assert secret not in stored
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a new development-only key " + "x" * 40
+    make_order(number=42030)
+    assert deliver_due() == 1
+    assert hooks.wait_for(1)[0].signature_is_valid(secret)
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key dropped: the secret no longer opens
+    make_order(number=42031)
+    assert deliver_due() == 1
+    delivery = Delivery.objects.get(event__order__number=42031)
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "does not open with SECRET_KEY" in delivery.last_error
+    assert len(hooks.requests) == 1

@@ -200,6 +200,7 @@ class ConfigurationSchema:
     list_parameters: tuple = ()  # the collection's filters, besides the page's
 
     operation_name: str = ""  # the operation ids' name, where it is not the model's
+    created_serializer: type | None = None  # POST's answer, where it is not a record's view
 
     def operation_id(self, view) -> str:
         """``v2_<name>``: ``operation_name``, or the model's name in snake case
@@ -235,7 +236,10 @@ class ConfigurationSchema:
                 summary=f"Add a {self.noun}",
                 request=view.input_serializer,
                 ok={
-                    201: OpenApiResponse(view.view_serializer, description=f"The new {self.noun}.")
+                    201: OpenApiResponse(
+                        self.created_serializer or view.view_serializer,
+                        description=f"The new {self.noun}.",
+                    )
                 },
                 errors={400: self.refused_new},
             ),
