@@ -47,6 +47,8 @@ if not SECRET_KEY:
             "development-only default."
         )
     SECRET_KEY = "development-only-insecure-key-never-use-in-production"  # noqa: S105
+# Former keys, while what they signed or sealed is still in use (sessions, webhook secrets).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
