@@ -62,8 +62,11 @@ def resolve(host: str, port: int) -> list[str]:
 def check_destination(url: str) -> list[str]:
     """The addresses ``url`` may be sent to, or ``DestinationRefused``. For an allowed host,
     every address it resolves to; else its public addresses, refused if it has any other."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # an unclosed IPv6 bracket, say
+        raise DestinationRefused("is malformed") from None
     if not host:
         raise DestinationRefused("has no host")
     allowed = host in allowed_hosts()

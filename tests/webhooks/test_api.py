@@ -544,3 +544,10 @@ def test_the_secrets_are_never_logged(supervisor_api, receiver, make_order, capl
     assert f"POST {hooks.url}" in caplog.text  # the capture sees the deliveries
     assert created["secret"] not in caplog.text
     assert rotated["secret"] not in caplog.text
+
+
+def test_a_url_that_does_not_parse_is_refused_not_a_server_error(supervisor_api):
+    answer = supervisor_api.post(LIST, {"url": "https://[::1/x"}, status=400)
+
+    assert answer == error(INCORRECT, "url: Enter a valid URL.", "url: The URL is malformed.")
+    assert Subscription.objects.count() == 0
