@@ -36,9 +36,26 @@ def allowed_hosts() -> set[str]:
     }
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits: NAT64 (through a gateway, the
+# IPv4 address is what is reached) and the deprecated IPv4-compatible form.
+_EMBEDDING_IPV4 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in _EMBEDDING_IPV4) and int(address) & 0xFFFFFFFF > 1:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and _forbidden(embedded):
+            return True
     return (
         address.is_loopback
         or address.is_private
@@ -69,6 +86,8 @@ def check_destination(url: str) -> list[str]:
         raise DestinationRefused("is malformed") from None
     if not host:
         raise DestinationRefused("has no host")
+    if parts.username is not None or parts.password is not None:
+        raise DestinationRefused("must not carry a user name or password")
     allowed = host in allowed_hosts()
     if parts.scheme != "https" and not (allowed and parts.scheme == "http"):
         raise DestinationRefused(

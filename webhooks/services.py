@@ -20,12 +20,13 @@ import logging
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -115,11 +116,13 @@ def encode(event: Event) -> bytes:
 
 
 def target_url(subscription: Subscription, order_number) -> str:
-    """The subscription's URL, with ``orderid=<number>`` appended where it asks for it."""
-    url = subscription.url
-    if subscription.append_order_id:
-        url += ("&" if urlsplit(url).query else "?") + f"orderid={order_number}"
-    return url
+    """The subscription's URL, with ``orderid=<number>`` added to its query where it asks for
+    it (a fragment, which is never sent, is dropped)."""
+    if not subscription.append_order_id:
+        return subscription.url
+    parts = urlsplit(subscription.url)
+    query = "&".join(part for part in (parts.query, f"orderid={order_number}") if part)
+    return urlunsplit(parts._replace(query=query, fragment=""))
 
 
 # --- one POST -----------------------------------------------------------------------------
@@ -176,6 +179,9 @@ def send(client: httpx.Client, post: Post, *, clock: Callable[[], datetime]) -> 
     def outcome(**values) -> Outcome:
         return Outcome(at=at, duration_ms=round(1000 * (time.monotonic() - started)), **values)
 
+    def late() -> bool:
+        return time.monotonic() - started > TIMEOUT_SECONDS
+
     try:
         addresses = check_destination(post.url)
     except DestinationRefused as refusal:
@@ -198,12 +204,14 @@ def send(client: httpx.Client, post: Post, *, clock: Callable[[], datetime]) -> 
             excerpt = b""
             for chunk in response.iter_bytes():
                 excerpt += chunk
-                if len(excerpt) >= EXCERPT_BYTES:
+                if len(excerpt) >= EXCERPT_BYTES or late():
                     break
     except httpx.TimeoutException:
         return outcome(error=f"no answer within {TIMEOUT_SECONDS:g} s")
     except httpx.HTTPError as error:
         return outcome(error=f"{type(error).__name__}: {error}"[:500])
+    if late():  # an answer trickling in counts within the same 10 s as one that never comes
+        return outcome(error=f"no complete answer within {TIMEOUT_SECONDS:g} s")
     return outcome(
         status_code=response.status_code,
         excerpt=excerpt[:EXCERPT_BYTES].decode("utf-8", errors="replace"),
@@ -211,13 +219,16 @@ def send(client: httpx.Client, post: Post, *, clock: Callable[[], datetime]) -> 
 
 
 def http_client() -> httpx.Client:
-    """The pooled client a worker sends with: no redirects followed (a 3xx is a failed
-    attempt, not a way around the destination rules), no proxies from the environment."""
+    """The pooled client one subscription is sent to with (a client per subscription: a
+    connection opened and verified for one host is never reused for another's requests, and
+    one subscription's hung connections never take another's place in the pool). No
+    redirects followed (a 3xx is a failed attempt, not a way around the destination rules),
+    no proxies from the environment."""
     return httpx.Client(
         timeout=httpx.Timeout(TIMEOUT_SECONDS),
         follow_redirects=False,
         trust_env=False,
-        limits=httpx.Limits(max_connections=MAX_SUBSCRIPTIONS_AT_ONCE * 2),
+        limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
     )
 
 
@@ -290,10 +301,21 @@ def release_deliveries(deliveries: list[Delivery]) -> int:
 
 
 def record_outcome(delivery: Delivery, outcome: Outcome) -> str:
-    """Record one attempt and what follows from it: delivered; the subscription deactivated
-    (410 Gone); retried with backoff; or failed after ``MAX_ATTEMPTS``. Nothing is recorded
-    on the delivery when another worker has reclaimed it meanwhile. Returns the new status."""
+    """Record one attempt and what follows from it: delivered; failed for good (410 Gone,
+    which also deactivates the subscription and closes its other pending deliveries, or the
+    last of ``MAX_ATTEMPTS``); or retried with backoff. A delivery deleted meanwhile (with its
+    subscription or order) records nothing; one another worker has reclaimed records only the
+    attempt. A subscription counts its deliveries failed in a row (``failing``). Returns the
+    delivery's status."""
     with transaction.atomic():
+        current = (
+            Delivery.objects.select_for_update()
+            .filter(pk=delivery.pk)
+            .values_list("status", "claimed_by")
+            .first()
+        )
+        if current is None:
+            return delivery.status
         Attempt.objects.create(
             delivery_id=delivery.pk,
             at=outcome.at,
@@ -302,6 +324,8 @@ def record_outcome(delivery: Delivery, outcome: Outcome) -> str:
             duration_ms=outcome.duration_ms,
             response_excerpt=outcome.excerpt,
         )
+        if current != (DeliveryStatus.SENDING, delivery.claimed_by):
+            return current[0]
         if outcome.delivered:
             status, changes = DeliveryStatus.DELIVERED, {"last_error": ""}
         elif outcome.gone or delivery.attempts >= MAX_ATTEMPTS:
@@ -315,18 +339,21 @@ def record_outcome(delivery: Delivery, outcome: Outcome) -> str:
             }
         if status != DeliveryStatus.PENDING:
             changes["finished_at"] = outcome.at
-        still_ours = Delivery.objects.filter(
-            pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=delivery.claimed_by
-        ).update(status=status, **changes)
-        if not still_ours:
-            return delivery.status
+        Delivery.objects.filter(pk=delivery.pk).update(status=status, **changes)
         subscription = Subscription.objects.filter(pk=delivery.subscription_id)
-        if outcome.delivered:
+        if status == DeliveryStatus.DELIVERED:
             subscription.exclude(consecutive_failures=0).update(consecutive_failures=0)
-        else:
+        elif status == DeliveryStatus.FAILED:
             subscription.update(consecutive_failures=F("consecutive_failures") + 1)
         if outcome.gone:
             subscription.update(active=False)
+            Delivery.objects.filter(
+                subscription_id=delivery.subscription_id, status=DeliveryStatus.PENDING
+            ).update(
+                status=DeliveryStatus.FAILED,
+                last_error="not sent: the receiver answered 410 Gone, subscription deactivated",
+                finished_at=outcome.at,
+            )
             logger.warning(
                 "Webhook subscription %s deactivated: its receiver answered 410 Gone",
                 delivery.subscription_id,
@@ -346,13 +373,12 @@ class Sender:
         worker: str,
         max_subscriptions: int = MAX_SUBSCRIPTIONS_AT_ONCE,
         clock: Callable[[], datetime] = timezone.now,
-        client: httpx.Client | None = None,
     ):
         self.worker = worker
         self.max_subscriptions = max_subscriptions
         self.clock = clock
-        self.client = client or http_client()
         self._threads: dict[int, ThreadPoolExecutor] = {}  # by subscription id
+        self._clients: dict[int, httpx.Client] = {}  # by subscription id, with its thread
         self._in_flight: dict[Future, Delivery] = {}
         self._purged_at = float("-inf")  # time.monotonic() of the last purge
 
@@ -399,7 +425,9 @@ class Sender:
             for thread in self._threads.values():
                 thread.shutdown(wait=True)
             self._threads.clear()
-            self.client.close()
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()
 
     def _within_limit(self, deliveries: list[Delivery], busy: set[int]) -> list[Delivery]:
         room = self.max_subscriptions - len(busy)
@@ -434,7 +462,9 @@ class Sender:
                 thread = self._threads[subscription.pk] = ThreadPoolExecutor(
                     max_workers=1, thread_name_prefix=f"webhook-{subscription.pk}"
                 )
-            self._in_flight[thread.submit(send, self.client, post, clock=self.clock)] = delivery
+                self._clients[subscription.pk] = http_client()
+            client = self._clients[subscription.pk]
+            self._in_flight[thread.submit(send, client, post, clock=self.clock)] = delivery
         return ended
 
     def _record_ended(self) -> int:
@@ -446,10 +476,16 @@ class Sender:
             except Exception as error:  # a bug in sending fails the attempt, not the worker
                 logger.exception("Webhook delivery %s: sending failed", delivery.pk)
                 outcome = Outcome(at=self.clock(), duration_ms=0, error=type(error).__name__)
-            record_outcome(delivery, outcome)
+            try:
+                record_outcome(delivery, outcome)
+            except DatabaseError:  # this attempt unrecorded: resent, as at-least-once allows
+                logger.exception("Webhook delivery %s: recording the attempt failed", delivery.pk)
+                with suppress(DatabaseError):
+                    release_deliveries([delivery])
         busy = {delivery.subscription_id for delivery in self._in_flight.values()}
         for subscription_id in [pk for pk in self._threads if pk not in busy]:
-            self._threads.pop(subscription_id).shutdown(wait=False)
+            self._threads.pop(subscription_id).shutdown(wait=False)  # idle: nothing to wait for
+            self._clients.pop(subscription_id).close()
         return len(ended)
 
 

@@ -236,6 +236,19 @@ def test_a_delivery_waiting_at_the_rotation_is_signed_with_the_new_secret(
         ),
         pytest.param({"url": "https://[::1]/x"}, refused_address("::1"), id="ipv6-loopback"),
         pytest.param(
+            {"url": "https://[64:ff9b::a9fe:a9fe]/x"},
+            refused_address("64:ff9b::a9fe:a9fe"),
+            id="metadata-through-nat64",
+        ),
+        pytest.param(
+            {"url": "https://[::127.0.0.1]/x"}, refused_address("::127.0.0.1"), id="ipv4-compatible"
+        ),
+        pytest.param(
+            {"url": "https://user:pass@hooks.example.com/x"},
+            "url: The URL must not carry a user name or password.",
+            id="userinfo",
+        ),
+        pytest.param(
             {"url": ANYWHERE, "events": ["order.shipped"]},
             'events[0]: "order.shipped" is not a valid choice.',
             id="unknown-event",

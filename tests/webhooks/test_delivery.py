@@ -22,7 +22,14 @@ from printing.models import Printer, WorkstationPort
 from printing.services import queue_ticket
 from tracker.services import check_in, process_completions, request_completion
 from webhooks.event_types import EventType
-from webhooks.models import Attempt, Delivery, DeliveryStatus, Event, Subscription
+from webhooks.models import (
+    FAILING_AFTER,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Event,
+    Subscription,
+)
 from webhooks.services import (
     BACKOFF_START_SECONDS,
     MAX_ATTEMPTS,
@@ -136,8 +143,8 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(receiver, sub
     assert len(hooks.requests) == MAX_ATTEMPTS
     assert len({request.delivery_id for request in hooks.requests}) == 1
     subscription.refresh_from_db()
-    assert subscription.failing is False  # 8 failures in a row; failing after 10
-    assert subscription.consecutive_failures == MAX_ATTEMPTS
+    assert subscription.consecutive_failures == 1  # one delivery failed; failing after 10
+    assert subscription.failing is False
 
 
 def test_410_gone_deactivates_the_subscription(receiver, subscribe, make_order):
@@ -150,8 +157,16 @@ def test_410_gone_deactivates_the_subscription(receiver, subscribe, make_order):
 
     subscription.refresh_from_db()
     assert subscription.active is False
-    statuses = list(Delivery.objects.order_by("id").values_list("status", flat=True))
-    assert statuses == [DeliveryStatus.FAILED, DeliveryStatus.PENDING]
+    # The hold's delivery, still waiting behind the creation, is closed with it.
+    closed = list(Delivery.objects.order_by("id").values_list("status", "last_error"))
+    assert closed == [
+        (DeliveryStatus.FAILED, "HTTP 410"),
+        (
+            DeliveryStatus.FAILED,
+            "not sent: the receiver answered 410 Gone, subscription deactivated",
+        ),
+    ]
+    assert len(hooks.requests) == 1
     assert deliver_due() == 0  # an inactive subscription gets nothing more
     release_order(order=order, actor=None)
     assert Delivery.objects.count() == 2  # and no new events
@@ -330,3 +345,54 @@ def test_the_secret_is_stored_sealed_and_opens_after_a_key_rotation(
     assert delivery.status == DeliveryStatus.PENDING
     assert "does not open with SECRET_KEY" in delivery.last_error
     assert len(hooks.requests) == 1
+
+
+def test_a_subscription_is_failing_after_ten_failed_deliveries_in_a_row(
+    receiver, subscribe, make_order
+):
+    hooks = receiver(status=500)
+    subscription = subscribe(hooks.url)
+    for n in range(FAILING_AFTER):
+        make_order(number=42040 + n)
+    Delivery.objects.update(attempts=MAX_ATTEMPTS - 1)  # each at its last attempt
+
+    assert deliver_due() == FAILING_AFTER
+
+    subscription.refresh_from_db()
+    assert subscription.failing is True
+    hooks.status = 200
+    make_order(number=42060)
+    assert deliver_due() == 1
+    subscription.refresh_from_db()
+    assert (subscription.consecutive_failures, subscription.failing) == (0, False)
+
+
+def test_a_delivery_deleted_while_it_is_sent_records_nothing_and_the_worker_goes_on(
+    receiver, subscribe, make_order
+):
+    stuck = receiver()
+    stuck.hold()
+    gone = subscribe(stuck.url)
+    make_order(number=42070)
+    sender = Sender(worker="deleted-meanwhile")
+    try:
+        sender.step()
+        stuck.wait_for(1)
+        gone.delete()  # the supervisor deletes it while its POST waits for an answer
+        stuck.release()
+        assert sender.drain() == 1
+    finally:
+        sender.close()
+
+    assert not Delivery.objects.exists()
+    assert not Attempt.objects.exists()
+
+
+def test_append_order_id_keeps_the_query_and_drops_a_fragment(receiver, subscribe, make_order):
+    hooks = receiver()
+    subscribe(hooks.url + "?#top", append_order_id=True)
+    make_order(number=42080)
+
+    deliver_due()
+
+    assert [request.path for request in hooks.wait_for(1)] == ["/hooks?orderid=42080"]
