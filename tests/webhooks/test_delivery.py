@@ -4,6 +4,8 @@ the URL with ``appendOrderId``, retries on the contract's schedule with the cloc
 subscription."""
 
 import threading
+import time
+from contextlib import suppress
 from datetime import timedelta
 
 from django.utils import timezone
@@ -396,3 +398,44 @@ def test_append_order_id_keeps_the_query_and_drops_a_fragment(receiver, subscrib
     deliver_due()
 
     assert [request.path for request in hooks.wait_for(1)] == ["/hooks?orderid=42080"]
+
+
+def test_an_answer_trickling_in_past_the_time_limit_is_a_failed_attempt(
+    allow_loopback, subscribe, make_order, monkeypatch
+):
+    """Each read within the limit, the whole answer not: the limit is the attempt's."""
+    import socket
+
+    from webhooks import services
+
+    monkeypatch.setattr(services, "TIMEOUT_SECONDS", 0.5)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    sent = []
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection, suppress(OSError):  # the worker hangs up on it
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+            for _ in range(10):
+                time.sleep(0.2)
+                connection.sendall(b"x")
+                sent.append(1)
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    subscribe(f"http://127.0.0.1:{port}/slow")
+    make_order(number=42090)
+
+    assert deliver_due() == 1
+
+    server.join(10)
+    listener.close()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_error) == (
+        DeliveryStatus.PENDING,
+        "no complete answer within 0.5 s",
+    )
+    assert len(sent) < 10  # the worker stopped reading before the answer was complete
