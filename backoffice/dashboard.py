@@ -17,7 +17,7 @@ from orders.models import Order, Station
 from orders.status import ON_HOLD_STATUS, OrderState
 from printing.models import PrintJob, PrintStatus
 from tracker.models import CompletionRequest, CompletionStatus
-from webhooks.models import FAILING_AFTER, Delivery, DeliveryStatus, Subscription
+from webhooks.models import Delivery, DeliveryStatus, Subscription
 
 # Query parameters of the order list's filters (see orders/admin.py).
 WORK_IN_PROGRESS = {"wip": "yes"}
@@ -247,9 +247,7 @@ def _print_figures() -> list[Figure]:
 
 def _webhook_figures() -> list[Figure]:
     failed = Delivery.objects.filter(status=DeliveryStatus.FAILED).count()
-    failing = Subscription.objects.filter(
-        active=True, consecutive_failures__gte=FAILING_AFTER
-    ).count()
+    failing = Subscription.objects.failing().count()
     return [
         Figure(
             key="webhooks_failing",

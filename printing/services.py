@@ -14,14 +14,14 @@ from datetime import timedelta
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 
 from orders.models import LabSettings, Order, OrderAddon
 from orders.services import lock_order, record_event
 from orders.status import EventKind
-from toolkit.models import WorkerHeartbeat
+from toolkit.workers import left_by_dead_worker
 
 from . import drivers, errors
 from .models import (
@@ -116,9 +116,6 @@ def claim_jobs(
         heartbeat_window = django_settings.PRINT_SPOOLER_HEARTBEAT_WINDOW_SECONDS
     now = timezone.now()
     stale = now - timedelta(seconds=heartbeat_window)
-    claimer_alive = WorkerHeartbeat.objects.filter(
-        worker_id=OuterRef("claimed_by"), beat_at__gte=stale
-    )
     with transaction.atomic():
         # The printer comes with the job (the send needs it); the lock stays on the job rows
         # alone, so spoolers never skip each other's printers.
@@ -127,7 +124,7 @@ def claim_jobs(
             .select_related("printer")
             .filter(
                 Q(status=PrintStatus.QUEUED, next_attempt_at__lte=now)
-                | (Q(status=PrintStatus.SENDING, claimed_at__lt=stale) & ~Exists(claimer_alive))
+                | (Q(status=PrintStatus.SENDING) & left_by_dead_worker(stale))
             )
             .exclude(printer_id__in=list(skip_printers))
             .order_by("next_attempt_at", "id")[:limit]

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .models import WorkerHeartbeat
@@ -63,6 +64,15 @@ def worker_is_alive(kind: str, *, within_seconds: int) -> bool:
     """Whether some worker of ``kind`` has reported within the last ``within_seconds``."""
     cutoff = timezone.now() - timedelta(seconds=within_seconds)
     return WorkerHeartbeat.objects.filter(kind=kind, beat_at__gte=cutoff).exists()
+
+
+def left_by_dead_worker(stale) -> Q:
+    """Rows claimed (``claimed_at``, ``claimed_by``) before ``stale`` by a worker whose
+    heartbeat is older than ``stale`` too: the claims another worker may take over."""
+    claimer_alive = WorkerHeartbeat.objects.filter(
+        worker_id=OuterRef("claimed_by"), beat_at__gte=stale
+    )
+    return Q(claimed_at__lt=stale) & ~Exists(claimer_alive)
 
 
 def last_heartbeat(kind: str) -> WorkerHeartbeat | None:

@@ -42,7 +42,7 @@ class SubscriptionForm(forms.ModelForm):
 
     def clean_customer_numbers(self):
         text = self.cleaned_data["customer_numbers"]
-        return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+        return [part.strip() for part in text.split(",") if part.strip()]
 
 
 class ManagedAdmin(admin.ModelAdmin):

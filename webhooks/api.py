@@ -75,12 +75,6 @@ class WebhookSerializer(ValidatedModelSerializer):
     appendOrderId = StrictBooleanField(required=False, source="append_order_id")
     active = StrictBooleanField(required=False)
 
-    def validate(self, attrs):
-        for name in ("events", "customer_numbers"):
-            if name in attrs:
-                attrs[name] = list(dict.fromkeys(attrs[name]))
-        return super().validate(attrs)
-
 
 WEBHOOK_INVALID = (
     f"{V2_INCORRECT_ARGUMENTS} Also when the URL is not https:// (http:// only for a host "

@@ -6,6 +6,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -58,6 +59,12 @@ class SecretUnreadable(Exception):
     """The sealed secret does not open with SECRET_KEY or its fallbacks."""
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def failing(self):
+        """Active subscriptions whose last ``FAILING_AFTER`` deliveries all failed."""
+        return self.filter(active=True, consecutive_failures__gte=FAILING_AFTER)
+
+
 class Subscription(models.Model):
     """Where a client system wants order events POSTed, and which ones."""
 
@@ -96,12 +103,20 @@ class Subscription(models.Model):
         editable=False,
     )
 
+    objects = SubscriptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         permissions = [("manage_webhooks", "Manage webhook subscriptions")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.url}"
+
+    def save(self, *args, **kwargs):
+        # An event type or customer named twice is kept once, whichever face saved it.
+        self.events = list(dict.fromkeys(self.events))
+        self.customer_numbers = list(dict.fromkeys(self.customer_numbers))
+        super().save(*args, **kwargs)
 
     @property
     def secret(self) -> str:
@@ -122,8 +137,6 @@ class Subscription(models.Model):
         return self.consecutive_failures >= FAILING_AFTER
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if not isinstance(self.events, list) or any(
             event not in EventType.values for event in self.events

@@ -8,8 +8,6 @@ change that rolls back takes its events with it; one that commits has them, what
 any process afterwards.
 """
 
-from django.utils import timezone
-
 from orders import fast_reads
 from orders.api.payloads import V2OrderSerializer
 from orders.models import OrderEvent
@@ -45,7 +43,7 @@ def enqueue(history: list[OrderEvent]) -> None:
         event = Event(
             type=event_type,
             order_id=entry.order_id,
-            occurred_at=entry.at or timezone.now(),
+            occurred_at=entry.at,
             order_model=model,
         )
         events.append(event)

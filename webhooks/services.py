@@ -32,7 +32,7 @@ from django.utils import timezone
 
 import httpx
 
-from toolkit.models import WorkerHeartbeat
+from toolkit.workers import left_by_dead_worker
 
 from .destinations import DestinationRefused, check_destination
 from .models import (
@@ -250,9 +250,6 @@ def claim_deliveries(
         heartbeat_window = django_settings.WEBHOOK_HEARTBEAT_WINDOW_SECONDS
     now = clock()
     stale = now - timedelta(seconds=heartbeat_window)
-    claimer_alive = WorkerHeartbeat.objects.filter(
-        worker_id=OuterRef("claimed_by"), beat_at__gte=stale
-    )
     earlier_open = Delivery.objects.filter(
         subscription_id=OuterRef("subscription_id"),
         order_id=OuterRef("order_id"),
@@ -265,7 +262,7 @@ def claim_deliveries(
             .select_related("event", "subscription")
             .filter(
                 Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-                | (Q(status=DeliveryStatus.SENDING, claimed_at__lt=stale) & ~Exists(claimer_alive)),
+                | (Q(status=DeliveryStatus.SENDING) & left_by_dead_worker(stale)),
                 subscription__active=True,
             )
             .exclude(Exists(earlier_open))
@@ -490,7 +487,7 @@ class Sender:
 
 
 def deliver_due(*, worker: str = "deliver-due", clock=timezone.now, batch_size=DEFAULT_BATCH_SIZE):
-    """Claim what is due, send it and wait for every send (tests, ``run_webhooks --once``);
+    """Claim what is due once, send it and wait for every send (tests and the benchmark);
     how many attempts were recorded."""
     sender = Sender(worker=worker, clock=clock)
     try:
