@@ -135,7 +135,7 @@ def floor_login(db):
 
 def log_in_by_keyboard(page, user: User, then: str) -> None:
     page.goto(f"/ws/login/?next={then}")
-    assert page.evaluate("document.activeElement.id") == "id_username"
+    assert focused(page) == "id_username"
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -144,13 +144,29 @@ def log_in_by_keyboard(page, user: User, then: str) -> None:
 
 
 def scan(page, code: str) -> None:
-    """What a scanner does: types into the focused input, then Enter."""
+    """What a scanner does: types into the focused input, then Enter.
+
+    Like the person holding it, it waits until the page has put the cursor in a field."""
+    focused(page)
     with page.expect_navigation():
         page.keyboard.type(code)
         page.keyboard.press("Enter")
 
 
 def focused(page) -> str:
+    """The id of the element holding the focus.
+
+    Chromium applies ``autofocus`` at its next rendering step, which may come after the load
+    event a navigation waits for, so the focus is read once it has left the page's body (or
+    after five seconds, when the body's empty id fails the caller's comparison)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "document.activeElement && document.activeElement !== document.body", timeout=5000
+        )
+    except PlaywrightTimeout:
+        pass
     return page.evaluate("document.activeElement.id")
 
 
