@@ -7,6 +7,7 @@ Where one is missing the tests are skipped with a message saying how to install 
 skipping what it was meant to prove.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -161,12 +162,10 @@ def focused(page) -> str:
     after five seconds, when the body's empty id fails the caller's comparison)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    try:
+    with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(
             "document.activeElement && document.activeElement !== document.body", timeout=5000
         )
-    except PlaywrightTimeout:
-        pass
     return page.evaluate("document.activeElement.id")
 
 
