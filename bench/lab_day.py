@@ -120,6 +120,7 @@ WEBHOOK_LAG_P99_S = 5.0
 SCALE_OUT_TARGET = 1.6
 
 CLIENT_TIMEOUT_S = 60.0  # a request unanswered this long counts as failed (outcome unknown)
+AUTOVACUUM_EVERY_S = 20.0  # the stand-in's period where the server runs no autovacuum
 DRAIN_TIMEOUT_S = 180.0  # after the last request, for the workers to finish the queues
 
 
@@ -788,6 +789,42 @@ class LockSampler:
         )
 
 
+class AutovacuumStandIn:
+    """A production PostgreSQL runs autovacuum (the default); a server with it turned off (as
+    this machine's is) never analyzes or vacuums the replay's fresh tables. The planner then
+    keeps taking them for empty: the webhook worker's claim, which walks the due-deliveries
+    index in order and stops at its batch once the table is known, sorts the whole backlog at
+    every claim instead (74 ms against 1.7 ms a claim at 8 000 pending, measured), and the
+    worker falls behind for good. So when autovacuum is off, this does its work in its place:
+    ``VACUUM (ANALYZE)`` of the replay's database every ``AUTOVACUUM_EVERY_S`` seconds."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.stopped = False
+        self.rounds = 0
+
+    async def run(self) -> None:
+        async with await psycopg.AsyncConnection.connect(
+            libpq_url(self.database_url), autocommit=True
+        ) as db:
+            if (await (await db.execute("SHOW autovacuum")).fetchone())[0] == "on":
+                return
+            while not self.stopped:
+                await db.execute("VACUUM (ANALYZE)")
+                self.rounds += 1
+                for _ in range(int(AUTOVACUUM_EVERY_S / 0.5)):
+                    if self.stopped:
+                        break
+                    await asyncio.sleep(0.5)
+
+
+def analyze_if_no_autovacuum(database_url: str) -> None:
+    """What autovacuum would have done after a bulk load: statistics for the planner."""
+    with psycopg.connect(libpq_url(database_url), autocommit=True) as db:
+        if db.execute("SHOW autovacuum").fetchone()[0] != "on":
+            db.execute("ANALYZE")
+
+
 # --- one replay -----------------------------------------------------------------------------
 
 
@@ -805,6 +842,7 @@ class Result:
     most_in_flight: int
     lags: dict[str, list[float]]
     cpu: dict[str, float]  # process group -> CPU seconds
+    load_cpu: float  # CPU seconds of the load generator and the receivers (not labsite)
     locks: str
     discrepancies: list[str]
     crashed: list[str]
@@ -881,16 +919,20 @@ def replay(
     time.sleep(2)  # the workers' first heartbeats
     groups = lab.server_pids()
     before = {name: cpu_times(pids) for name, pids in groups.items()}
+    load_before = time.process_time() + sum(cpu_times([lab.receiver.pid]).values())
     load = Load(f"http://127.0.0.1:{lab.port}", lab.access, speed_up)
     sampler = LockSampler(lab.database_url)
+    maintenance = AutovacuumStandIn(lab.database_url)
 
     async def everything():
         sampling = asyncio.create_task(sampler.run())
+        vacuuming = asyncio.create_task(maintenance.run())
         try:
             return await load.run(jobs, step_seconds=step_seconds, window=window)
         finally:
-            sampler.stopped = True
+            sampler.stopped = maintenance.stopped = True
             await sampling
+            await vacuuming
 
     wall = asyncio.run(everything())
     say(f"  load sent in {wall:.1f} s; draining the queues")
@@ -899,6 +941,7 @@ def replay(
     groups = lab.server_pids()
     after = {name: cpu_times(pids) for name, pids in groups.items()}
     cpu = {name: cpu_used(before.get(name, {}), after[name]) for name in after}
+    load_cpu = time.process_time() + sum(cpu_times([lab.receiver.pid]).values()) - load_before
     crashed = lab.processes.crashed()
     lags = measure_lags(numbers, lab.receiver_log, lab.receiver_ports)
     discrepancies = [] if drained else ["the queues did not drain within the time allowed"]
@@ -917,6 +960,7 @@ def replay(
         most_in_flight=load.most_in_flight,
         lags=lags,
         cpu=cpu,
+        load_cpu=load_cpu,
         locks=sampler.summary(),
         discrepancies=discrepancies,
         crashed=crashed,
@@ -1158,6 +1202,7 @@ def drain_rate(lab: Lab, kind: str, workers: int, count: int) -> float:
             request_completion(order=order, actor=None, require_tracker=False)
         else:
             queue_ticket(order=order, lpt_port="LPT1", actor=None)
+    analyze_if_no_autovacuum(lab.database_url)
     for n in range(workers):
         lab.processes.manage(f"{kind}-{n}", f"run_{kind}")
     finished = drain(numbers, queues=(kind,))
@@ -1207,6 +1252,7 @@ def machine(lab: Lab) -> str:
     with psycopg.connect(libpq_url(lab.database_url)) as db:
         version = db.execute("SHOW server_version").fetchone()[0]
         commit = db.execute("SHOW synchronous_commit").fetchone()[0]
+        autovacuum = db.execute("SHOW autovacuum").fetchone()[0]
     model = ""
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1215,7 +1261,14 @@ def machine(lab: Lab) -> str:
                 break
     return (
         f"{os.cpu_count()} CPUs ({model}), {platform.system()} {platform.release()}; "
-        f"PostgreSQL {version} on the same machine (synchronous_commit={commit}); Python "
+        f"PostgreSQL {version} on the same machine (synchronous_commit={commit}, autovacuum="
+        f"{autovacuum}"
+        + (
+            f"; in its place the replay runs VACUUM (ANALYZE) every {AUTOVACUUM_EVERY_S:g} s"
+            if autovacuum != "on"
+            else ""
+        )
+        + f"); Python "
         f"{platform.python_version()}, Django {django.get_version()}, gunicorn "
         f"{gunicorn.__version__} (gevent); the load generator, the receivers and every labsite "
         "process share the machine"
@@ -1271,7 +1324,8 @@ def result_table(result: Result) -> str:
         f"CPU per job {1000 * total_cpu / result.jobs:.0f} ms: {per_group}.",
         f"Database: {result.locks}. Load generator: sends left at most "
         f"{1000 * result.late_p99:.0f} ms late (p99), {result.most_in_flight} requests in "
-        "flight at most.",
+        f"flight at most; it and the receivers used {result.load_cpu / result.wall_seconds:.2f} "
+        "CPUs.",
     ]
     hit = result.limits_hit()
     lines.append("All limits met." if not hit else "Limits missed: " + "; ".join(hit) + ".")
@@ -1374,7 +1428,8 @@ def main() -> int:
         if scaled:
             say(scaled)
         described = machine(lab)
-    text = [f"Run {started}: {described}.", ""]
+    command = " ".join(["bench/lab_day.py", *sys.argv[1:]])
+    text = [f"Run {started}: {described}.", "", f"Command: `{command}`.", ""]
     if not args.smoke and len(results) > 1:
         met = [r.speed_up for r in results if r.sustained]
         text.append(
