@@ -399,6 +399,20 @@ class WorkstationView(PrintingV2View):
         if replace:
             ports = {n: ports.get(n) for n in range(1, 10)}
         with transaction.atomic():
+            # The printers named stay until this commits: one deleted since validation (by
+            # another request) is refused as one that never existed, not left to break the
+            # port's foreign key at commit.
+            named = [printer for printer in ports.values() if printer is not None]
+            kept = set(
+                Printer.objects.select_for_update()
+                .filter(pk__in=[printer.pk for printer in named])
+                .values_list("pk", flat=True)
+            )
+            gone = sorted({printer.name for printer in named if printer.pk not in kept})
+            if gone:
+                raise serializers.ValidationError(
+                    {"lptPorts": [f"no printer named {', '.join(gone)}"]}
+                )
             workstation, _ = Workstation.objects.get_or_create(code=code)
             if "description" in data:
                 workstation.description = data["description"] or ""

@@ -14,8 +14,8 @@ PORTS = [f"LPT{n}" for n in range(1, 10)]
 
 # Measured: key lookup + key last-used write + 2 rights queries + workstation + ports + printers.
 GET_QUERY_CEILING = 7
-# Measured: the same 4 + printer names + savepoint, get_or_create, existing ports, one bulk
-# update, release + the payload's 3. Constant however many ports change.
+# Measured: the same 4 + printer names + savepoint, the named printers locked, get_or_create,
+# existing ports, one bulk update, release + the payload's 3. Constant however many ports change.
 PUT_QUERY_CEILING = 13
 
 
@@ -246,6 +246,35 @@ def test_an_unknown_port_key_is_refused_and_nothing_changes(supervisor_api, prin
     )
 
     assert body == error(INCORRECT, f"lptPorts: unknown port(s) {port}; use LPT1..LPT9")
+    assert supervisor_api.get(url("00"), status=200) == before
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_printer_deleted_while_the_map_is_saved_is_refused_and_nothing_changes(
+    supervisor_api, printers, method, monkeypatch
+):
+    # Another request deletes "Back" after this one found it and before it saves the map.
+    from printing.api import WorkstationSerializer
+
+    validate = WorkstationSerializer.validate_lptPorts
+
+    def validate_then_lose_back(serializer, value):
+        mapped = validate(serializer, value)
+        Printer.objects.filter(name="Back").delete()
+        return mapped
+
+    monkeypatch.setattr(WorkstationSerializer, "validate_lptPorts", validate_then_lose_back)
+    map_ports(LPT1=printers["Front"])
+    before = supervisor_api.get(url("00"), status=200)
+
+    body = supervisor_api.call(
+        method,
+        url("00"),
+        {"description": "changed", "lptPorts": {"LPT1": "Shop", "LPT2": "Back"}},
+        status=400,
+    )
+
+    assert body == error(INCORRECT, "lptPorts: no printer named Back")
     assert supervisor_api.get(url("00"), status=200) == before
 
 
