@@ -902,6 +902,15 @@ def count_events(database_url: str) -> Counter:
     return Counter(dict(rows))
 
 
+def processor_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, or "" where there is none."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return ""
+
+
 def machine(database_url: str, server: Server) -> dict[str, str]:
     import django
 
@@ -910,12 +919,7 @@ def machine(database_url: str, server: Server) -> dict[str, str]:
     with psycopg.connect(libpq_url(database_url)) as db:
         pg_version = db.execute("SHOW server_version").fetchone()[0]
         sync_commit = db.execute("SHOW synchronous_commit").fetchone()[0]
-    cpu_model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
+    cpu_model = processor_model()
     workers = f"{server.workers} x {server.worker_class}"
     if server.worker_class == "gthread":
         workers += f" ({server.threads_per_worker} threads)"

@@ -84,6 +84,7 @@ from bench.e2e_bench import (
     drop_database,
     free_port,
     libpq_url,
+    processor_model,
     server_url,
 )
 
@@ -102,7 +103,6 @@ CANCELLED_SHARE = 0.03  # cancelled with a reason half-way through the stations
 HELD_SHARE = 0.01  # held and released between two stations
 ITEM_CANCEL_SHARE = 0.005  # one item cancelled over the item-cancel API before production
 CHECKINS = (8, 12)  # stations a job is checked in at, inclusive
-STATUS_POLLS_PER_JOB = 3
 NDATA_QUERIES_PER_MINUTE = 200
 DASHBOARDS = 3
 DISPLAYS = 2
@@ -159,17 +159,9 @@ class Job:
     tray: str
     arrival: float  # seconds of lab time from the start of the replay
     steps: list[Step]
-    fate: str  # "completed" or "cancelled"
-    held: bool = False
-    item_cancel: bool = False
     item_id: int | None = None  # learned from the create's answer
     accepted: Counter = field(default_factory=Counter)  # endpoint -> accepted requests
     unknown: Counter = field(default_factory=Counter)  # endpoint -> no answer / 5xx
-    refused: bool = False  # a step was refused: the rest of the script was not sent
-
-    @property
-    def checkins(self) -> list[str]:
-        return [step.station for step in self.steps if step.station]
 
 
 def plan_jobs(rng: random.Random, *, count: int, hour_jobs: int, first_number: int) -> list[Job]:
@@ -212,9 +204,6 @@ def plan_jobs(rng: random.Random, *, count: int, hour_jobs: int, first_number: i
                 tray=str(1 + (first_number + index) % 99_999),
                 arrival=at,
                 steps=steps,
-                fate="cancelled" if cancelled else "completed",
-                held=held,
-                item_cancel=item_cancel,
             )
         )
     return jobs
@@ -438,8 +427,7 @@ class Load:
                 status = self.samples[-1].status
                 if status == 0 or status >= 500:
                     job.unknown[kind] += 1
-                job.refused = True
-                return
+                return  # a refused step ends the job's script: the rest is not sent
             due += step_seconds / self.speed_up
 
     def background(self, window: float) -> list[asyncio.Task]:
@@ -1253,14 +1241,8 @@ def machine(lab: Lab) -> str:
         version = db.execute("SHOW server_version").fetchone()[0]
         commit = db.execute("SHOW synchronous_commit").fetchone()[0]
         autovacuum = db.execute("SHOW autovacuum").fetchone()[0]
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     return (
-        f"{os.cpu_count()} CPUs ({model}), {platform.system()} {platform.release()}; "
+        f"{os.cpu_count()} CPUs ({processor_model()}), {platform.system()} {platform.release()}; "
         f"PostgreSQL {version} on the same machine (synchronous_commit={commit}, autovacuum="
         f"{autovacuum}"
         + (
