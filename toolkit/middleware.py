@@ -58,18 +58,40 @@ def unreadable(request) -> str | None:
     return None
 
 
+NUL_IN_PAGE_REQUEST = "A NUL character is not allowed in a page's address or form."
+
+
+def has_nul(request) -> bool:
+    """Whether a NUL character is in the request's path, query or form (keys or values)."""
+    try:
+        form = request.POST
+    except RequestDataTooBig:
+        form = {}  # not read: Django refuses it on its own
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for data in (request.GET, form)
+        for key, values in data.lists()
+    )
+
+
 class UnreadableRequestMiddleware:
     """Answers a request that nothing could read (``unreadable``) with a 400 at once, before
-    authentication: in its API face's shape, or as plain text elsewhere."""
+    authentication: in its API face's shape, or as plain text elsewhere.
+
+    A page (the admin, the floor's pages) also refuses a NUL character anywhere in its
+    address or form: no person or scanner types one, and PostgreSQL refuses it in a text
+    value, so a lookup would fail with a 500. The API faces answer it in their own words."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         why = unreadable(request)
+        face = faces.face_for_path(request.path)
+        if why is None and face is None and has_nul(request):
+            why = NUL_IN_PAGE_REQUEST
         if why is None:
             return self.get_response(request)
-        face = faces.face_for_path(request.path)
         if face is None:
             return HttpResponseBadRequest(why, content_type="text/plain; charset=utf-8")
         return face.bad_request(request, why)
