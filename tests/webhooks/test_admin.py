@@ -15,6 +15,7 @@ import pytest
 
 from webhooks.event_types import EventType
 from webhooks.models import Delivery, DeliveryStatus, Subscription
+from webhooks.services import MAX_ATTEMPTS
 
 pytestmark = pytest.mark.django_db
 
@@ -326,7 +327,7 @@ def test_staff_without_manage_webhooks_cannot_add_change_nor_rotate(staff_withou
 def failed(delivery: Delivery) -> Delivery:
     Delivery.objects.filter(pk=delivery.pk).update(
         status=DeliveryStatus.FAILED,
-        attempts=8,
+        attempts=MAX_ATTEMPTS,
         last_error="HTTP 500",
         finished_at=timezone.now(),
     )
@@ -383,7 +384,7 @@ def test_resending_needs_manage_webhooks(staff_without_the_right, hook, make_ord
     assert 'value="resend_selected"' not in listed.content.decode()
     assert response.status_code == 200  # no action to take: the list again
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 8)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, MAX_ATTEMPTS)
 
 
 def test_the_resend_action_is_offered_to_supervisors(browser, hook, make_order):

@@ -35,6 +35,7 @@ from webhooks.models import (
 from webhooks.services import (
     BACKOFF_START_SECONDS,
     MAX_ATTEMPTS,
+    MAX_RETRIES,
     Sender,
     deliver_due,
     purge_expired,
@@ -136,11 +137,14 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(receiver, sub
             assert deliver_due(clock=clock) == 0  # not due a second early
             clock.advance(1)
 
-    assert waits == [BACKOFF_START_SECONDS * 2**n for n in range(MAX_ATTEMPTS - 1)]
-    assert waits == [30, 60, 120, 240, 480, 960, 1920]
+    # The contract: backoff from 30 s, doubling, up to 8 attempts over about 2 hours: the
+    # first attempt, then 8 retries.
+    assert MAX_ATTEMPTS == 1 + MAX_RETRIES == 9
+    assert waits == [BACKOFF_START_SECONDS * 2**n for n in range(MAX_RETRIES)]
+    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3840]
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.last_error) == (DeliveryStatus.FAILED, "HTTP 500")
-    assert (clock.now - started).total_seconds() == sum(waits)
+    assert (clock.now - started).total_seconds() == sum(waits) == 2 * 3600 + 7 * 60 + 30
     assert Attempt.objects.filter(status_code=500).count() == MAX_ATTEMPTS
     assert len(hooks.requests) == MAX_ATTEMPTS
     assert len({request.delivery_id for request in hooks.requests}) == 1
