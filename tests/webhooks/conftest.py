@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,10 +45,15 @@ class Received:
 @dataclass
 class Receiver:
     """``status``: what every request is answered (200 by default); ``hold``: when set,
-    requests wait for ``release()`` before being answered."""
+    requests wait for ``release()`` before being answered. ``connections`` counts every TCP
+    connection accepted, a request sent on it or not. ``address`` and ``port``: where it
+    listens (port 0: any free one, read back from ``port``)."""
 
     status: int = 200
     requests: list[Received] = field(default_factory=list)
+    address: str = "127.0.0.1"
+    port: int = 0
+    connections: int = field(default=0, init=False)
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -73,7 +79,13 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def verify_request(self, request, client_address):
+                with receiver._lock:
+                    receiver.connections += 1
+                return True
+
+        self._server = Server((self.address, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -81,7 +93,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        return f"http://{self.address}:{self.port}/hooks"
 
     def hold(self) -> None:
         self._released.clear()
@@ -130,3 +142,42 @@ def subscribe(db):
         return subscription
 
     return make
+
+
+@dataclass
+class FakeDNS:
+    """Stands in for DNS where the code resolves (``socket.getaddrinfo``): a name in
+    ``answers`` resolves to each of its address lists in turn, the last one from then on;
+    every other name (an address, ``localhost``) as the system resolves it. ``asked``: the
+    faked names looked up, in order."""
+
+    answers: dict[str, list[list[str]]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    def answer(self, name: str, *turns: list[str]) -> None:
+        self.answers[name] = list(turns)
+
+    def getaddrinfo(self, real, host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in self.answers:
+            return real(host, port, *args, **kwargs)
+        self.asked.append(name)
+        turns = self.answers[name]
+        addresses = turns.pop(0) if len(turns) > 1 else turns[0]
+        port = int(port or 0)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, port, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (a, port))
+            for a in addresses
+        ]
+
+
+@pytest.fixture
+def fake_dns(monkeypatch) -> FakeDNS:
+    dns = FakeDNS()
+    real = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda *args, **kwargs: dns.getaddrinfo(real, *args, **kwargs)
+    )
+    return dns

@@ -1,7 +1,8 @@
 """Deliveries to a real HTTP receiver: what arrives (body, both signatures, the delivery id),
 the URL with ``appendOrderId``, retries on the contract's schedule with the clock injected,
-410 Gone, per-order order, and a receiver that never answers holding up only its own
-subscription."""
+410 Gone, per-order order, a receiver that never answers holding up only its own
+subscription, and the destination checked again at send time on what the name resolves to then,
+the POST going to the address checked."""
 
 import threading
 import time
@@ -259,6 +260,75 @@ def test_the_receivers_address_is_checked_again_at_send_time(
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.last_error.startswith("destination refused: the URL must use https://")
+
+
+PUBLIC = "93.184.216.34"
+LOOPBACK_REFUSED = (
+    "destination refused: the URL resolves to {}, a loopback, private, link-local or reserved "
+    "address (allowed only for hosts listed in WEBHOOK_ALLOWED_HOSTS)"
+)
+
+
+@pytest.mark.parametrize(
+    ("at_send", "refused"),
+    [
+        pytest.param(["127.0.0.1"], "127.0.0.1", id="loopback"),
+        pytest.param([PUBLIC, "127.0.0.1"], "127.0.0.1", id="public-and-loopback"),
+        pytest.param(["::ffff:127.0.0.1"], "::ffff:127.0.0.1", id="ipv4-mapped-loopback"),
+    ],
+)
+def test_a_name_that_resolves_inside_the_lab_at_send_time_is_refused(
+    receiver, subscribe, make_order, fake_dns, monkeypatch, at_send, refused
+):
+    """DNS rebinding: saved while its name pointed at a public address, the subscription's
+    name points at the worker's own host when the event is sent."""
+    local = receiver()  # listening on 127.0.0.1, where the name will point
+    monkeypatch.delenv("WEBHOOK_ALLOWED_HOSTS")
+    fake_dns.answer("hooks.example.com", [PUBLIC])
+    subscription = subscribe(f"https://hooks.example.com:{local.port}/hooks")  # taken: public
+    make_order(number=42012)
+    fake_dns.answer("hooks.example.com", at_send)
+    fake_dns.asked.clear()
+
+    assert deliver_due() == 1
+
+    assert fake_dns.asked == ["hooks.example.com"]  # resolved again at send time
+    assert (local.connections, local.requests) == (0, [])
+    delivery = Delivery.objects.get()
+    error = LOOPBACK_REFUSED.format(refused)
+    assert (delivery.subscription, delivery.status, delivery.attempts, delivery.last_error) == (
+        subscription,
+        DeliveryStatus.PENDING,  # retried: the name may point outside again
+        1,
+        error,
+    )
+    attempt = Attempt.objects.get()
+    assert (attempt.status_code, attempt.error) == (None, error)
+
+
+def test_the_post_goes_to_the_address_checked_not_to_a_second_lookup(
+    receiver, subscribe, make_order, fake_dns, monkeypatch
+):
+    """The name is resolved once per attempt, by the destination check, and the request is
+    sent to that address: a name whose answer changes between the check and the connection
+    (rebinding to an address the check would refuse) is never looked up again."""
+    checked = receiver()
+    decoy = receiver(address="127.0.0.2", port=checked.port)
+    monkeypatch.setenv("WEBHOOK_ALLOWED_HOSTS", "hooks.lab.test")
+    fake_dns.answer("hooks.lab.test", ["127.0.0.1"])
+    subscribe(f"http://hooks.lab.test:{checked.port}/hooks")
+    make_order(number=42013)
+    fake_dns.answer("hooks.lab.test", ["127.0.0.1"], ["127.0.0.2"])  # the check, then later
+    fake_dns.asked.clear()
+
+    assert deliver_due() == 1
+
+    assert fake_dns.asked == ["hooks.lab.test"]
+    assert (decoy.connections, decoy.requests) == (0, [])
+    (arrived,) = checked.requests
+    assert arrived.headers["Host"] == f"hooks.lab.test:{checked.port}"
+    assert arrived.path == "/hooks"
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
 
 
 def test_deliveries_are_kept_30_days_after_they_end(receiver, subscribe, make_order):
