@@ -1,8 +1,9 @@
 """Deliveries to a real HTTP receiver: what arrives (body, both signatures, the delivery id),
 the URL with ``appendOrderId``, retries on the contract's schedule with the clock injected,
-410 Gone, per-order order, a receiver that never answers holding up only its own
-subscription, and the destination checked again at send time on what the name resolves to then,
-the POST going to the address checked."""
+a subscription to one event type, a refused change sending nothing, 410 Gone, per-order order,
+a receiver that never answers holding up only its own subscription, and the destination
+checked again at send time on what the name resolves to then, the POST going to the address
+checked."""
 
 import threading
 import time
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 import pytest
 
+from orders.errors import OrderAlreadyCompleted
 from orders.models import Station
 from orders.services import (
     assign_tray,
@@ -121,6 +123,48 @@ def test_append_order_id(receiver, subscribe, make_order):
 
     paths = sorted(request.path for request in hooks.wait_for(2))
     assert paths == ["/hooks?orderid=42003", "/hooks?source=lab&orderid=42003"]
+
+
+def test_a_subscription_to_one_event_type_receives_only_that_type(receiver, subscribe, make_order):
+    cancels, everything = receiver(), receiver()
+    subscribe(cancels.url, events=[EventType.CANCELLED])
+    subscribe(everything.url)
+    order = make_order(number=42014)
+    hold_order(order=order, actor=None)
+    release_order(order=order, actor=None)
+    cancel_order(order=order, actor=None, reason_code=None)
+
+    while deliver_due():
+        pass
+
+    assert [r.json["type"] for r in everything.requests] == [
+        "order.created",
+        "order.status_changed",
+        "order.status_changed",
+        "order.cancelled",
+    ]
+    assert [(r.headers["X-Labsite-Event"], r.json["type"]) for r in cancels.requests] == [
+        ("order.cancelled", "order.cancelled")
+    ]
+    assert cancels.requests[0].delivery_id == everything.requests[3].delivery_id  # one event
+
+
+def test_a_refused_change_delivers_nothing(receiver, subscribe, make_order):
+    hooks = receiver()
+    subscribe(hooks.url)
+    order = make_order(number=42015)
+    request_completion(order=order, actor=None, require_tracker=False)
+    process_completions(worker="t1")
+    while deliver_due():
+        pass
+    assert [r.json["type"] for r in hooks.requests] == ["order.created", "order.completed"]
+
+    with pytest.raises(OrderAlreadyCompleted):
+        cancel_order(order=order, actor=None, reason_code=None)
+
+    assert deliver_due() == 0
+    assert [r.json["type"] for r in hooks.requests] == ["order.created", "order.completed"]
+    assert (Event.objects.count(), Delivery.objects.count()) == (2, 2)
 
 
 def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(receiver, subscribe, make_order):
