@@ -57,27 +57,49 @@ def check_new_order(data, *, lab: LabSettings) -> CheckedOrder:
 
 
 def _field_checks(data) -> list[Addon]:
-    """Check 1 beyond types and sizes: identifiers free and well formed, not both a frame SKU
-    and a frame UPC, addon codes known and active. Every problem at once."""
-    problems = identifier_problems(data)
-    if data.lens_and_frame.get("frame_sku") and data.lens_and_frame.get("frame_upc"):
-        problems["frameUPC"] = ["give a frame SKU or a frame UPC, not both"]
-    addons, addon_problem = _addons(data.addons)
-    if addon_problem:
-        problems["addons"] = [addon_problem]
+    """Check 1 beyond types and sizes, every problem at once (``field_problems``)."""
+    problems, addons = field_problems(
+        number=data.number,
+        tray=data.tray,
+        po_number=data.po_number,
+        frame_sku=data.lens_and_frame.get("frame_sku"),
+        frame_upc=data.lens_and_frame.get("frame_upc"),
+        addon_codes=data.addons,
+    )
     if problems:
         raise InvalidOrderData(problems)
     return addons
+
+
+def field_problems(
+    *, number=None, tray="", po_number="", frame_sku=None, frame_upc=None, addon_codes=()
+) -> tuple[dict[str, list[str]], list[Addon]]:
+    """Check 1's rules beyond types and sizes, by wire name: identifiers free and well formed,
+    not both a frame SKU and a frame UPC, addon codes known and active; and the addons found.
+
+    A face whose own type checks failed asks this too, with the values that passed them, so
+    that its answer lists every problem of check 1 at once (contracts/rx-orders.md)."""
+    problems = _identifier_problems(number, tray, po_number)
+    if frame_sku and frame_upc:
+        problems["frameUPC"] = ["give a frame SKU or a frame UPC, not both"]
+    addons, addon_problem = _addons(list(addon_codes))
+    if addon_problem:
+        problems["addons"] = [addon_problem]
+    return problems, addons
 
 
 def identifier_problems(data) -> dict[str, list[str]]:
     """What is wrong with the new order's number, tray and PO number (malformed, or taken by
     another order): at most one problem per field. Asked again when a concurrent create took
     the number or the tray between the check and the insert."""
+    return _identifier_problems(data.number, data.tray, data.po_number)
+
+
+def _identifier_problems(number, tray: str, po_number: str) -> dict[str, list[str]]:
     problems = {
-        "orderNumber": _order_number_problem(data.number),
-        "trayNumber": _tray_problem(data.tray),
-        "poNumber": po_number_error(data.po_number) if data.po_number else None,
+        "orderNumber": _order_number_problem(number),
+        "trayNumber": _tray_problem(tray),
+        "poNumber": po_number_error(po_number) if po_number else None,
     }
     return {field: [problem] for field, problem in problems.items() if problem}
 

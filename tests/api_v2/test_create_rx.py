@@ -239,6 +239,31 @@ def test_row_1_lists_every_field_problem_at_once(supervisor_api):
     ]
 
 
+def test_row_1_lists_the_type_problems_and_the_rules_problems_together(supervisor_api):
+    # A wrong type is the face's to find, an unknown addon and a SKU beside a UPC the create
+    # checks': one answer names them all, not the types first and the rest on the next try.
+    body = job(rtSphere="abc", addons=["NOPE"], frameSKU="RB-3025", frameUPC="0805289")
+
+    answer = supervisor_api.post(URL, body, status=400)
+
+    assert answer["error"] == "Incorrect arguments provided"
+    assert sorted(answer["details"]) == [
+        "addons: unknown or inactive addon code(s): NOPE",
+        "frameUPC: give a frame SKU or a frame UPC, not both",
+        "rtSphere: A valid number is required.",
+    ]
+
+
+def test_row_1_a_field_with_a_type_problem_is_not_also_checked_by_the_rules(supervisor_api):
+    answer = supervisor_api.post(URL, job(addons="TINT-G", trayNumber=7), status=400)
+
+    assert sorted(answer["details"]) == [
+        'addons: Expected a list of items but got type "str".',
+        "trayNumber: Not a valid string.",
+    ]
+    assert not Order.objects.exists()
+
+
 @pytest.mark.parametrize(("field", "job_type"), [("crib", "F"), ("crib", "E"), ("ellh", "A")])
 def test_rows_2_and_3_crib_and_ellh_only_on_uncut_jobs(supervisor_api, field, job_type):
     body = job(**{field: 12.5, "jobType": job_type, "addons": ["TINT-G"]})

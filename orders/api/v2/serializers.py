@@ -16,6 +16,7 @@ from orders.identifiers import (
 )
 from orders.models import REASON_CODE, DeleteReason, LabSettings
 from orders.services import NewItem, NewOrder
+from orders.services.create_checks import field_problems
 from orders.settings_registry import LAB_SETTINGS, LabSetting
 from orders.status import JobType
 from toolkit.api.strict import (
@@ -74,6 +75,34 @@ class OrderCreateSerializer(StrictSerializer):
         for spec in FLOW_STEPS:
             fields[spec.wire_name] = StrictBooleanField(required=False)
         return fields | rx_input_fields()
+
+    # The fields check 1's rules read beyond their types (``field_problems``), by wire name.
+    RULE_FIELDS = {
+        "orderNumber": "number",
+        "trayNumber": "tray",
+        "poNumber": "po_number",
+        "frameSKU": "frame_sku",
+        "frameUPC": "frame_upc",
+        "addons": "addon_codes",
+    }
+
+    def every_problem(self) -> dict:
+        """After ``is_valid`` failed: its problems, and those of check 1's rules among the fields
+        that passed their own checks, so that one answer lists every problem of check 1
+        (contracts/rx-orders.md) — not the types now and an unknown addon on the next try."""
+        errors = dict(self.errors)
+        if not isinstance(self.initial_data, dict):
+            return errors
+        values = {}
+        for wire, name in self.RULE_FIELDS.items():
+            if wire in errors or wire not in self.initial_data:
+                continue
+            try:
+                values[name] = self.fields[wire].run_validation(self.initial_data[wire])
+            except serializers.ValidationError:
+                continue
+        problems, _ = field_problems(**values)
+        return errors | {wire: texts for wire, texts in problems.items() if wire not in errors}
 
     def to_new_order(self) -> NewOrder:
         data = self.validated_data

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema_view,
 )
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from accounts.rights import Right
@@ -81,7 +81,8 @@ class OrderListView(OrdersV2View):
     )
     def post(self, request):
         serializer = OrderCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            raise ValidationError(serializer.every_problem())
         order = create_order(
             data=serializer.to_new_order(),
             actor=request.user,
