@@ -1,4 +1,5 @@
-"""The login lockout, one for every login (the admin's form and ``POST /api/auth``): django-axes.
+"""The login lockout, one for every login (the admin's, the floor pages' ``/ws/login/`` and
+``POST /api/auth``): django-axes.
 
 Failures are counted per user name *and* client address (``AXES_LOCKOUT_PARAMETERS``): a wrong
 password from one address locks that user name from that address only, so nobody can lock a

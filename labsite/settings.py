@@ -276,7 +276,7 @@ API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 LOGIN_TOKEN_SECONDS = int(os.environ.get("LOGIN_TOKEN_SECONDS", str(8 * 3600)))
 LOGIN_REFRESH_SECONDS = int(os.environ.get("LOGIN_REFRESH_SECONDS", str(7 * 24 * 3600)))
 
-# --- Login lockout (django-axes), one for every login: the admin's and POST /api/auth ---------
+# --- Login lockout (django-axes), one for every login: admin, /ws/login/ and POST /api/auth --
 # Keyed on user name *and* client address: failures from one address lock that user name from
 # that address only, so nobody can lock a user out from everywhere (accounts/lockout.py).
 AUTHENTICATION_BACKENDS = [

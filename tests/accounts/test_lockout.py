@@ -99,6 +99,33 @@ def test_a_lockout_through_the_api_locks_the_admin_too(staff, settings):
     assert admin_login(PASSWORD).status_code == 429
 
 
+def floor_login(password: str, *, address: str = HERE):
+    return Client().post(
+        "/ws/login/", {"username": "desk", "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_a_lockout_through_the_admin_locks_the_floor_pages_login_too(staff, settings):
+    lock_out(settings)
+
+    assert floor_login(PASSWORD).status_code == 429
+    assert floor_login(PASSWORD, address=ELSEWHERE).status_code == 302  # logged in elsewhere
+
+
+def test_failures_at_the_floor_pages_login_lock_the_admin_and_the_api_too(staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert floor_login("wrong").status_code == 200  # the form again, with its error
+
+    assert admin_login(PASSWORD).status_code == 429
+    api = Client().post(
+        "/api/auth",
+        json.dumps({"UserName": "desk", "Password": PASSWORD}),
+        content_type="application/json",
+        REMOTE_ADDR=HERE,
+    )
+    assert api.status_code == 429
+
+
 # --- supervisors clear lockouts -------------------------------------------------------------------
 
 

@@ -98,7 +98,7 @@ ENDPOINT_RIGHTS: dict[tuple[str, str], str | None] = {
     ("PATCH", "api/v2/webhooks/<str:id>"): "webhooks.manage_webhooks",
     ("DELETE", "api/v2/webhooks/<str:id>"): "webhooks.manage_webhooks",
     ("POST", "api/v2/webhooks/<str:id>/rotate_secret"): "webhooks.manage_webhooks",
-    # Orders API: reading needs only a key; each change needs its wire right.
+    # Orders API: reading needs the view right, as on the Lab API v2; each change its wire right.
     ("GET", "orders"): "orders.view_order",
     ("POST", "orders"): "orders.process_order",  # orderProcess
     ("GET", "orders/<str:order_id>"): "orders.view_order",

@@ -2,7 +2,7 @@
 opens (plus those open to any key) and a 403 in the face's shape everywhere else.
 
 No baseline right is needed: the Lab API v2 names one right per method (reading an order is
-``orders.view_order`` like any other), and the Orders API lets any key read. Rights are Django
+``orders.view_order`` like any other), and so does the Orders API's reading. Rights are Django
 permissions, granted here directly to the user; groups only bundle them.
 """
 
