@@ -1,6 +1,8 @@
 """Render one work ticket per job type (F, U, E, A) into this folder, as PDF and as PNG, so a
-reader sees what the lab prints. The orders are made through the create service, in a
-throwaway in-memory database, with the demo's prescriptions and addons.
+reader sees what the lab prints, on each paper size of the lab setting *Ticket paper size*:
+Letter (``ticket-F.pdf``...) and A4 (``ticket-F-a4.pdf``...). The orders are made through the
+create service, in a throwaway in-memory database, with the demo's prescriptions and addons;
+their dates are fixed, so a run renders the same PDFs as the last one unless the ticket changed.
 
     .venv/bin/python docs/tickets/make_examples.py
 
@@ -33,6 +35,7 @@ from django.core.management import call_command  # noqa: E402
 from backoffice.management.commands.seed_demo import ADDONS, demo_eyes  # noqa: E402
 from orders.models import Addon, Customer, Order  # noqa: E402
 from orders.services import NewItem, NewOrder, create_order  # noqa: E402
+from orders.status import PaperSize  # noqa: E402
 from printing.ticket import render_ticket  # noqa: E402
 
 FRAME = {
@@ -52,7 +55,10 @@ EXAMPLES = [
     ("E", "plano", FRAME | {"frame_status_code": "E"}, []),
     ("A", None, {"instructions": "Tint both lenses to match the sample"}, ["TINT-G"]),
 ]
+RECEIVED_AT = datetime(2026, 12, 5, 8, 15, tzinfo=UTC)
 PRINTED_AT = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+# Each paper size and the suffix of its files' names.
+PAPER_SIZES = [(PaperSize.LETTER, ""), (PaperSize.A4, "-a4")]
 PDFTOPPM = shutil.which("pdftoppm") or "pdftoppm (apt-get install poppler-utils)"
 
 
@@ -70,6 +76,7 @@ def main() -> None:
                 customer_number="C1001",
                 customer_job_id=f"J-55{n}",
                 patient="A. Smith",
+                date_ordered=RECEIVED_AT.date(),
                 job_type=job_type,
                 requires={"requires_final_qa"},
                 eyes=demo_eyes(prescription),
@@ -79,14 +86,16 @@ def main() -> None:
             ),
             actor=None,
         )
+        Order.objects.filter(pk=order.pk).update(received_at=RECEIVED_AT)
         shown = Order.objects.for_display().get(pk=order.pk)
-        pdf = HERE / f"ticket-{job_type}.pdf"
-        pdf.write_bytes(render_ticket(shown, printed_at=PRINTED_AT))
-        subprocess.run(  # noqa: S603 - poppler's pdftoppm on our own file
-            [PDFTOPPM, "-png", "-r", "60", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
-            check=True,
-        )
-        print(f"{pdf.name} and {pdf.with_suffix('.png').name}: order {order.number}")
+        for paper_size, suffix in PAPER_SIZES:
+            pdf = HERE / f"ticket-{job_type}{suffix}.pdf"
+            pdf.write_bytes(render_ticket(shown, paper_size=paper_size, printed_at=PRINTED_AT))
+            subprocess.run(  # noqa: S603 - poppler's pdftoppm on our own file
+                [PDFTOPPM, "-png", "-r", "60", "-singlefile", str(pdf), str(pdf.with_suffix(""))],
+                check=True,
+            )
+            print(f"{pdf.name} and {pdf.with_suffix('.png').name}: order {order.number}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 import pytest
 
+from orders.api.v2.catalogue import ADDON_FLAGS
+from orders.flow import FLOW_STEPS
 from orders.models import Addon, Order
 from orders.rx import Eye, EyeValues
 
@@ -601,3 +603,42 @@ def test_the_fetch_reads_as_many_statements_whatever_the_number_of_addons(
         supervisor_api.get(url(many.number), status=200)
 
     assert len(reading_few) == len(reading_many) <= FETCH_QUERY_CEILING
+
+
+# Each addon flag of the contract (the Lab API's name, as POST /api/v2/addons takes it) and the
+# fetch model's requires... flag it sets on an order with that addon (contracts/rx-orders.md).
+ADDON_FLAG_REQUIRES = [
+    ("isAR", "requiresArCoat"),
+    ("isBackside", "requiresBacksideCoat"),
+    ("isMirror", "requiresMirror"),
+    ("isTint", "requiresTint"),
+    ("isUV", "requiresUv"),
+    ("requiresDropBall", "requiresDropBall"),
+    ("requiresEtching", "requiresEtching"),
+    ("requiresHarden", "requiresHardCoat"),
+    ("requiresPolish", "requiresPolish"),
+]
+
+
+def test_the_table_covers_every_addon_flag_and_every_flow_step_but_final_qa():
+    assert {flag for flag, _ in ADDON_FLAG_REQUIRES} == set(ADDON_FLAGS) - {"excludeFromRxSite"}
+    assert {requires for _, requires in ADDON_FLAG_REQUIRES} == {
+        spec.wire_name for spec in FLOW_STEPS
+    } - {"requiresFinalQa"}
+
+
+@pytest.mark.parametrize("job_type", ["A", "F"])
+@pytest.mark.parametrize(("flag", "requires"), ADDON_FLAG_REQUIRES)
+def test_each_addon_flag_sets_its_requires_flag_in_the_fetch_model(
+    supervisor_api, make_order, job_type, flag, requires
+):
+    supervisor_api.post(
+        "/api/v2/addons", {"code": "ADD", "desc": "The addon", flag: True}, status=201
+    )
+    order = make_order(job_type=job_type, addons=["ADD"])
+
+    body = supervisor_api.get(url(order.number), status=200)
+
+    required = {key for key, value in body.items() if key.startswith("requires") and value}
+    assert required == {requires}  # that flag only: not its neighbours, not final QA
+    assert body["addons"] == ["ADD"]

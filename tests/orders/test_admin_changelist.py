@@ -11,7 +11,7 @@ from django.utils import timezone
 import pytest
 
 from backoffice.admin_views import BoundedCountPaginator
-from orders.models import Order
+from orders.models import Customer, Order
 from orders.services import cancel_order
 from orders.status import OrderState
 
@@ -104,6 +104,65 @@ def test_the_filters_on_offer(browser, orders):
         assert f"By {title}" in page, title
     assert "By current station" in page
     assert "SURF" in page.split('id="changelist-filter"')[1]
+
+
+@pytest.fixture
+def jobs_of_customers(make_order):
+    """Orders of each job type for two customers, one with no customer, and a stock order."""
+    return {
+        "full_c1": make_order(number=80101, job_type="F", customer_number="C1"),
+        "uncut_c2": make_order(number=80102, job_type="U", customer_number="C2"),
+        "addon_c1": make_order(number=80103, job_type="A", customer_number="C1"),
+        "edge_c2": make_order(number=80104, job_type="E", customer_number="C2"),
+        "full_none": make_order(number=80105, job_type="F"),
+        "stock_c1": make_order(number=80106, job_type="U", customer_number="C1", stock_order=True),
+    }
+
+
+@pytest.mark.parametrize(
+    ("job_type", "expected"),
+    [
+        ("F", [80101, 80105]),
+        ("U", [80102, 80106]),
+        ("E", [80104]),
+        ("A", [80103]),
+    ],
+)
+def test_the_job_type_filter(browser, jobs_of_customers, job_type, expected):
+    assert shown(browser, {"job_type__exact": job_type}) == expected
+
+
+@pytest.mark.parametrize(
+    ("customer", "expected"), [("C1", [80101, 80103, 80106]), ("C2", [80102, 80104])]
+)
+def test_the_customer_filter(browser, jobs_of_customers, customer, expected):
+    customer_id = Customer.objects.get(number=customer).pk
+
+    assert shown(browser, {"customer__id__exact": customer_id}) == expected
+
+
+def test_orders_of_no_customer_are_a_choice_of_the_customer_filter(browser, jobs_of_customers):
+    assert shown(browser, {"customer__isnull": "True"}) == [80105]
+
+
+def test_the_job_type_and_customer_filters_narrow_together(browser, jobs_of_customers):
+    c1 = Customer.objects.get(number="C1").pk
+
+    assert shown(browser, {"job_type__exact": "F", "customer__id__exact": c1}) == [80101]
+    assert shown(browser, {"job_type__exact": "E", "customer__id__exact": c1}) == []
+    assert shown(browser, {"job_type__exact": "U", "stock_order__exact": "0"}) == [80102]
+
+
+def test_the_job_type_and_customer_filters_are_on_offer(browser, jobs_of_customers):
+    page = browser.get(ORDERS).content.decode()
+    filters = page.split('id="changelist-filter"')[1]
+
+    assert "By job type" in filters
+    assert "By customer" in filters
+    for job_type in ("Full", "Uncut", "Edge", "Addon"):
+        assert f'href="?job_type__exact={job_type[0]}"' in filters, job_type
+    for customer in Customer.objects.all():
+        assert f'href="?customer__id__exact={customer.pk}"' in filters, customer.number
 
 
 def test_the_date_hierarchy_narrows_by_date_received(browser, orders):

@@ -2,6 +2,7 @@
 and its buttons. Each button calls the service the Lab API v2 calls, needs the right the API
 needs, records the acting user, and reports a refusal in the API's words."""
 
+import re
 from decimal import Decimal
 
 from django.contrib.messages import ERROR, SUCCESS, WARNING, get_messages
@@ -9,7 +10,7 @@ from django.test import Client
 
 import pytest
 
-from orders.models import Order, OrderEvent, OrderPick
+from orders.models import Addon, Order, OrderEvent, OrderPick
 from orders.rx import Eye, EyeValues
 from orders.services import REASON_IGNORED_WARNING, assign_tray, cancel_order, hold_order
 from orders.status import EventKind, OrderState, PickItem
@@ -663,6 +664,60 @@ def test_the_prescription_is_not_editable_on_the_order_page(browser, make_order)
 
     assert 'name="eyes-0-sphere"' not in page
     assert "eyes-TOTAL_FORMS" in page  # the inline is there, read-only
+
+
+# --- addons -----------------------------------------------------------------------------------
+
+
+ADDON_ROW = re.compile(
+    r'class="field-position">\s*<p>(?P<position>\d+)</p>.*?'
+    r'class="field-addon">\s*<p>(?:<a href="(?P<link>[^"]*)">)?(?P<addon>.*?)(?:</a>)?</p>.*?'
+    r'class="field-description">\s*<p>(?P<description>.*?)</p>',
+    re.DOTALL,
+)
+
+
+def addons_panel(page: str) -> list[tuple[str, str, str]]:
+    """The rows of the order page's addons panel: (position, addon, description)."""
+    panel = page.split('id="order_addons-group"')[1].split("</table>")[0]
+    return [
+        (row["position"], row["addon"], row["description"]) for row in ADDON_ROW.finditer(panel)
+    ]
+
+
+@pytest.fixture
+def addon_order(make_order):
+    Addon.objects.create(code="TINT-G", description="Grey tint, 75 %", is_tint=True)
+    Addon.objects.create(code="AR-SUP", description="Super AR coating", is_ar=True)
+    Addon.objects.create(code="POL", description="Polish")  # not ordered
+    return make_order(job_type="A", addons=["TINT-G", "AR-SUP"])
+
+
+def test_the_order_page_shows_the_addons_codes_and_descriptions_in_the_clients_order(
+    browser, addon_order
+):
+    page = browser.get(page_url(addon_order)).content.decode()
+
+    assert addons_panel(page) == [
+        ("1", "TINT-G — Grey tint, 75 %", "Grey tint, 75 %"),
+        ("2", "AR-SUP — Super AR coating", "Super AR coating"),
+    ]
+    assert "POL" not in page.split('id="order_addons-group"')[1].split("</table>")[0]
+
+
+def test_those_who_may_only_see_orders_see_the_addons_too(station_staff, addon_order):
+    page = station_staff.get(page_url(addon_order)).content.decode()
+
+    assert [row[1:] for row in addons_panel(page)] == [
+        ("TINT-G — Grey tint, 75 %", "Grey tint, 75 %"),
+        ("AR-SUP — Super AR coating", "Super AR coating"),
+    ]
+
+
+def test_an_order_without_addons_has_an_empty_addons_panel(browser, make_order):
+    page = browser.get(page_url(make_order(job_type="F"))).content.decode()
+
+    assert addons_panel(page) == []
 
 
 # --- the surfacing calculation ----------------------------------------------------------------
