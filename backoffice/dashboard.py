@@ -26,6 +26,8 @@ ON_HOLD = {"on_hold__exact": "1"}
 WITHOUT_TRAY = {"has_tray": "no"}
 OVERDUE = {"overdue": "yes"}
 NO_STATION = {"current_station__isnull": "True"}
+# Query parameter of the webhook subscription list's filter (see webhooks/admin.py).
+FAILING = {"failing": "yes"}
 
 # Work in progress is never completed, so these are the states it can be in.
 WIP_STATES = [OrderState.UNVALID, OrderState.VALID, OrderState.PROCESS]
@@ -253,7 +255,7 @@ def _webhook_figures() -> list[Figure]:
             key="webhooks_failing",
             label="Failing webhook subscriptions",
             count=failing,
-            url=changelist_url(Subscription),
+            url=changelist_url(Subscription, **FAILING),
             alert=True,
         ),
         Figure(

@@ -67,11 +67,30 @@ class ManagedAdmin(admin.ModelAdmin):
         return self._manages(request) or request.user.has_perm(Right.VIEW_WEBHOOK_DELIVERY)
 
 
+class FailingFilter(admin.SimpleListFilter):
+    """Failing: the subscriptions ``Subscription.objects.failing()`` counts (the dashboard's
+    figure links here); not failing: every other."""
+
+    title = "failing"
+    parameter_name = "failing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        failing = Subscription.objects.failing().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=failing)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=failing)
+        return queryset
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ManagedAdmin):
     form = SubscriptionForm
     list_display = ["id", "url", "event_list", "active", "is_failing", "created_at"]
-    list_filter = ["active"]
+    list_filter = ["active", FailingFilter]
     search_fields = ["url"]
     readonly_fields = ["consecutive_failures", "created_at", "created_by", "deliveries_link"]
     actions = ["rotate_secret_of_selected"]

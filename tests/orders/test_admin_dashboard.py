@@ -11,6 +11,7 @@ from django.utils import timezone
 
 import pytest
 
+from backoffice.dashboard import changelist_url
 from orders.models import Order
 from orders.services import cancel_order, hold_order, release_order
 from orders.status import OrderState
@@ -76,6 +77,14 @@ def lab_day(make_order, make_station, check_in):
     hold_order(order=orders["surf_2"], actor=None)
     release_order(order=orders["surf_2"], actor=None)
     Subscription.objects.filter(pk=failing.pk).update(consecutive_failures=FAILING_AFTER)
+    # Neither failing: a healthy one a failed delivery short, and one its receiver's 410 Gone
+    # deactivated after as many failures.
+    Subscription.objects.create(
+        url="https://hooks.example.com/up", consecutive_failures=FAILING_AFTER - 1
+    )
+    Subscription.objects.create(
+        url="https://hooks.example.com/gone", active=False, consecutive_failures=FAILING_AFTER
+    )
     Delivery.objects.filter(pk=Delivery.objects.order_by("id").first().pk).update(
         status=DeliveryStatus.FAILED
     )
@@ -156,7 +165,9 @@ def test_the_work_queue_figures_link_to_exactly_their_rows(browser, lab_day):
     deliveries = shown_rows(browser, figures["webhook_deliveries_failed"].url)
     assert [(d.order, d.status) for d in deliveries] == [(lab_day["surf_2"], "failed")]
     subscriptions = shown_rows(browser, figures["webhooks_failing"].url)
-    assert [s.failing for s in subscriptions] == [True]
+    assert [s.url for s in subscriptions] == ["https://hooks.example.com/down"]
+    assert figures["webhooks_failing"].count == 1
+    assert len(shown_rows(browser, changelist_url(Subscription))) == 3  # the filter's work
 
 
 def test_the_charts_are_inline_svg_with_titles_and_count_labels(browser, lab_day):

@@ -1,7 +1,7 @@
 """Webhooks in the supervisor admin: subscriptions added with their secret shown once, rotated,
-refused where the API refuses them, deleted with their deliveries, and managed only with
-``manage_webhooks``; the deliveries' list with re-sending of failed ones; the order page's
-webhook panel."""
+refused where the API refuses them, deleted with their deliveries, listed filtered to the
+failing ones, and managed only with ``manage_webhooks``; the deliveries' list with re-sending
+of failed ones; the order page's webhook panel."""
 
 import re
 from urllib.parse import urljoin
@@ -14,7 +14,7 @@ from django.utils import timezone
 import pytest
 
 from webhooks.event_types import EventType
-from webhooks.models import Delivery, DeliveryStatus, Subscription
+from webhooks.models import FAILING_AFTER, Delivery, DeliveryStatus, Subscription
 from webhooks.services import MAX_ATTEMPTS
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +246,23 @@ def test_the_action_is_named_as_supervisors_read_it(browser, hook):
         '<option value="rotate_secret_of_selected">Give the selected subscription a new secret'
         "</option>" in page
     )
+
+
+def test_the_list_filters_failing_subscriptions(browser, hook, subscribe):
+    failing = subscribe("https://down.example.com/in")
+    gone = subscribe("https://gone.example.com/in")
+    Subscription.objects.filter(pk=failing.pk).update(consecutive_failures=FAILING_AFTER)
+    Subscription.objects.filter(pk=gone.pk).update(active=False, consecutive_failures=FAILING_AFTER)
+    Subscription.objects.filter(pk=hook.pk).update(consecutive_failures=FAILING_AFTER - 1)
+
+    def listed(query: str) -> list[int]:
+        response = browser.get(f"{SUBSCRIPTIONS}?{query}")
+        assert response.status_code == 200
+        return sorted(s.pk for s in response.context["cl"].result_list)
+
+    assert listed("failing=yes") == [failing.pk]  # as Subscription.objects.failing()
+    assert listed("failing=no") == sorted([hook.pk, gone.pk])
+    assert '<a href="?failing=yes">Yes</a>' in browser.get(SUBSCRIPTIONS).content.decode()
 
 
 # --- refusals: the model's rules, in the model's words ----------------------------------------
