@@ -19,7 +19,7 @@ from toolkit.api.v2_views import V2View
 from toolkit.api.validated import ValidatedModelSerializer
 
 from .event_types import EventType
-from .models import CUSTOMER_NUMBER_LENGTH, Subscription
+from .models import CUSTOMER_NUMBER_LENGTH, FAILING_AFTER, Subscription
 from .services import rotate_secret
 
 TAG = "Lab API v2: webhooks"
@@ -46,7 +46,12 @@ class WebhookViewSerializer(serializers.Serializer):
     )
     appendOrderId = serializers.BooleanField(source="append_order_id")
     active = serializers.BooleanField(help_text="Set false by the system after 410 Gone.")
-    failing = serializers.BooleanField(help_text="True after 10 failed delivery attempts in a row.")
+    failing = serializers.BooleanField(
+        help_text=(
+            f"True after {FAILING_AFTER} failed deliveries in a row (a delivery fails after all "
+            "its attempts); false again once a delivery succeeds."
+        )
+    )
 
 
 @extend_schema_serializer(component_name="WebhookCreated")

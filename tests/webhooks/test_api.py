@@ -5,12 +5,16 @@ they may point, who may manage them, and which events each one gets (contracts/w
 import json
 import logging
 import socket
+from pathlib import Path
+
+from django.conf import settings
 
 import pytest
+import yaml
 
 from orders.services import cancel_order
 from webhooks.event_types import EventType
-from webhooks.models import Delivery, Subscription
+from webhooks.models import FAILING_AFTER, Delivery, Subscription
 from webhooks.services import deliver_due
 
 pytestmark = pytest.mark.django_db
@@ -486,6 +490,20 @@ def test_the_right_alone_is_enough(api_for, make_user, hook):
     api = api_for(make_user(rights=("webhooks.manage_webhooks",)))
 
     assert api.get(url(hook.pk), status=200) == webhook(hook.pk)
+
+
+def test_failing_counts_failed_deliveries_as_the_schema_says(supervisor_api, hook):
+    Subscription.objects.filter(pk=hook.pk).update(consecutive_failures=FAILING_AFTER - 1)
+    assert supervisor_api.get(url(hook.pk), status=200)["failing"] is False
+    Subscription.objects.filter(pk=hook.pk).update(consecutive_failures=FAILING_AFTER)
+    assert supervisor_api.get(url(hook.pk), status=200)["failing"] is True
+
+    schemas = yaml.safe_load((Path(settings.BASE_DIR) / "openapi.yaml").read_text())
+    for name in ("Webhook", "WebhookCreated"):
+        described = schemas["components"]["schemas"][name]["properties"]["failing"]
+        assert described["description"].startswith(
+            f"True after {FAILING_AFTER} failed deliveries in a row"
+        ), name
 
 
 # --- which events each subscription gets ------------------------------------------------------
