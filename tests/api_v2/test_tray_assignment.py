@@ -225,6 +225,16 @@ def test_named_by_its_tray_before_the_tray(supervisor_api, make_order):
     assert body["error"] == "You must use an order number or PO Number for orderIdentifier"
 
 
+# More than five characters and not all (ASCII) digits: fails rows 3 and 4 both.
+@pytest.mark.parametrize("tray", ["123456x", "１２３４５６", "x123456"])
+def test_not_digits_before_more_than_five_digits(supervisor_api, make_order, tray):
+    order = make_order()
+
+    body = supervisor_api.post(url(order.number), {"trayNumber": tray}, status=400)
+
+    assert body == refusal("trayNumber only accepts numbers", f"Provided: {tray}")
+
+
 def test_the_tray_before_a_cancelled_order(supervisor_api, make_order, cancelled):
     order = cancelled(make_order())
 

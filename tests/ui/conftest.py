@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth.models import Group, Permission, User
@@ -18,7 +19,8 @@ from django.db import connections
 
 import pytest
 
-from orders.models import Order, Station
+from orders.models import DeleteReason, LabSettings, Order, Station
+from orders.rx import Eye, EyeValues
 from orders.services import NewItem, NewOrder, cancel_order, create_order
 from tests.jobs import A_LENS
 from tracker.services import check_in
@@ -122,8 +124,20 @@ def log_in(page, user: User) -> None:
     page.wait_for_url("**/admin/")
 
 
+# The floor's rights (workstations.FloorPage), one per page.
+FLOOR_RIGHTS = (
+    "use_job_scan",
+    "use_tray_assignment",
+    "use_order_cancel",
+    "use_pick_verification",
+    "view_dynamic_display",
+)
+
+
 @pytest.fixture
 def floor_login(db):
+    """``floor_login(*rights)``: a floor user (not staff) holding those of FLOOR_RIGHTS."""
+
     def make(*rights: str) -> User:
         user = User.objects.create_user(username="flo", password=PASSWORD)
         user.user_permissions.add(
@@ -169,6 +183,21 @@ def focused(page) -> str:
     return page.evaluate("document.activeElement.id")
 
 
+# The result line's background (templates/workstations/base.html): what is seen from a metre
+# away, beside the class that sets it.
+GREEN = "rgb(46, 125, 50)"
+RED = "rgb(198, 40, 40)"
+
+
+def shown_result(page) -> tuple[str, str, str]:
+    """The result line of the last scan: its text, its outcome class (``ok`` or ``refused``)
+    and its background colour."""
+    result = page.locator("#result")
+    outcomes = [name for name in result.get_attribute("class").split() if name != "result"]
+    colour = result.evaluate("element => getComputedStyle(element).backgroundColor")
+    return result.inner_text(), " ".join(outcomes), colour
+
+
 def new_order(number: int, *, tray: str = "", po: str = "", **fields):
     return create_order(
         data=NewOrder(
@@ -179,6 +208,28 @@ def new_order(number: int, *, tray: str = "", po: str = "", **fields):
             items=[NewItem(sku="SV-1.6", name="Single vision 1.6", quantity=2, endpoints=["SURF"])],
             eyes=A_LENS,
             **fields,
+        ),
+        actor=None,
+    )
+
+
+@pytest.fixture
+def order_to_scan(db):
+    """An order every scanning page can work on: number 40051, PO PO-40051, no tray, a lens
+    for each eye to pick (OPC-R1, OPC-L1); the lab asks for a reason code (CUS) to cancel."""
+    lab = LabSettings.load()
+    lab.enter_reason_code_when_deleting_order = True
+    lab.save()
+    DeleteReason.objects.create(code="CUS", description="Customer request")
+    lens = {"lens_style": "SV", "lens_material": "CR39", "sphere": Decimal("0")}
+    return create_order(
+        data=NewOrder(
+            number="40051",
+            po_number="PO-40051",
+            eyes={
+                Eye.RIGHT: EyeValues(**lens, opc="OPC-R1"),
+                Eye.LEFT: EyeValues(**lens, opc="OPC-L1"),
+            },
         ),
         actor=None,
     )

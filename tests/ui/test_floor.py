@@ -1,6 +1,7 @@
 """The floor's pages driven as a keyboard-wedge scanner drives them: the code typed, then
 Enter; never the mouse. Checks the result's text and colour, that the input has the focus
-again for the next scan, and what a user without a page's *Use* right gets."""
+again for the next scan, bare and Code 39 wrapped codes, Reassign from the keyboard, and what
+a user without a page's *Use* right gets on every page."""
 
 from decimal import Decimal
 
@@ -11,7 +12,16 @@ from orders.rx import Eye, EyeValues
 from orders.services import NewOrder, create_order
 from workstations.models import DisplayLink
 
-from .conftest import focused, log_in_by_keyboard, new_order, scan
+from .conftest import (
+    FLOOR_RIGHTS,
+    GREEN,
+    RED,
+    focused,
+    log_in_by_keyboard,
+    new_order,
+    scan,
+    shown_result,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -62,13 +72,205 @@ def test_tray_assignment_by_scanner(page, screenshot, live_server, floor_login):
     assert order.tray == "77"
 
 
-def test_a_page_without_its_use_right_is_refused(page, screenshot, live_server, floor_login):
-    log_in_by_keyboard(page, floor_login("use_job_scan"), "/ws/")
+# Every floor page: its right, its address and its title on the index.
+FLOOR_PAGES = [
+    pytest.param("use_job_scan", "/ws/jobscan/", "Job Scan", id="jobscan"),
+    pytest.param("use_tray_assignment", "/ws/tray/", "Tray Assignment", id="tray"),
+    pytest.param("use_order_cancel", "/ws/cancel/", "Order Cancel", id="cancel"),
+    pytest.param("use_pick_verification", "/ws/pick/", "Pick Verification", id="pick"),
+    pytest.param("view_dynamic_display", "/ws/display/", "Dynamic Display", id="display"),
+]
 
-    assert page.locator("#pages a").all_inner_texts() == ["Job Scan"]
-    response = page.goto("/ws/tray/")
+
+@pytest.mark.parametrize(("right", "url", "title"), FLOOR_PAGES)
+def test_a_page_without_its_use_right_is_refused(
+    page, screenshot, request, live_server, floor_login, right, url, title
+):
+    # Every other floor right: the page asks for its own, not for any.
+    others = [other for other in FLOOR_RIGHTS if other != right]
+    log_in_by_keyboard(page, floor_login(*others), "/ws/")
+
+    listed = page.locator("#pages a").all_inner_texts()
+    assert title not in listed
+    assert len(listed) == len(others)
+    response = page.goto(url)
     assert response.status == 403
-    screenshot(page, "ws-forbidden")
+    assert page.locator("form, #in-progress").count() == 0  # neither a scan nor the board
+    screenshot(page, f"ws-forbidden-{request.node.callspec.id}")
+
+
+def test_the_login_page_and_the_index_by_keyboard(page, screenshot, live_server, floor_login):
+    user = floor_login(*FLOOR_RIGHTS)
+
+    page.goto("/ws/")
+    assert "/ws/login/" in page.url
+    assert focused(page) == "id_username"
+    screenshot(page, "ws-login")
+    log_in_by_keyboard(page, user, "/ws/")
+
+    assert page.locator("#pages a").all_inner_texts() == [
+        "Job Scan",
+        "Tray Assignment",
+        "Order Cancel",
+        "Pick Verification",
+        "Dynamic Display",
+    ]
+    screenshot(page, "ws-index")
+
+
+# Bare scans (no Code 39 *…*) on each page, as a scanner without start and stop characters or
+# a person at the keyboard sends them: the right, the page, the scans, the last one's result
+# and what it stored.
+BARE_SCANS = [
+    pytest.param(
+        "use_tray_assignment",
+        "/ws/tray/",
+        ["PO-40051", "51"],
+        "Tray assigned: order 40051, tray 51",
+        lambda order: order.tray,
+        "51",
+        id="tray",
+    ),
+    pytest.param(
+        "use_order_cancel",
+        "/ws/cancel/",
+        ["40051", "CUS"],
+        "Order 40051 is marked for cancelation.",
+        lambda order: (order.is_cancelled, order.cancel_reason.code),
+        (True, "CUS"),
+        id="cancel",
+    ),
+    pytest.param(
+        "use_pick_verification",
+        "/ws/pick/",
+        ["40051", "OPC-R1", "OPC-L1"],
+        "Left lens picked — order fully picked",
+        lambda order: sorted(order.picks.values_list("item", flat=True)),
+        ["lt_lens", "rt_lens"],
+        id="pick",
+    ),
+]
+
+
+@pytest.mark.parametrize(("right", "url", "codes", "text", "stored", "expected"), BARE_SCANS)
+def test_a_bare_scan_succeeds(
+    page, live_server, floor_login, order_to_scan, right, url, codes, text, stored, expected
+):
+    log_in_by_keyboard(page, floor_login(right), url)
+
+    for code in codes:
+        scan(page, code)
+
+    assert shown_result(page) == (text, "ok", GREEN)
+    assert page.locator("#scans tbody tr.refused").count() == 0
+    assert focused(page) == "code"
+    order_to_scan.refresh_from_db()
+    assert stored(order_to_scan) == expected
+
+
+# Refused scans on each page: the right, the page, the scans, the last one's result and the
+# input that has the focus for the next scan.
+REFUSED_SCANS = [
+    pytest.param(
+        "use_tray_assignment",
+        "/ws/tray/",
+        ["99999"],
+        "Order not found — Provided: 99999",
+        "code",
+        id="tray-no-such-order",
+    ),
+    pytest.param(
+        "use_tray_assignment",
+        "/ws/tray/",
+        ["*40051*", "*123456*"],
+        "trayNumber supports up to 5 digits — Provided: 123456",
+        "code",
+        id="tray-six-digits",
+    ),
+    pytest.param(
+        "use_order_cancel",
+        "/ws/cancel/",
+        ["*99999*"],
+        "No record found — Provided: 99999",
+        "code",
+        id="cancel-no-such-order",
+    ),
+    pytest.param(
+        "use_order_cancel",
+        "/ws/cancel/",
+        ["*40051*", "*XYZ*"],
+        "Delete reason code does not exist — Provided: XYZ",
+        "reason",
+        id="cancel-unknown-reason",
+    ),
+    pytest.param(
+        "use_pick_verification",
+        "/ws/pick/",
+        ["*99999*"],
+        "No record found — Provided: 99999",
+        "code",
+        id="pick-no-such-order",
+    ),
+    pytest.param(
+        "use_pick_verification",
+        "/ws/pick/",
+        ["*40051*", "*WRONG-1*"],
+        "Pick verification failed — WRONG-1 is not picked for this order",
+        "code",
+        id="pick-wrong-code",
+    ),
+]
+
+
+@pytest.mark.parametrize(("right", "url", "codes", "text", "focus"), REFUSED_SCANS)
+def test_a_refused_scan_is_red_and_the_input_ready_again(
+    page,
+    screenshot,
+    request,
+    live_server,
+    floor_login,
+    order_to_scan,
+    right,
+    url,
+    codes,
+    text,
+    focus,
+):
+    log_in_by_keyboard(page, floor_login(right), url)
+
+    for code in codes:
+        scan(page, code)
+
+    assert shown_result(page) == (text, "refused", RED)
+    assert page.locator("#scans tbody tr").first.get_attribute("class") == "refused"
+    assert focused(page) == focus
+    screenshot(page, f"ws-refused-{request.node.callspec.id}")
+    order_to_scan.refresh_from_db()
+    assert order_to_scan.version == 1  # nothing changed
+
+
+def test_reassign_by_keyboard(page, screenshot, live_server, floor_login):
+    order = new_order(40061, tray="61")
+    log_in_by_keyboard(page, floor_login("use_tray_assignment"), "/ws/tray/")
+
+    scan(page, "40061")
+    assert "(now in tray 61)" in page.inner_text("#order")
+    scan(page, "62")
+    assert shown_result(page) == ("Order already has a tray — Tray: 61", "refused", RED)
+    assert focused(page) == "code"
+    screenshot(page, "ws-tray-reassign")
+
+    page.keyboard.press("Tab")  # from the scan input to the Reassign button
+    assert focused(page) == "reassign-button"
+    assert page.inner_text("#reassign-button") == "Reassign to tray 62"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert shown_result(page) == ("Tray reassigned: order 40061, tray 62", "ok", GREEN)
+    assert focused(page) == "code"
+    assert page.locator("#order").count() == 0  # ready for the next order
+    order.refresh_from_db()
+    assert order.tray == "62"
 
 
 def test_order_cancel_by_scanner(page, screenshot, live_server, floor_login):
