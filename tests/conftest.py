@@ -16,13 +16,34 @@ from orders.models import Addon, Customer, DeleteReason, LabSettings, Order, Sta
 from orders.services import NewItem, NewOrder, create_order
 from orders.services.create_checks import JOBS_WITH_LENSES
 from orders.status import JobType
-from tests import concurrency, migrating
+from tests import concurrency, log_secrets, migrating
 from tests.jobs import A_LENS, job_customer  # noqa: F401 - a fixture
-from tests.log_secrets import (  # noqa: F401 - the run's log search: a fixture and a hook
-    _remember_secrets_and_log_lines,
-    pytest_sessionfinish,
-)
 from tracker.models import CheckIn
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _remember_secrets_and_log_lines(tmp_path_factory):
+    """The run's search of its logs for its secrets (tests/log_secrets.py). Session-wide and
+    autouse: set up before any test, and before the servers and workers tests start."""
+    with log_secrets.remembering(tmp_path_factory.getbasetemp()):
+        yield
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest may delete the run's folder (its retention)
+def pytest_sessionfinish(session):
+    search = log_secrets.search_the_run()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")  # after the progress of -q
+        reporter.write_sep("-", "the run's logs searched for its secrets")
+        for line in search.summary:
+            reporter.write_line(line)
+        if search.found:
+            reporter.write_sep("=", "secrets in the logs of this run", red=True)
+            for leak in search.found[:20]:
+                reporter.write_line(leak)
+    if search.found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

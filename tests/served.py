@@ -7,6 +7,10 @@ process needs to use it. ``serve(env, workers=...)`` runs gunicorn on it, as dep
 production configuration, DEBUG off, a throwaway secret key), on a free port of 127.0.0.1.
 Several servers may share one database: they are separate processes, as a production host's
 web workers are. The suite's own test database is not involved.
+
+What the servers and ``manage()``'s scripts log goes to files in the run's log folder
+(``log_path``), which outlive the throwaway database: the run's end searches them for the keys,
+tokens and passwords of the run, those the scripts made included (``tests.log_secrets``).
 """
 
 import contextlib
@@ -27,6 +31,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from tests import log_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 START_DEADLINE = 60.0  # seconds; reached only when something is broken
@@ -59,26 +65,43 @@ def admin_connection(database_url: str):
     return psycopg.connect(urlunsplit(("postgresql", *parts[1:])), autocommit=True)
 
 
+def log_path(name: str) -> Path:
+    """A new log file for a process the tests start, where the run's end searches it for
+    secrets (``tests.log_secrets``); a temporary one outside a test run."""
+    folder = log_secrets.logs_folder()
+    handle, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".log", dir=folder)
+    os.close(handle)
+    return Path(path)
+
+
 def manage(env: dict, *args: str) -> str:
-    """Run ``manage.py`` with ``args`` in ``env``; its standard output."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    """Run ``manage.py`` with ``args`` in ``env``; its standard output. What it logs (its
+    standard error) is kept in a log file."""
+    errors = log_path(f"manage-{args[0]}")
+    with errors.open("wb") as log:
+        result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert result.returncode == 0, (
+        f"manage.py {' '.join(args)} failed:\n{errors.read_text(errors='replace')}"
     )
-    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
+    if not errors.stat().st_size:
+        errors.unlink()  # nothing logged: nothing to search, nor to list
     return result.stdout
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, log_path: Path) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_DEADLINE
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log_path.read_text()}")
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own server
                 return
@@ -133,10 +156,10 @@ def served_database() -> Iterator[dict[str, str]]:
 def serve(env: dict[str, str], *, workers: int) -> Iterator[Server]:
     """gunicorn with ``workers`` workers on the database of ``env``, until the block ends."""
     port = free_port()
-    log_path = Path(env["LABSITE_DATA_DIR"]).parent / f"gunicorn-{port}.log"
+    log = log_path(f"gunicorn-{port}")
     process = None
     try:
-        with log_path.open("wb") as log:
+        with log.open("wb") as output:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and gunicorn
                 [
                     sys.executable,
@@ -154,13 +177,13 @@ def serve(env: dict[str, str], *, workers: int) -> Iterator[Server]:
                 ],
                 cwd=PROJECT_ROOT,
                 env=env,
-                stdout=log,
+                stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         base_url = f"http://127.0.0.1:{port}"
-        wait_until_serving(f"{base_url}/api/schema/", process, log_path)
-        yield Server(base_url=base_url, log_path=log_path)
+        wait_until_serving(f"{base_url}/api/schema/", process, log)
+        yield Server(base_url=base_url, log_path=log)
     finally:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

@@ -10,8 +10,13 @@ any of the raw secrets.
 
 import io
 import logging
+import os
 import re
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -322,6 +327,7 @@ def test_the_runs_log_search_finds_a_made_key_a_billing_key_and_a_password():
     found = leaks(lines, made={"k" * 43, billing}, passwords={PASSWORD, "12345678", "short"})
 
     assert len(found) == 3
+    assert found[0].startswith("line:2: ")
     assert billing in found[0]
     assert "k" * 43 in found[1]
     assert PASSWORD in found[2]
@@ -333,3 +339,90 @@ def test_the_runs_log_search_keeps_what_the_loggers_write(caplog):
     logging.getLogger("labsite.request").warning("a line the search will read %s", "now")
 
     assert any("a line the search will read now" in line for line in LINES[-5:])
+
+
+def test_the_runs_log_search_reads_the_log_files_the_servers_write():
+    """(In a folder of its own: under the run's folder, this test's logs would fail the run.)"""
+    with tempfile.TemporaryDirectory(prefix="labsite-not-searched-") as folder:
+        files, found = search_a_run_folder(Path(folder))
+
+    key = "lab_" + "s" * 43
+    assert [path.name for path in files] == [
+        "runlab.log",
+        "gunicorn-8000-x1.log",
+        "gunicorn-8001-x2.log",
+    ]
+    assert found == [
+        f"{folder}/runlab.log:2: 'login {PASSWORD}' holds ['{PASSWORD}']",
+        f"{folder}/subprocess-logs/gunicorn-8001-x2.log:2: "
+        + repr(f'127.0.0.1 "PUT /api/orderCancel?partnerBillingKey={key}&orderId=1 HTTP/1.1" 401')
+        + f" holds ['{key}']",
+    ]
+
+
+def search_a_run_folder(folder: Path):
+    """Logs as a run's servers and workers write them, two with a secret, searched."""
+    from tests.log_secrets import leaks_in_files, log_files
+
+    key = "lab_" + "s" * 43
+    served = folder / "subprocess-logs"
+    served.mkdir()
+    (served / "gunicorn-8000-x1.log").write_text(
+        '127.0.0.1 "GET /api/schema/ HTTP/1.1" 200\n'
+        '127.0.0.1 "PUT /api/orderCancel?partnerBillingKey=[redacted] HTTP/1.1" 401\n'
+    )
+    (served / "gunicorn-8001-x2.log").write_text(
+        '127.0.0.1 "GET /api/schema/ HTTP/1.1" 200\n'
+        f'127.0.0.1 "PUT /api/orderCancel?partnerBillingKey={key}&orderId=1 HTTP/1.1" 401\n'
+    )
+    (folder / "runlab.log").write_text(f"[INFO] Booting worker\nlogin {PASSWORD}\n")
+    (folder / "data.json").write_text(key)  # not a log
+
+    files = log_files(folder)
+    return files, leaks_in_files(files, made={key}, passwords={PASSWORD})
+
+
+def test_servers_and_scripts_log_where_the_runs_search_reads():
+    from tests import log_secrets, served
+
+    log = served.log_path("gunicorn-test")
+
+    assert log in log_secrets.log_files(log_secrets.RUN_FOLDER)
+    log.unlink()
+
+
+def test_secrets_made_in_a_subprocess_of_the_run_are_searched_for():
+    """A process started with the run's environment remembers its tokens and the passwords
+    Django hashes; a token it writes to its log is found there. (The log is outside the run's
+    folder: this test's find must not fail the run.)"""
+    from tests.log_secrets import (
+        SECRETS_FILE_VARIABLE,
+        leaks_in_files,
+        secrets_of_subprocesses,
+    )
+
+    password = "a subprocess's password 7"
+    script = (
+        "import secrets, django\n"
+        "from django.conf import settings\n"
+        "settings.configure(INSTALLED_APPS=['django.contrib.auth', "
+        "'django.contrib.contenttypes'], PASSWORD_HASHERS=["
+        "'django.contrib.auth.hashers.MD5PasswordHasher'])\n"
+        "django.setup()\n"
+        "from django.contrib.auth.models import User\n"
+        f"User(username='x').set_password({password!r})\n"
+        "print('issued', secrets.token_urlsafe(32))\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="labsite-not-searched-") as folder:
+        log = Path(folder) / "worker.log"
+        with log.open("w") as output:
+            subprocess.run(  # noqa: S603 - our own interpreter
+                [sys.executable, "-c", script], stdout=output, check=True, timeout=60
+            )
+        made, passwords = secrets_of_subprocesses(Path(os.environ[SECRETS_FILE_VARIABLE]))
+        token = log.read_text().split()[1]
+        found = leaks_in_files([log], made, passwords)
+
+    assert token in made
+    assert password in passwords
+    assert found == [f"{log}:1: 'issued {token}' holds ['{token}']"]
