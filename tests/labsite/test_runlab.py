@@ -1,22 +1,29 @@
 """`manage.py runlab` end to end, as `./dev run` uses it: a fresh data directory is migrated
-and seeded, then a real HTTP server answers the v2 API and the admin, and SIGTERM stops it
-and its gunicorn processes."""
+and seeded, then a real HTTP server answers the v2 API and the admin while the Job Tracker,
+the print spooler and the webhook worker run beside it (each has written its heartbeat), and
+SIGTERM stops them all and the gunicorn processes."""
 
 import json
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 from django.conf import settings
 
 import pytest
+
+from printing.services import SPOOLER
+from tracker.services import TRACKER
+from webhooks.services import WEBHOOKS
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="about the embedded SQLite default"
@@ -107,6 +114,27 @@ def get(url: str, *, headers: dict[str, str] | None = None, timeout: float = 5):
         return response.status, response.headers, response.read()
 
 
+def heartbeats(database: Path) -> dict[str, int]:
+    """The pid of each kind of worker that has written a heartbeat, read from the database
+    beside the running processes."""
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as db:
+        return dict(db.execute("SELECT kind, pid FROM toolkit_workerheartbeat"))
+
+
+def wait_for_workers(
+    kinds: set[str], runlab: subprocess.Popen, database: Path, deadline: Deadline, log: Path
+) -> dict[str, int]:
+    """The pid of each worker of ``kinds``, once each has written its heartbeat."""
+    beating: dict[str, int] = {}
+    while not deadline.passed():
+        assert runlab.poll() is None, f"runlab exited early:\n{log.read_text()}"
+        beating = heartbeats(database)
+        if kinds <= beating.keys():
+            return beating
+        time.sleep(POLL_SECONDS)
+    pytest.fail(f"only {sorted(beating)} of {sorted(kinds)} beat in time:\n{log.read_text()}")
+
+
 def wait_until_answering(url: str, server: subprocess.Popen, deadline: Deadline, log: Path):
     while not deadline.passed():
         assert server.poll() is None, f"runlab exited early:\n{log.read_text()}"
@@ -147,6 +175,10 @@ def test_runlab_serves_the_api_and_the_admin_and_stops_on_sigterm(tmp_path):
         wait_until_answering(f"{base}/admin/login/", server, deadline, log)
         gunicorn = descendants_of(server.pid)
         assert gunicorn, "runlab should run gunicorn as a child process"
+        # The Job Tracker, the spooler and the webhook worker run as runlab's own children.
+        database = data_dir / "labsite.sqlite3"
+        workers = wait_for_workers({TRACKER, SPOOLER, WEBHOOKS}, server, database, deadline, log)
+        assert set(workers.values()) <= set(children_of(server.pid)), workers
 
         status, _, body = get(
             f"{base}/api/v2/orders/20001", headers={"Authorization": f"Token {api_key}"}
@@ -177,6 +209,9 @@ def test_runlab_serves_the_api_and_the_admin_and_stops_on_sigterm(tmp_path):
         redacted = "GET /api/orderCancel?orderId=20001&recipeid=r1&partnerBillingKey=[redacted]"
         assert redacted in written
         assert not [pid for pid in gunicorn if is_running(pid)], "gunicorn outlived runlab"
+        assert not [kind for kind, pid in workers.items() if is_running(pid)], (
+            "a worker outlived runlab"
+        )
     finally:
         # After a failure: stop what this test started, by process id.
         for pid in [*descendants_of(server.pid), *gunicorn]:
