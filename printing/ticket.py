@@ -8,6 +8,7 @@ from django.utils import timezone
 from reportlab.graphics.barcode.code39 import Standard39
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from orders.flow import FLOW_STEPS
@@ -128,7 +129,7 @@ def render_ticket(
 
     if not order.stock_order:
         y = _prescription(canvas, left, y, order)
-        y = _frame(canvas, left, y, order)
+        y = _frame(canvas, left, y, order, width=width - 2 * left)
 
     y = _section(canvas, left, y, "Items", line_height=6 * mm, font_size=10)
     for line in lines:
@@ -220,9 +221,10 @@ def _prescription(canvas: Canvas, x: float, y: float, order: Order) -> float:
     return y - len(rows) * 5.5 * mm - 3 * mm
 
 
-def _frame(canvas: Canvas, x: float, y: float, order: Order) -> float:
+def _frame(canvas: Canvas, x: float, y: float, order: Order, *, width: float) -> float:
     """The frame, the addons and the instructions, when the order has them (its addons
-    prefetched with their addon: ``for_display``, or the spooler's batch)."""
+    prefetched with their addon: ``for_display``, or the spooler's batch), each wrapped to
+    ``width``: ten addons or the longest instructions take a few lines, none runs off."""
     sizes = [
         f"{label} {_two_places(value)}"
         for label, value in (
@@ -255,7 +257,16 @@ def _frame(canvas: Canvas, x: float, y: float, order: Order) -> float:
         canvas.setFont("Helvetica-Bold", 11)
         canvas.drawString(x, y, label)
         canvas.setFont("Helvetica", 11)
-        canvas.drawString(x + 30 * mm, y, value)
+        room = width - 30 * mm
+        if canvas.stringWidth(value, "Helvetica", 11) <= room:
+            canvas.drawString(x + 30 * mm, y, value)
+            continue
+        lines = simpleSplit(value, "Helvetica", 11, room)
+        text = canvas.beginText(x + 30 * mm, y)
+        text.setFont("Helvetica", 11, leading=5 * mm)
+        text.textLines(lines)
+        canvas.drawText(text)
+        y -= (len(lines) - 1) * 5 * mm
     return y - 4 * mm
 
 

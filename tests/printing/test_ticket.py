@@ -308,11 +308,6 @@ def test_an_order_without_addons_prints_no_addons_line(rx_order, pdf_tools):
     assert not any(line.startswith("Addons") for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the addons are drawn as one line that runs off the page: with 10 addons (the "
-    "contract's most) only the first three or so are on the ticket",
-)
 def test_all_ten_addons_an_order_may_have_are_on_the_ticket(make_order, pdf_tools):
     codes = [f"ADD-{i}" for i in range(10)]
     for code in codes:
@@ -326,11 +321,6 @@ def test_all_ten_addons_an_order_may_have_are_on_the_ticket(make_order, pdf_tool
         assert f"{code} Addon {code[-1]} description" in words
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the instructions are drawn as one line that runs off the page: of the 250 "
-    "characters the contract allows, about 85 are on the ticket",
-)
 def test_instructions_of_the_most_the_contract_allows_are_on_the_ticket(make_order, pdf_tools):
     instructions = "Tint to sample; " * 15 + "call C1001"
     assert len(instructions) == 250
