@@ -118,6 +118,7 @@ def check_in(
         )
         previous = order.previous_station_code or ""
         fields = ["current_station", "current_station_at"]
+        state_was = order.state
         if order.state == OrderState.VALID:
             order.state = OrderState.PROCESS
             fields.append("state")
@@ -128,6 +129,7 @@ def check_in(
             fields,
             kind=EventKind.CHECKIN,
             actor=actor,
+            state_was=state_was,
             from_value=previous,
             to_value=station.code,
             note=f"operator {operator.code}" if operator else "",

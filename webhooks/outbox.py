@@ -2,8 +2,9 @@
 
 ``enqueue`` is registered on ``orders.hooks.on_history``: every entry added to an order's
 history passes through it inside the transaction that adds it. An entry whose kind is a
-webhook event, about an order some active subscription wants, becomes an ``Event`` (the order's
-v2 fetch model as it stands now, after the change) and one ``Delivery`` per subscription. A
+webhook event (one or two: ``EVENT_TYPES_OF_KIND``), about an order some active subscription
+wants, becomes an ``Event`` per event type (the order's v2 fetch model as it stands now, after
+the change) and one ``Delivery`` per subscription. A
 change that rolls back takes its events with it; one that commits has them, whatever happens to
 any process afterwards.
 """
@@ -12,7 +13,7 @@ from orders import fast_reads
 from orders.api.payloads import V2OrderSerializer
 from orders.models import OrderEvent
 
-from .event_types import EVENT_TYPE_OF_KIND
+from .event_types import EVENT_TYPES_OF_KIND
 from .models import Delivery, Event, Subscription
 
 
@@ -24,34 +25,37 @@ def fetch_model(order_id: int) -> dict:
 
 def enqueue(history: list[OrderEvent]) -> None:
     """Write the webhook events and deliveries of these new history entries."""
-    kinds = [entry for entry in history if entry.kind in EVENT_TYPE_OF_KIND]
-    if not kinds:
+    entries = [entry for entry in history if entry.kind in EVENT_TYPES_OF_KIND]
+    if not entries:
         return
     subscriptions = list(Subscription.objects.filter(active=True))
     if not subscriptions:
         return
     models: dict[int, dict] = {}  # by order id: the fetch model, read once per order
     events, deliveries = [], []
-    for entry in kinds:
-        event_type = EVENT_TYPE_OF_KIND[entry.kind]
-        if entry.order_id not in models:
-            models[entry.order_id] = fetch_model(entry.order_id)
-        model = models[entry.order_id]
-        wanting = [s for s in subscriptions if s.wants(event_type, model.get("customerNumber"))]
-        if not wanting:
-            continue
-        event = Event(
-            type=event_type,
-            order_id=entry.order_id,
-            occurred_at=entry.at,
-            order_model=model,
-        )
-        events.append(event)
-        deliveries += [
-            Delivery(
-                event=event, subscription=s, order_id=entry.order_id, created_at=event.occurred_at
+    for entry in entries:
+        for event_type in EVENT_TYPES_OF_KIND[entry.kind]:
+            if entry.order_id not in models:
+                models[entry.order_id] = fetch_model(entry.order_id)
+            model = models[entry.order_id]
+            wanting = [s for s in subscriptions if s.wants(event_type, model.get("customerNumber"))]
+            if not wanting:
+                continue
+            event = Event(
+                type=event_type,
+                order_id=entry.order_id,
+                occurred_at=entry.at,
+                order_model=model,
             )
-            for s in wanting
-        ]
+            events.append(event)
+            deliveries += [
+                Delivery(
+                    event=event,
+                    subscription=s,
+                    order_id=entry.order_id,
+                    created_at=event.occurred_at,
+                )
+                for s in wanting
+            ]
     Event.objects.bulk_create(events)
     Delivery.objects.bulk_create(deliveries)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from orders import hooks
 from orders.models import Order, OrderEvent
+from orders.status import EventKind, OrderState
 
 
 def actor_name(actor) -> str:
@@ -49,10 +50,27 @@ def record_events(events: Iterable[OrderEvent]) -> list[OrderEvent]:
     return saved
 
 
-def save_change(order: Order, fields: list[str], *, kind: str, actor, **event) -> OrderEvent:
+def save_change(
+    order: Order, fields: list[str], *, kind: str, actor, state_was: str | None = None, **event
+) -> OrderEvent:
     """Save a change to a locked order and record it: its version goes up by one (the
     Orders API's ``_v``), ``fields`` and the version are saved, and the history gets an entry
-    of ``kind`` with ``event``'s values. Every service that changes an order ends here."""
+    of ``kind`` with ``event``'s values. Every service that changes an order ends here.
+
+    A change that moved the order out of ``state_was`` (the first check-in: Valid to Process)
+    also gets a *State changed* entry, from the old state to the new, in the same statement:
+    the history says when a job entered production, and webhooks tell it as a status change."""
     order.version += 1
     order.save(update_fields=[*fields, "version"])
-    return record_event(order, kind=kind, actor=actor, **event)
+    entries = [new_event(order, kind=kind, actor=actor, **event)]
+    if state_was is not None and state_was != order.state:
+        entries.append(
+            new_event(
+                order,
+                kind=EventKind.STATE,
+                actor=actor,
+                from_value=OrderState(state_was).label,
+                to_value=OrderState(order.state).label,
+            )
+        )
+    return record_events(entries)[0]

@@ -157,14 +157,15 @@ def test_a_refused_change_delivers_nothing(receiver, subscribe, make_order):
     process_completions(worker="t1")
     while deliver_due():
         pass
-    assert [r.json["type"] for r in hooks.requests] == ["order.created", "order.completed"]
+    sent = ["order.created", "order.completed", "order.status_changed"]
+    assert [r.json["type"] for r in hooks.requests] == sent
 
     with pytest.raises(OrderAlreadyCompleted):
         cancel_order(order=order, actor=None, reason_code=None)
 
     assert deliver_due() == 0
-    assert [r.json["type"] for r in hooks.requests] == ["order.created", "order.completed"]
-    assert (Event.objects.count(), Delivery.objects.count()) == (2, 2)
+    assert [r.json["type"] for r in hooks.requests] == sent
+    assert (Event.objects.count(), Delivery.objects.count()) == (3, 3)
 
 
 def test_a_failing_receiver_is_retried_on_the_schedule_then_failed(receiver, subscribe, make_order):
