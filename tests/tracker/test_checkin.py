@@ -127,6 +127,23 @@ def test_an_order_in_process_stays_in_process(supervisor_api, make_order, surf, 
     assert order.state == "P"
 
 
+def test_the_first_checkin_records_the_state_change_in_the_history(
+    supervisor_api, make_order, surf, make_station
+):
+    make_station("EDGE")
+    order = make_order()
+
+    supervisor_api.post(url("SURF"), {"orderIdentifier": str(order.number)}, status=201)
+    supervisor_api.post(url("EDGE"), {"orderIdentifier": str(order.number)}, status=201)
+
+    history = OrderEvent.objects.filter(order=order).exclude(kind="created").order_by("id")
+    assert [(e.kind, e.from_value, e.to_value, e.actor_name) for e in history] == [
+        ("checkin", "", "SURF", "sam"),
+        ("state", "Valid", "Process", "sam"),  # once, with the check-in that made it
+        ("checkin", "SURF", "EDGE", "sam"),
+    ]
+
+
 def test_checkin_records_actor_device_and_operator(
     supervisor_api, supervisor, make_order, surf, operator
 ):
