@@ -58,19 +58,24 @@ def unreadable(request) -> str | None:
     return None
 
 
-NUL_IN_PAGE_REQUEST = "A NUL character is not allowed in a page's address or form."
+NUL_IN_PAGE_REQUEST = "A NUL character is not allowed in a page's address, form or cookies."
 
 
 def has_nul(request) -> bool:
-    """Whether a NUL character is in the request's path, query or form (keys or values)."""
+    """Whether a NUL character is in the request's path, query, form or cookies (keys or
+    values; a quoted cookie's octal escape ``\\000`` is one once parsed)."""
     try:
         form = request.POST
     except RequestDataTooBig:
         form = {}  # not read: Django refuses it on its own
-    return "\x00" in request.path or any(
-        "\x00" in key or any("\x00" in value for value in values)
-        for data in (request.GET, form)
-        for key, values in data.lists()
+    return (
+        "\x00" in request.path
+        or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for data in (request.GET, form)
+            for key, values in data.lists()
+        )
+        or any("\x00" in key or "\x00" in value for key, value in request.COOKIES.items())
     )
 
 
@@ -79,8 +84,9 @@ class UnreadableRequestMiddleware:
     authentication: in its API face's shape, or as plain text elsewhere.
 
     A page (the admin, the floor's pages) also refuses a NUL character anywhere in its
-    address or form: no person or scanner types one, and PostgreSQL refuses it in a text
-    value, so a lookup would fail with a 500. The API faces answer it in their own words."""
+    address, form or cookies (the session's key): no person or scanner types one, and
+    PostgreSQL refuses it in a text value, so a lookup would fail with a 500. The API faces
+    answer it in their own words, and read no cookie."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -59,3 +59,25 @@ def test_a_nul_in_a_pages_query_or_path_is_a_400(supervisor_client, path):
 
 def test_a_page_without_a_nul_is_served_as_before(supervisor_client):
     assert supervisor_client.get("/admin/orders/order/?q=AB").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/ws/", 400),
+        ("/admin/", 400),
+        ("/admin/login/", 400),
+        # The API faces read no cookie: the request is what it is without one.
+        ("/api/v2/orders/1", 401),
+        ("/orders", 401),
+    ],
+)
+def test_a_nul_in_a_cookie_is_a_400_on_a_page(path, status):
+    client = Client()
+    # A quoted cookie value's octal escape is a NUL once Django has parsed the cookie.
+    client.cookies.load('sessionid="\\000abcdefghijklmnopqrstuvwxyz012345"')
+    assert "\x00" in client.cookies["sessionid"].value
+
+    response = client.get(path)
+
+    assert response.status_code == status
