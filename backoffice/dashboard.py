@@ -26,8 +26,9 @@ ON_HOLD = {"on_hold__exact": "1"}
 WITHOUT_TRAY = {"has_tray": "no"}
 OVERDUE = {"overdue": "yes"}
 NO_STATION = {"current_station__isnull": "True"}
-# Query parameter of the webhook subscription list's filter (see webhooks/admin.py).
-FAILING = {"failing": "yes"}
+# The webhook subscription list's filters (see webhooks/admin.py): failing, and active, as
+# ``Subscription.objects.failing()`` counts them.
+FAILING = {"failing": "yes", "active__exact": "1"}
 
 # Work in progress is never completed, so these are the states it can be in.
 WIP_STATES = [OrderState.UNVALID, OrderState.VALID, OrderState.PROCESS]

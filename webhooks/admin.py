@@ -7,6 +7,7 @@ attempt; a failed one can be sent again.
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.html import format_html
 
 from accounts.admin import show_keys_once
@@ -15,7 +16,7 @@ from accounts.rights import Right
 from orders.admin import OrderPanelInline
 
 from .event_types import EventType
-from .models import Attempt, Delivery, DeliveryStatus, Subscription
+from .models import FAILING_AFTER, Attempt, Delivery, DeliveryStatus, Subscription
 from .services import retry_delivery, rotate_secret
 
 
@@ -68,8 +69,9 @@ class ManagedAdmin(admin.ModelAdmin):
 
 
 class FailingFilter(admin.SimpleListFilter):
-    """Failing: the subscriptions ``Subscription.objects.failing()`` counts (the dashboard's
-    figure links here); not failing: every other."""
+    """Failing or not, by the rule of the list's *failing* column and the API's ``failing``
+    (``FAILING_AFTER`` failed deliveries in a row), active or not. The dashboard's figure,
+    which counts active ones only, links here with the *active* filter beside it."""
 
     title = "failing"
     parameter_name = "failing"
@@ -78,11 +80,11 @@ class FailingFilter(admin.SimpleListFilter):
         return [("yes", "Yes"), ("no", "No")]
 
     def queryset(self, request, queryset):
-        failing = Subscription.objects.failing().values("pk")
+        failing = Q(consecutive_failures__gte=FAILING_AFTER)
         if self.value() == "yes":
-            return queryset.filter(pk__in=failing)
+            return queryset.filter(failing)
         if self.value() == "no":
-            return queryset.exclude(pk__in=failing)
+            return queryset.exclude(failing)
         return queryset
 
 

@@ -260,8 +260,12 @@ def test_the_list_filters_failing_subscriptions(browser, hook, subscribe):
         assert response.status_code == 200
         return sorted(s.pk for s in response.context["cl"].result_list)
 
-    assert listed("failing=yes") == [failing.pk]  # as Subscription.objects.failing()
-    assert listed("failing=no") == sorted([hook.pk, gone.pk])
+    # As the list's failing column says, deactivated or not; with the active filter beside it,
+    # as Subscription.objects.failing() counts (the dashboard's link).
+    assert listed("failing=yes") == sorted([failing.pk, gone.pk])
+    assert listed("failing=no") == [hook.pk]
+    assert listed("failing=yes&active__exact=1") == [failing.pk]
+    assert [s.pk for s in Subscription.objects.failing()] == [failing.pk]
     assert '<a href="?failing=yes">Yes</a>' in browser.get(SUBSCRIPTIONS).content.decode()
 
 
