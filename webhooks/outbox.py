@@ -4,9 +4,8 @@
 history passes through it inside the transaction that adds it. An entry whose kind is a
 webhook event (one or two: ``EVENT_TYPES_OF_KIND``), about an order some active subscription
 wants, becomes an ``Event`` per event type (the order's v2 fetch model as it stands now, after
-the change) and one ``Delivery`` per subscription. A
-change that rolls back takes its events with it; one that commits has them, whatever happens to
-any process afterwards.
+the change) and one ``Delivery`` per subscription. A change that rolls back takes its events
+with it; one that commits has them, whatever happens to any process afterwards.
 """
 
 from orders import fast_reads
