@@ -9,6 +9,7 @@ from reportlab.graphics.barcode.code39 import Standard39
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from orders.flow import FLOW_STEPS
@@ -221,6 +222,9 @@ def _prescription(canvas: Canvas, x: float, y: float, order: Order) -> float:
     return y - len(rows) * 5.5 * mm - 3 * mm
 
 
+FACT_FONT = ("Helvetica", 11)  # the frame, addons and instructions
+
+
 def _frame(canvas: Canvas, x: float, y: float, order: Order, *, width: float) -> float:
     """The frame, the addons and the instructions, when the order has them (its addons
     prefetched with their addon: ``for_display``, or the spooler's batch), each wrapped to
@@ -256,18 +260,34 @@ def _frame(canvas: Canvas, x: float, y: float, order: Order, *, width: float) ->
         y -= 6 * mm
         canvas.setFont("Helvetica-Bold", 11)
         canvas.drawString(x, y, label)
-        canvas.setFont("Helvetica", 11)
+        canvas.setFont(*FACT_FONT)
         room = width - 30 * mm
-        if canvas.stringWidth(value, "Helvetica", 11) <= room:
+        if "\n" not in value and "\r" not in value and stringWidth(value, *FACT_FONT) <= room:
             canvas.drawString(x + 30 * mm, y, value)
             continue
-        lines = simpleSplit(value, "Helvetica", 11, room)
+        lines = _wrapped(value, room)
         text = canvas.beginText(x + 30 * mm, y)
-        text.setFont("Helvetica", 11, leading=5 * mm)
+        text.setFont(*FACT_FONT, leading=5 * mm)
         text.textLines(lines)
         canvas.drawText(text)
         y -= (len(lines) - 1) * 5 * mm
     return y - 4 * mm
+
+
+def _wrapped(value: str, room: float) -> list[str]:
+    """``value`` as lines no wider than ``room`` in ``FACT_FONT``: broken at its own line
+    breaks, between words, and inside a word longer than a line (a URL, a long code)."""
+    lines = []
+    for paragraph in value.splitlines() or [""]:
+        for line in simpleSplit(paragraph, *FACT_FONT, room) or [""]:
+            while stringWidth(line, *FACT_FONT) > room:
+                cut = len(line) - 1
+                while cut > 1 and stringWidth(line[:cut], *FACT_FONT) > room:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+            lines.append(line)
+    return lines
 
 
 def _section(

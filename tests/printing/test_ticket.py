@@ -330,3 +330,18 @@ def test_instructions_of_the_most_the_contract_allows_are_on_the_ticket(make_ord
     words = " ".join(pdf_tools.text(render_ticket(shown)).split())
 
     assert f"Instructions {instructions}" in words
+
+
+def test_a_word_longer_than_a_line_and_the_clients_line_breaks_stay_on_the_ticket(
+    make_order, pdf_tools
+):
+    link = "https://lab.example.com/jobs/" + "x" * 200  # no space to break at
+    order = make_order(instructions=f"Rush\n{link}")
+    shown = Order.objects.for_display().get(pk=order.pk)
+
+    text = pdf_tools.text(render_ticket(shown))
+
+    lines = squeezed_lines(text)
+    assert "Instructions Rush" in lines  # the client's line break kept
+    assert "".join(text.split()).count(link) == 1  # every character, over several lines
+    assert not any(line.startswith("x" * 120) for line in lines)  # cut to the page
