@@ -86,6 +86,16 @@ if os.environ.get({variable!r}):
     sys.modules[_spec.name] = _module
     _spec.loader.exec_module(_module)
     _module.remember_in_subprocess(os.environ[{variable!r}])
+
+# This file hides any other sitecustomize further along the path (the interpreter's own, a
+# coverage hook): the first one found there still runs, as it would without this one.
+_here = os.path.dirname(os.path.abspath(__file__))
+for _folder in sys.path:
+    _other = os.path.join(_folder or os.curdir, "sitecustomize.py")
+    if os.path.abspath(_folder or os.curdir) != _here and os.path.isfile(_other):
+        _spec = importlib.util.spec_from_file_location("_sitecustomize_after_the_runs", _other)
+        _spec.loader.exec_module(importlib.util.module_from_spec(_spec))
+        break
 '''
 
 

@@ -426,3 +426,19 @@ def test_secrets_made_in_a_subprocess_of_the_run_are_searched_for():
     assert token in made
     assert password in passwords
     assert found == [f"{log}:1: 'issued {token}' holds ['{token}']"]
+
+
+def test_another_sitecustomize_on_the_path_still_runs_in_a_subprocess(tmp_path):
+    """The run's sitecustomize comes first on PYTHONPATH; one further along (the interpreter's
+    own, a coverage hook) must still run, as it would without the run's."""
+    later = tmp_path / "later"
+    later.mkdir()
+    mark = tmp_path / "ran"
+    (later / "sitecustomize.py").write_text(
+        f"from pathlib import Path\nPath({str(mark)!r}).write_text('ran')\n"
+    )
+    environment = dict(os.environ, PYTHONPATH=f"{os.environ['PYTHONPATH']}{os.pathsep}{later}")
+
+    subprocess.run([sys.executable, "-c", "pass"], env=environment, check=True, timeout=60)
+
+    assert mark.read_text() == "ran"
