@@ -132,6 +132,16 @@ _usernames = itertools.count(1)
 
 
 @pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser (behind ``admin_client``), with a password of its own: its
+    default, "password", is in every log line that says "Wrong user name or password", where
+    the run's search for its secrets would find it."""
+    return django_user_model.objects.create_superuser(
+        "admin", "admin@example.com", "the admin fixture's password 31"
+    )
+
+
+@pytest.fixture
 def make_user(db):
     def make(*groups: str, rights: tuple[str, ...] = (), **fields) -> User:
         fields.setdefault("username", f"user{next(_usernames)}")

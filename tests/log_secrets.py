@@ -241,24 +241,35 @@ def _patch_secrets() -> tuple:
     return made
 
 
-def _patch_make_password() -> tuple:
-    """Django's ``make_password`` where users' passwords are hashed: ``set_password``
-    (``base_user``) and ``create_user`` (``auth.models``, its own import). Needs Django set
-    up."""
-    from django.contrib.auth import base_user
-    from django.contrib.auth import models as auth_models
+def _remembering_set_password(set_password):
+    def remembering(user, raw_password):
+        # Django's ModelBackend also hashes a login's password on an empty, nameless user when
+        # no user has the name given (a refusal then takes as long as a wrong password): that
+        # is an attempt, not a password any user has, and a log may well name it.
+        if isinstance(raw_password, str) and user.get_username():
+            _remember(passwords=[raw_password])
+        return set_password(user, raw_password)
 
-    made = base_user.make_password, auth_models.make_password
-    base_user.make_password = _remembering_make_password(made[0])
+    return remembering
+
+
+def _patch_make_password() -> tuple:
+    """Where users' passwords are hashed: ``set_password`` (of a user with a name) and
+    ``create_user`` (``auth.models``' own import of ``make_password``). Needs Django set up."""
+    from django.contrib.auth import models as auth_models
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    made = AbstractBaseUser.set_password, auth_models.make_password
+    AbstractBaseUser.set_password = _remembering_set_password(made[0])
     auth_models.make_password = _remembering_make_password(made[1])
     return made
 
 
 def _unpatch_make_password(made: tuple) -> None:
-    from django.contrib.auth import base_user
     from django.contrib.auth import models as auth_models
+    from django.contrib.auth.base_user import AbstractBaseUser
 
-    base_user.make_password, auth_models.make_password = made
+    AbstractBaseUser.set_password, auth_models.make_password = made
 
 
 def remember_in_subprocess(secrets_file: str) -> None:

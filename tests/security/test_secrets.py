@@ -442,3 +442,20 @@ def test_another_sitecustomize_on_the_path_still_runs_in_a_subprocess(tmp_path):
     subprocess.run([sys.executable, "-c", "pass"], env=environment, check=True, timeout=60)
 
     assert mark.read_text() == "ran"
+
+
+def test_a_refused_logins_password_for_no_such_user_is_not_taken_for_a_secret(make_user):
+    """Django hashes the password of a login for a user name nobody has, on a nameless user
+    (to take as long as a wrong password): an attempt, which a log may name, not a secret.
+    The passwords users are given are."""
+    from django.test import Client
+
+    from tests import log_secrets
+
+    attempted = "an attempted password 11"
+    Client().post("/ws/login/", {"username": "nobody-at-all", "password": attempted})
+    given, set_later = "a given password 12", "a password set later 13"
+    make_user(username="given", password=given).set_password(set_later)
+
+    assert attempted not in log_secrets.PASSWORDS
+    assert {given, set_later} <= log_secrets.PASSWORDS
