@@ -123,12 +123,13 @@ def test_an_item_cancel_racing_a_check_in_is_all_before_it_or_nothing(
     statuses = set(order.items.values_list("status", flat=True))
     if answer.status == 200:
         assert answer.body == {"HadError": False, "Errors": [], "Success": item_ids(order)}
-        assert kinds == [EventKind.ITEMS_CANCELLED] * 3 + [EventKind.CHECKIN]
+        # The check-in after: its entry, and the state change it made (Valid to Process).
+        assert kinds == [EventKind.ITEMS_CANCELLED] * 3 + [EventKind.CHECKIN, EventKind.STATE]
         assert statuses == {ProcessingStatus.CANCELLED}
     else:
         assert answer.status == 400
         assert answer.body["Errors"][0]["ErrorMessage"].endswith(
             f"its status is Process, checked in at station S{round_number}"
         )
-        assert kinds == [EventKind.CHECKIN]
+        assert kinds == [EventKind.CHECKIN, EventKind.STATE]
         assert statuses == {ProcessingStatus.NEW}
