@@ -284,23 +284,37 @@ def test_crib_and_ellh_are_taken_on_an_uncut_job(supervisor_api):
     assert (body["crib"], body["ellh"]) == (65.0, 12.5)
 
 
+# Each row 4 case on a Full job, and on an addon job with no addons: row 4 answers before
+# row 6 (No addons entered).
+ROW_4_JOBS = pytest.mark.parametrize("make_job", [job, addon_job], ids=["full", "no-addons"])
+
+
+@ROW_4_JOBS
 @pytest.mark.parametrize("number", ["C404", "c1"])  # unknown; numbers are case-sensitive
-def test_row_4_customer_does_not_exist(supervisor_api, number):
+def test_row_4_customer_does_not_exist(supervisor_api, number, make_job):
     refused(
         supervisor_api,
-        job(customerNumber=number),
+        make_job(customerNumber=number),
         {"error": "Customer does not exist", "details": [f"Provided: {number}"]},
     )
 
 
-def test_row_4_an_inactive_customer_takes_no_new_orders(supervisor_api, make_customer):
+@ROW_4_JOBS
+def test_row_4_an_inactive_customer_takes_no_new_orders(supervisor_api, make_customer, make_job):
     make_customer("C9", active=False)
 
     refused(
         supervisor_api,
-        job(customerNumber="C9"),
+        make_job(customerNumber="C9"),
         {"error": "Customer does not exist", "details": ["Provided: C9"]},
     )
+
+
+def test_with_a_known_customer_an_addon_job_without_addons_answers_row_6(supervisor_api):
+    # The other half of the pair above: the customer row passed, row 6 answers.
+    assert addon_job()["addons"] == []
+    refused(supervisor_api, addon_job(), {"error": "No addons entered", "details": []})
+    assert supervisor_api.post(URL, addon_job("TINT-G"), status=201)["status"] == "V"
 
 
 STYLE_MISSING = "rtLensStyle, ltLensStyle are missing, at least one parameter must be provided"

@@ -250,12 +250,17 @@ def test_a_balance_lens_eye_and_an_eye_not_ordered_say_so(make_order, pdf_tools)
     assert "L balance lens" in lines
 
 
-def test_the_spooler_prints_the_rx(rx_order, spool_printer, queue_job, pdf_tools):
-    job = queue_job(rx_order)
+def printed_by_the_spooler(order, queue_job, pdf_tools) -> str:
+    """The text of ``order``'s ticket as the spooler prints it: the spooler loads its batch of
+    orders itself, not with ``for_display``."""
+    job = queue_job(order)
     process_jobs(worker="test", batch_size=1)
     job = PrintJob.objects.get(pk=job.pk)
+    return pdf_tools.text(Path(job.reference).read_bytes())
 
-    words = " ".join(pdf_tools.text(Path(job.reference).read_bytes()).split())
+
+def test_the_spooler_prints_the_rx(rx_order, spool_printer, queue_job, pdf_tools):
+    words = " ".join(printed_by_the_spooler(rx_order, queue_job, pdf_tools).split())
 
     assert "R -2.25 -0.75 90 +2.00 1.50 IN 31.50 29.00 18.25" in words
 
@@ -292,12 +297,7 @@ def test_the_ticket_prints_each_addon_code_and_description_in_the_clients_order(
 
 
 def test_the_spooler_prints_the_addons(addon_order, spool_printer, queue_job, pdf_tools):
-    # The spooler loads its batch of orders itself (not with for_display).
-    job = queue_job(addon_order)
-    process_jobs(worker="test", batch_size=1)
-    job = PrintJob.objects.get(pk=job.pk)
-
-    lines = squeezed_lines(pdf_tools.text(Path(job.reference).read_bytes()))
+    lines = squeezed_lines(printed_by_the_spooler(addon_order, queue_job, pdf_tools))
 
     assert "Addons TINT-G Grey tint, 75 %, AR-SUP Super AR coating" in lines
 

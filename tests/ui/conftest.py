@@ -24,6 +24,7 @@ from orders.rx import Eye, EyeValues
 from orders.services import NewItem, NewOrder, cancel_order, create_order
 from tests.jobs import A_LENS
 from tracker.services import check_in
+from workstations.models import FloorPage
 
 REQUIRE_SYSTEM_TOOLS = "LABSITE_REQUIRE_SYSTEM_TOOLS"
 CHROMIUM = os.environ.get("LABSITE_CHROMIUM", "/usr/bin/chromium")
@@ -124,14 +125,8 @@ def log_in(page, user: User) -> None:
     page.wait_for_url("**/admin/")
 
 
-# The floor's rights (workstations.FloorPage), one per page.
-FLOOR_RIGHTS = (
-    "use_job_scan",
-    "use_tray_assignment",
-    "use_order_cancel",
-    "use_pick_verification",
-    "view_dynamic_display",
-)
+# The floor's rights, one per page, as workstations.FloorPage declares them.
+FLOOR_RIGHTS = tuple(codename for codename, _ in FloorPage._meta.permissions)
 
 
 @pytest.fixture
@@ -221,18 +216,14 @@ def order_to_scan(db):
     lab.enter_reason_code_when_deleting_order = True
     lab.save()
     DeleteReason.objects.create(code="CUS", description="Customer request")
+    return order_to_pick(number="40051", po_number="PO-40051")
+
+
+def order_to_pick(**fields) -> Order:
+    """A new job with a lens for each eye to pick, OPC-R1 and OPC-L1, and ``fields``."""
     lens = {"lens_style": "SV", "lens_material": "CR39", "sphere": Decimal("0")}
-    return create_order(
-        data=NewOrder(
-            number="40051",
-            po_number="PO-40051",
-            eyes={
-                Eye.RIGHT: EyeValues(**lens, opc="OPC-R1"),
-                Eye.LEFT: EyeValues(**lens, opc="OPC-L1"),
-            },
-        ),
-        actor=None,
-    )
+    eyes = {Eye.RIGHT: EyeValues(**lens, opc="OPC-R1"), Eye.LEFT: EyeValues(**lens, opc="OPC-L1")}
+    return create_order(data=NewOrder(eyes=eyes, **fields), actor=None)
 
 
 @pytest.fixture

@@ -3,13 +3,9 @@ Enter; never the mouse. Checks the result's text and colour, that the input has 
 again for the next scan, bare and Code 39 wrapped codes, Reassign from the keyboard, and what
 a user without a page's *Use* right gets on every page."""
 
-from decimal import Decimal
-
 import pytest
 
 from orders.models import DeleteReason, LabSettings, Order, Station
-from orders.rx import Eye, EyeValues
-from orders.services import NewOrder, create_order
 from workstations.models import DisplayLink
 
 from .conftest import (
@@ -19,6 +15,7 @@ from .conftest import (
     focused,
     log_in_by_keyboard,
     new_order,
+    order_to_pick,
     scan,
     shown_result,
 )
@@ -308,19 +305,7 @@ def test_a_display_link_shows_the_board_on_a_screen_without_a_login(
 
 
 def test_pick_verification_by_scanner(page, screenshot, live_server, floor_login):
-    lens = {"lens_style": "SV", "lens_material": "CR39", "sphere": Decimal("0")}
-    order = create_order(
-        data=NewOrder(
-            number="40031",
-            tray="31",
-            eyes={
-                Eye.RIGHT: EyeValues(**lens, opc="OPC-R1"),
-                Eye.LEFT: EyeValues(**lens, opc="OPC-L1"),
-            },
-            lens_and_frame={"frame_upc": "0887654"},
-        ),
-        actor=None,
-    )
+    order = order_to_pick(number="40031", tray="31", lens_and_frame={"frame_upc": "0887654"})
     log_in_by_keyboard(page, floor_login("use_pick_verification"), "/ws/pick/")
 
     scan(page, "*31*")
