@@ -3,7 +3,6 @@
 from functools import partial
 
 from django.core.validators import RegexValidator
-from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema_serializer,
@@ -45,8 +44,8 @@ from toolkit.api.v2_views import V2View
 from toolkit.api.validated import CheckedCharField, ValidatedModelSerializer
 
 from . import errors
-from .models import CUPS_QUEUE, PRINTER_NAME, Driver, Printer, Workstation, WorkstationPort
-from .services import delete_printer, queue_ticket
+from .models import CUPS_QUEUE, PRINTER_NAME, Driver, Printer, Workstation
+from .services import delete_printer, map_ports, queue_ticket
 
 PRINTING_ERROR_STATUS = {
     **ORDER_ERROR_STATUS,
@@ -398,36 +397,6 @@ class WorkstationView(PrintingV2View):
         ports = data.get("lptPorts", {})
         if replace:
             ports = {n: ports.get(n) for n in range(1, 10)}
-        with transaction.atomic():
-            # The printers named stay until this commits: one deleted since validation (by
-            # another request) is refused as one that never existed, not left to break the
-            # port's foreign key at commit.
-            named = [printer for printer in ports.values() if printer is not None]
-            kept = set(
-                Printer.objects.select_for_update()
-                .filter(pk__in=[printer.pk for printer in named])
-                .values_list("pk", flat=True)
-            )
-            gone = sorted({printer.name for printer in named if printer.pk not in kept})
-            if gone:
-                raise serializers.ValidationError(
-                    {"lptPorts": [f"no printer named {', '.join(gone)}"]}
-                )
-            workstation, _ = Workstation.objects.get_or_create(code=code)
-            if "description" in data:
-                workstation.description = data["description"] or ""
-                workstation.save(update_fields=["description"])
-            existing = {port.number: port for port in workstation.ports.all()}
-            new, changed = [], []
-            for number, printer in ports.items():
-                port = existing.get(number)
-                if port is None:
-                    new.append(
-                        WorkstationPort(workstation=workstation, number=number, printer=printer)
-                    )
-                elif port.printer_id != (printer.pk if printer else None):
-                    port.printer = printer
-                    changed.append(port)
-            WorkstationPort.objects.bulk_create(new)
-            WorkstationPort.objects.bulk_update(changed, ["printer"])
+        description = (data["description"] or "") if "description" in data else None
+        map_ports(code, ports, description=description)
         return Response(WorkstationViewSerializer(self._workstation(code)).data)

@@ -51,6 +51,16 @@ class PrinterInUse(DomainError):
         super().__init__(details=[f"Printer {name} has {jobs} print job(s); disable it instead"])
 
 
+class PrinterGone(DomainError):
+    """Printers named for a workstation's ports that another request deleted meanwhile."""
+
+    code = "invalid"
+    message = "Incorrect arguments provided"
+
+    def __init__(self, names: list[str]):
+        super().__init__(details=[f"lptPorts: no printer named {', '.join(names)}"])
+
+
 class PrinterDisabled(DomainError):
     code = "printer_disabled"
     message = "Printer disabled"

@@ -29,6 +29,7 @@ from .models import (
     PrintJob,
     PrintKind,
     PrintStatus,
+    Workstation,
     WorkstationPort,
     cancel_queued_jobs,
 )
@@ -87,6 +88,42 @@ def queue_ticket(*, order: Order, lpt_port: str | None, actor, workstation_code=
             note=f"print job {job.pk}",
         )
         return job
+
+
+def map_ports(
+    code: str, ports: dict[int, Printer | None], *, description: str | None = None
+) -> Workstation:
+    """Point workstation ``code``'s LPT ports at ``ports`` (port number -> printer, or None
+    for no printer), creating the workstation if need be, and set its ``description`` when
+    given; ports not named keep their printer. The printers named stay until this commits:
+    one deleted since the caller found it (by another request) is refused as one that never
+    existed, not left to break the port's foreign key at commit."""
+    named = [printer for printer in ports.values() if printer is not None]
+    with transaction.atomic():
+        kept = set(
+            Printer.objects.select_for_update()
+            .filter(pk__in=[printer.pk for printer in named])
+            .values_list("pk", flat=True)
+        )
+        gone = sorted({printer.name for printer in named if printer.pk not in kept})
+        if gone:
+            raise errors.PrinterGone(gone)
+        workstation, _ = Workstation.objects.get_or_create(code=code)
+        if description is not None:
+            workstation.description = description
+            workstation.save(update_fields=["description"])
+        existing = {port.number: port for port in workstation.ports.all()}
+        new, changed = [], []
+        for number, printer in ports.items():
+            port = existing.get(number)
+            if port is None:
+                new.append(WorkstationPort(workstation=workstation, number=number, printer=printer))
+            elif port.printer_id != (printer.pk if printer else None):
+                port.printer = printer
+                changed.append(port)
+        WorkstationPort.objects.bulk_create(new)
+        WorkstationPort.objects.bulk_update(changed, ["printer"])
+    return workstation
 
 
 def retry_job(job: PrintJob) -> bool:
